@@ -310,7 +310,7 @@ final class Federation {
   }
 
   private Envelope goodbye(String reason) {
-    return Envelopes.stamped(config.federationId(), 0).setGoodbye(Goodbye.newBuilder().setReason(reason)).build();
+    return Envelopes.stamped(config.federationId(), 0).setGoodbye(Goodbye.newBuilder().setReason(reason).setFederationFinished(true)).build();
   }
 
   private static String describe(ErrorCode code, long round) {
