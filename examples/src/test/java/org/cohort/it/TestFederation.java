@@ -1,0 +1,140 @@
+package org.cohort.it;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import org.cohort.coordinator.Coordinator;
+import org.cohort.coordinator.config.CoordinatorConfig;
+import org.cohort.crypto.pki.ConsortiumCa;
+import org.cohort.crypto.pki.ParticipantIdentity;
+import org.cohort.crypto.pki.Role;
+import org.cohort.crypto.pki.StartupKit;
+import org.cohort.site.agent.SiteAgent;
+import org.cohort.site.agent.SiteConfig;
+import org.cohort.site.training.LocalTrainer;
+
+/**
+ * A consortium on loopback for integration tests: a real CA, startup kits, config files written
+ * as YAML and loaded by the real loaders, a coordinator on an ephemeral port and site agents.
+ */
+final class TestFederation implements AutoCloseable {
+
+  static final String FEDERATION = "it-federation";
+  static final int MAX_FRAME_BYTES = 4096;
+  static final int FEATURES = 12;
+
+  private final Path root;
+  private final ConsortiumCa ca;
+  private final Map<String, StartupKit> kits = new LinkedHashMap<>();
+  private final List<AutoCloseable> started = new ArrayList<>();
+  private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+
+  /** Settings a test varies; everything else is fixed and small. */
+  record Settings(List<String> allowedSites, int minPerRound, int rounds, double deadlineSeconds) {}
+
+  TestFederation(Path root) {
+    this.root = root;
+    this.ca = ConsortiumCa.create(root.resolve("ca"), "it-consortium");
+    kits.put("coordinator", ca.issue(new ParticipantIdentity("coordinator", Role.COORDINATOR),
+        root.resolve("kits/coordinator"), List.of()));
+  }
+
+  ConsortiumCa ca() {
+    return ca;
+  }
+
+  Path root() {
+    return root;
+  }
+
+  StartupKit kit(String participant, Role role) {
+    return kits.computeIfAbsent(participant,
+        id -> ca.issue(new ParticipantIdentity(id, role), root.resolve("kits/" + id), List.of()));
+  }
+
+  StartupKit siteKit(String site) {
+    return kit(site, Role.SITE);
+  }
+
+  Path writeCoordinatorConfig(String name, Settings settings) {
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put("federation_id", FEDERATION);
+    config.put("listen", Map.of("host", "127.0.0.1", "port", 0));
+    config.put("metrics", Map.of("host", "127.0.0.1", "port", 0));
+    config.put("kit", Map.of("certificate", "kits/coordinator/tls-cert.pem", "private_key", "kits/coordinator/tls-key.pem",
+        "ca_certificate", "kits/coordinator/ca.pem", "revocation_list", "ca/crl.pem"));
+    config.put("sites", Map.of("allowed", settings.allowedSites(), "min_per_round", settings.minPerRound()));
+    config.put("rounds", Map.of("count", settings.rounds(), "deadline_seconds", settings.deadlineSeconds()));
+    config.put("model", Map.of("kind", "logreg", "input_features", FEATURES, "hidden_sizes", List.of(), "seed", 42));
+    config.put("training", Map.of("epochs", 2, "batch_size", 16, "learning_rate", 0.1, "optimizer", "sgd", "seed", 7));
+    config.put("checkpoint", Map.of("directory", "checkpoints"));
+    // 5 elements per chunk: the 13-parameter model travels in 3 chunks each way.
+    config.put("transport", Map.of("max_frame_bytes", MAX_FRAME_BYTES, "chunk_elements", 5,
+        "heartbeat_interval_ms", 200, "idle_timeout_ms", 3000));
+    config.put("aggregation", Map.of("staging_buffers", 2));
+    return write(name, config);
+  }
+
+  Coordinator startCoordinator(String configName, Settings settings) {
+    Coordinator coordinator = Coordinator.start(CoordinatorConfig.load(writeCoordinatorConfig(configName, settings)));
+    started.add(coordinator);
+    return coordinator;
+  }
+
+  SiteConfig siteConfig(String site, int coordinatorPort, int initialReconnectMs) {
+    siteKit(site);
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put("site_id", site);
+    config.put("coordinator", Map.of("host", "127.0.0.1", "port", coordinatorPort));
+    config.put("kit", Map.of("certificate", "kits/" + site + "/tls-cert.pem", "private_key", "kits/" + site + "/tls-key.pem",
+        "ca_certificate", "kits/" + site + "/ca.pem"));
+    config.put("data", Map.of("source", "synthetic", "hospital", Math.abs(site.hashCode() % 3), "seed", 1));
+    config.put("reconnect", Map.of("initial_delay_ms", initialReconnectMs, "max_delay_ms", Math.max(initialReconnectMs, 500)));
+    return SiteConfig.load(write(site + ".yaml", config));
+  }
+
+  SiteAgent startSite(String site, int coordinatorPort, LocalTrainer trainer) {
+    return startSite(site, coordinatorPort, trainer, UnaryOperator.identity());
+  }
+
+  SiteAgent startSite(String site, int coordinatorPort, LocalTrainer trainer, UnaryOperator<SiteAgent.Builder> options) {
+    SiteAgent agent = options.apply(SiteAgent.builder(siteConfig(site, coordinatorPort, 50), trainer)).build();
+    started.add(agent);
+    return agent.start();
+  }
+
+  /** Keeps {@code resource} to close with the federation. */
+  <T extends AutoCloseable> T closeLater(T resource) {
+    started.add(resource);
+    return resource;
+  }
+
+  private Path write(String name, Map<String, Object> config) {
+    try {
+      Path file = root.resolve(name);
+      yaml.writeValue(file.toFile(), config);
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (int i = started.size() - 1; i >= 0; i--) {
+      started.get(i).close();
+    }
+  }
+
+  static byte[] readAll(Path file) throws IOException {
+    return Files.readAllBytes(file);
+  }
+}
