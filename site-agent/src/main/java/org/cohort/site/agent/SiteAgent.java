@@ -246,7 +246,10 @@ public final class SiteAgent implements AutoCloseable {
 
   /** Stops at once, like a killed process: no goodbye, the connection just closes. */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
     closed = true;
     Channel current = channel.get();
     if (current != null) {
