@@ -106,7 +106,12 @@ final class TestFederation implements AutoCloseable {
   }
 
   SiteAgent startSite(String site, int coordinatorPort, LocalTrainer trainer, UnaryOperator<SiteAgent.Builder> options) {
-    SiteAgent agent = options.apply(SiteAgent.builder(siteConfig(site, coordinatorPort, 50), trainer)).build();
+    return startSite(site, coordinatorPort, trainer, options, 50);
+  }
+
+  SiteAgent startSite(String site, int coordinatorPort, LocalTrainer trainer, UnaryOperator<SiteAgent.Builder> options,
+      int initialReconnectMs) {
+    SiteAgent agent = options.apply(SiteAgent.builder(siteConfig(site, coordinatorPort, initialReconnectMs), trainer)).build();
     started.add(agent);
     return agent.start();
   }
