@@ -40,6 +40,7 @@ public final class Coordinator implements AutoCloseable {
   private final EventLoopGroup workerGroup = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
   private final Channel serverChannel;
   private final MetricsEndpoint metricsEndpoint;
+  private boolean closed;
 
   private Coordinator(CoordinatorConfig config, SslContext tls) {
     this.config = config;
@@ -121,7 +122,11 @@ public final class Coordinator implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     serverChannel.close().syncUninterruptibly();
     if (metricsEndpoint != null) {
       metricsEndpoint.close();
