@@ -19,6 +19,7 @@ import org.cohort.crypto.pki.Role;
 import org.cohort.crypto.pki.StartupKit;
 import org.cohort.site.agent.SiteAgent;
 import org.cohort.site.agent.SiteConfig;
+import org.cohort.site.data.SyntheticCohort;
 import org.cohort.site.training.LocalTrainer;
 
 /**
@@ -29,7 +30,8 @@ final class TestFederation implements AutoCloseable {
 
   static final String FEDERATION = "it-federation";
   static final int MAX_FRAME_BYTES = 4096;
-  static final int FEATURES = 12;
+  /** The synthetic cohort's input features (TrainerFactory {source: synthetic}). */
+  static final int FEATURES = SyntheticCohort.FEATURE_COUNT;
 
   private final Path root;
   private final ConsortiumCa ca;
@@ -38,7 +40,11 @@ final class TestFederation implements AutoCloseable {
   private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
 
   /** Settings a test varies; everything else is fixed and small. */
-  record Settings(List<String> allowedSites, int minPerRound, int rounds, double deadlineSeconds) {}
+  record Settings(List<String> allowedSites, int minPerRound, int rounds, double deadlineSeconds, int features) {
+    Settings(List<String> allowedSites, int minPerRound, int rounds, double deadlineSeconds) {
+      this(allowedSites, minPerRound, rounds, deadlineSeconds, FEATURES);
+    }
+  }
 
   TestFederation(Path root) {
     this.root = root;
@@ -73,10 +79,10 @@ final class TestFederation implements AutoCloseable {
         "ca_certificate", "kits/coordinator/ca.pem", "revocation_list", "ca/crl.pem"));
     config.put("sites", Map.of("allowed", settings.allowedSites(), "min_per_round", settings.minPerRound()));
     config.put("rounds", Map.of("count", settings.rounds(), "deadline_seconds", settings.deadlineSeconds()));
-    config.put("model", Map.of("kind", "logreg", "input_features", FEATURES, "hidden_sizes", List.of(), "seed", 42));
+    config.put("model", Map.of("kind", "logreg", "input_features", settings.features(), "hidden_sizes", List.of(), "seed", 42));
     config.put("training", Map.of("epochs", 2, "batch_size", 16, "learning_rate", 0.1, "optimizer", "sgd", "seed", 7));
     config.put("checkpoint", Map.of("directory", "checkpoints"));
-    // 5 elements per chunk: the 13-parameter model travels in 3 chunks each way.
+    // 5 elements per chunk: a model travels in several chunks each way.
     config.put("transport", Map.of("max_frame_bytes", MAX_FRAME_BYTES, "chunk_elements", 5,
         "heartbeat_interval_ms", 200, "idle_timeout_ms", 3000));
     config.put("aggregation", Map.of("staging_buffers", 2));
@@ -96,7 +102,7 @@ final class TestFederation implements AutoCloseable {
     config.put("coordinator", Map.of("host", "127.0.0.1", "port", coordinatorPort));
     config.put("kit", Map.of("certificate", "kits/" + site + "/tls-cert.pem", "private_key", "kits/" + site + "/tls-key.pem",
         "ca_certificate", "kits/" + site + "/ca.pem"));
-    config.put("data", Map.of("source", "synthetic", "hospital", Math.abs(site.hashCode() % 3), "seed", 1));
+    config.put("data", Map.of("source", "synthetic", "hospital", 0, "seed", 1));
     config.put("reconnect", Map.of("initial_delay_ms", initialReconnectMs, "max_delay_ms", Math.max(initialReconnectMs, 500)));
     return SiteConfig.load(write(site + ".yaml", config));
   }
