@@ -77,6 +77,17 @@ class HostilePeerTest {
         assertTrue(confused.isOpen(), "wrong-round and wrong-federation messages are not fatal");
       }
 
+      // A peer that says hello and then nothing is dropped after the idle timeout; the honest
+      // sites, whose heartbeats keep their connections alive while b trains, stay connected.
+      try (RawPeer silent = new RawPeer(hostileTls, coordinator.port())) {
+        silent.send(Envelopes.stamped("", 0).setHello(Hello.newBuilder().setClaimedSiteId("hospital-c")).build());
+        await().atMost(Duration.ofSeconds(20)).until(() -> !silent.isOpen());
+        assertTrue(silent.hasBody(Envelope.BodyCase.WELCOME));
+      }
+      assertTrue(a.isConnected() && b.isConnected());
+      assertEquals(1, a.welcomes());
+      assertEquals(1, b.welcomes());
+
       gated.release();
       await().atMost(Duration.ofSeconds(60)).until(() -> coordinator.finished().isDone());
       assertEquals(4L, coordinator.finished().get());
