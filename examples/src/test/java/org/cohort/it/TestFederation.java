@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -36,7 +35,7 @@ final class TestFederation implements AutoCloseable {
   private final Path root;
   private final ConsortiumCa ca;
   private final Map<String, StartupKit> kits = new LinkedHashMap<>();
-  private final List<AutoCloseable> started = new ArrayList<>();
+  private final List<Runnable> closers = new ArrayList<>();
   private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
 
   /** Settings a test varies; everything else is fixed and small. */
@@ -85,13 +84,14 @@ final class TestFederation implements AutoCloseable {
     // 5 elements per chunk: a model travels in several chunks each way.
     config.put("transport", Map.of("max_frame_bytes", MAX_FRAME_BYTES, "chunk_elements", 5,
         "heartbeat_interval_ms", 200, "idle_timeout_ms", 3000));
-    config.put("aggregation", Map.of("staging_buffers", 2));
+    // One staging buffer: concurrent uploads must wait for it (autoRead backpressure) in every test.
+    config.put("aggregation", Map.of("staging_buffers", 1));
     return write(name, config);
   }
 
   Coordinator startCoordinator(String configName, Settings settings) {
     Coordinator coordinator = Coordinator.start(CoordinatorConfig.load(writeCoordinatorConfig(configName, settings)));
-    started.add(coordinator);
+    closers.add(coordinator::close);
     return coordinator;
   }
 
@@ -118,14 +118,8 @@ final class TestFederation implements AutoCloseable {
   SiteAgent startSite(String site, int coordinatorPort, LocalTrainer trainer, UnaryOperator<SiteAgent.Builder> options,
       int initialReconnectMs) {
     SiteAgent agent = options.apply(SiteAgent.builder(siteConfig(site, coordinatorPort, initialReconnectMs), trainer)).build();
-    started.add(agent);
+    closers.add(agent::close);
     return agent.start();
-  }
-
-  /** Keeps {@code resource} to close with the federation. */
-  <T extends AutoCloseable> T closeLater(T resource) {
-    started.add(resource);
-    return resource;
   }
 
   private Path write(String name, Map<String, Object> config) {
@@ -139,13 +133,9 @@ final class TestFederation implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
-    for (int i = started.size() - 1; i >= 0; i--) {
-      started.get(i).close();
+  public void close() {
+    for (int i = closers.size() - 1; i >= 0; i--) {
+      closers.get(i).run();
     }
-  }
-
-  static byte[] readAll(Path file) throws IOException {
-    return Files.readAllBytes(file);
   }
 }
