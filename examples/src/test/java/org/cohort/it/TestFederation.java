@@ -70,9 +70,13 @@ final class TestFederation implements AutoCloseable {
   }
 
   Path writeCoordinatorConfig(String name, Settings settings) {
+    return writeCoordinatorConfig(name, settings, 0);
+  }
+
+  Path writeCoordinatorConfig(String name, Settings settings, int listenPort) {
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("federation_id", FEDERATION);
-    config.put("listen", Map.of("host", "127.0.0.1", "port", 0));
+    config.put("listen", Map.of("host", "127.0.0.1", "port", listenPort));
     config.put("metrics", Map.of("host", "127.0.0.1", "port", 0));
     config.put("kit", Map.of("certificate", "kits/coordinator/tls-cert.pem", "private_key", "kits/coordinator/tls-key.pem",
         "ca_certificate", "kits/coordinator/ca.pem", "revocation_list", "ca/crl.pem"));
@@ -96,15 +100,20 @@ final class TestFederation implements AutoCloseable {
   }
 
   SiteConfig siteConfig(String site, int coordinatorPort, int initialReconnectMs) {
+    return SiteConfig.load(writeSiteConfig(site, coordinatorPort, initialReconnectMs));
+  }
+
+  /** A site.yaml whose data section is a small synthetic hospital, as the site CLI reads it. */
+  Path writeSiteConfig(String site, int coordinatorPort, int initialReconnectMs) {
     siteKit(site);
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("site_id", site);
     config.put("coordinator", Map.of("host", "127.0.0.1", "port", coordinatorPort));
     config.put("kit", Map.of("certificate", "kits/" + site + "/tls-cert.pem", "private_key", "kits/" + site + "/tls-key.pem",
         "ca_certificate", "kits/" + site + "/ca.pem"));
-    config.put("data", Map.of("source", "synthetic", "hospital", 0, "seed", 1));
+    config.put("data", Map.of("source", "synthetic", "hospital", Math.floorMod(site.hashCode(), 3), "seed", 1, "rows", 200));
     config.put("reconnect", Map.of("initial_delay_ms", initialReconnectMs, "max_delay_ms", Math.max(initialReconnectMs, 500)));
-    return SiteConfig.load(write(site + ".yaml", config));
+    return write(site + ".yaml", config);
   }
 
   SiteAgent startSite(String site, int coordinatorPort, LocalTrainer trainer) {
