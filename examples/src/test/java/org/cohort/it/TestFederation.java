@@ -94,7 +94,12 @@ final class TestFederation implements AutoCloseable {
   }
 
   Coordinator startCoordinator(String configName, Settings settings) {
-    Coordinator coordinator = Coordinator.start(CoordinatorConfig.load(writeCoordinatorConfig(configName, settings)));
+    return startCoordinator(configName, settings, 0);
+  }
+
+  Coordinator startCoordinator(String configName, Settings settings, int listenPort) {
+    Coordinator coordinator = Coordinator.start(
+        CoordinatorConfig.load(writeCoordinatorConfig(configName, settings, listenPort)));
     closers.add(coordinator::close);
     return coordinator;
   }
