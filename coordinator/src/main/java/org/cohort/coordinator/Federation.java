@@ -74,10 +74,6 @@ final class Federation {
     }
   }
 
-  int modelElements() {
-    return layout.totalElements();
-  }
-
   void addListener(RoundListener listener) {
     listeners.add(listener);
   }

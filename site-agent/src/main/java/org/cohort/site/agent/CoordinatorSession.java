@@ -76,7 +76,7 @@ final class CoordinatorSession extends SimpleChannelInboundHandler<Envelope> {
       case ROUND_RESULT -> {
         log.info("{}: round {} {} with {} contributions", agent.siteId(), envelope.getRound(),
             envelope.getRoundResult().getStatus(), envelope.getRoundResult().getContributions());
-        agent.roundResult(envelope.getRound(), envelope.getRoundResult());
+        agent.roundResult();
       }
       case ERROR -> {
         log.warn("{}: coordinator reported {} ({})", agent.siteId(), envelope.getError().getCode(),
@@ -180,7 +180,7 @@ final class CoordinatorSession extends SimpleChannelInboundHandler<Envelope> {
     ctx.writeAndFlush(new TensorChunkInput(update, chunkElements, federationId, round, Stream.STREAM_UPDATE))
         .addListener(f -> {
           if (f.isSuccess()) {
-            agent.updateSent(round);
+            agent.updateSent();
           }
         });
   }

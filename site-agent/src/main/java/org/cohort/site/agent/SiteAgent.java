@@ -28,7 +28,6 @@ import java.util.function.Supplier;
 import org.cohort.crypto.pki.StartupKit;
 import org.cohort.crypto.tls.MutualTls;
 import org.cohort.protocol.v1.Error;
-import org.cohort.protocol.v1.RoundResult;
 import org.cohort.protocol.wire.EnvelopeValidator;
 import org.cohort.protocol.wire.FrameCodec;
 import org.cohort.protocol.wire.HeartbeatHandler;
@@ -70,7 +69,7 @@ public final class SiteAgent implements AutoCloseable {
   private final AtomicReference<Error> lastError = new AtomicReference<>();
   private final AtomicInteger welcomes = new AtomicInteger();
   private final AtomicLong updatesSent = new AtomicLong();
-  private final AtomicLong roundsCompleted = new AtomicLong();
+  private final AtomicLong roundResults = new AtomicLong();
   private volatile boolean connected;
   private volatile boolean closed;
 
@@ -203,11 +202,11 @@ public final class SiteAgent implements AutoCloseable {
     lastError.set(error);
   }
 
-  void roundResult(long round, RoundResult result) {
-    roundsCompleted.incrementAndGet();
+  void roundResult() {
+    roundResults.incrementAndGet();
   }
 
-  void updateSent(long round) {
+  void updateSent() {
     updatesSent.incrementAndGet();
   }
 
@@ -231,7 +230,7 @@ public final class SiteAgent implements AutoCloseable {
 
   /** Round results received (completed or abandoned rounds this site took part in). */
   public long roundResults() {
-    return roundsCompleted.get();
+    return roundResults.get();
   }
 
   /** The last typed error the coordinator sent. */
