@@ -15,6 +15,7 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Date;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -25,10 +26,13 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1OctetString;
+import org.bouncycastle.asn1.DEROctetString;
+import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.CRLReason;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -48,7 +52,7 @@ import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.crypto.AsymmetricCipherKeyPair;
 import org.bouncycastle.crypto.generators.Ed25519KeyPairGenerator;
 import org.bouncycastle.crypto.params.Ed25519KeyGenerationParameters;
-import org.bouncycastle.crypto.util.PrivateKeyInfoFactory;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.bouncycastle.crypto.util.SubjectPublicKeyInfoFactory;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
@@ -242,7 +246,11 @@ public final class ConsortiumCa {
             signingCertificate = issueCertificate(subject, signingSerial, now, notAfter,
                     SubjectPublicKeyInfoFactory.createSubjectPublicKeyInfo(signingKeys.getPublic()),
                     Optional.empty(), List.of());
-            signingKeyPem = Pem.encodePrivateKey(PrivateKeyInfoFactory.createPrivateKeyInfo(signingKeys.getPrivate()));
+            // RFC 8410 v1 encoding (seed only): OpenSSL 3.0 cannot read the v2 form BouncyCastle writes by default.
+            byte[] seed = ((Ed25519PrivateKeyParameters) signingKeys.getPrivate()).getEncoded();
+            signingKeyPem = Pem.encodePrivateKey(new PrivateKeyInfo(
+                    new AlgorithmIdentifier(EdECObjectIdentifiers.id_Ed25519), new DEROctetString(seed)));
+            Arrays.fill(seed, (byte) 0);
         } catch (IOException e) {
             throw new PkiException("cannot encode the Ed25519 signing key", e);
         }
@@ -280,7 +288,7 @@ public final class ConsortiumCa {
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
                     .addExtension(Extension.subjectKeyIdentifier, false, extensions.createSubjectKeyIdentifier(publicKey))
                     .addExtension(Extension.authorityKeyIdentifier, false,
-                            extensions.createAuthorityKeyIdentifier(certificate));
+                            extensions.createAuthorityKeyIdentifier(certificate.getPublicKey()));
             if (extendedUsage.isPresent()) {
                 builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(extendedUsage.get()));
             }
@@ -298,7 +306,8 @@ public final class ConsortiumCa {
         return X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded());
     }
 
-    private static List<GeneralName> subjectAltNames(Role role, List<String> hostNames) {
+    /** The coordinator's SANs; also used by provisioning to validate host names before creating anything. */
+    static List<GeneralName> subjectAltNames(Role role, List<String> hostNames) {
         Objects.requireNonNull(hostNames, "hostNames");
         if (role != Role.COORDINATOR) {
             if (!hostNames.isEmpty()) {
@@ -347,11 +356,11 @@ public final class ConsortiumCa {
             JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
             builder.addExtension(Extension.cRLNumber, false, new ASN1Integer(number));
             builder.addExtension(Extension.authorityKeyIdentifier, false,
-                    extensions.createAuthorityKeyIdentifier(certificate));
+                    extensions.createAuthorityKeyIdentifier(certificate.getPublicKey()));
             X509CRLHolder holder = builder.build(signer(privateKey));
             X509CRL crl = new JcaX509CRLConverter().getCRL(holder);
             SecureFiles.writePublic(file, Pem.encode(crl));
-        } catch (CertIOException | CRLException | CertificateException | NoSuchAlgorithmException e) {
+        } catch (CertIOException | CRLException | NoSuchAlgorithmException e) {
             throw new PkiException("cannot sign the revocation list", e);
         }
     }
