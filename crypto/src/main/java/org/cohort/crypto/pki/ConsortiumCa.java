@@ -29,6 +29,7 @@ import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
@@ -138,9 +139,14 @@ public final class ConsortiumCa {
         X509Certificate certificate = Pem.readCertificate(caDir.resolve(CERTIFICATE_FILE));
         PrivateKey privateKey = Pem.readPrivateKey(caDir.resolve(PRIVATE_KEY_FILE));
         EcKeys.requireMatch(privateKey, certificate.getPublicKey(), caDir.resolve(PRIVATE_KEY_FILE).toString());
-        String consortium = X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded())
-                .getRDNs(BCStyle.O)[0].getFirst().getValue().toString();
+        RDN[] organisation = X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded())
+                .getRDNs(BCStyle.O);
+        if (organisation.length != 1) {
+            throw new PkiException(caDir.resolve(CERTIFICATE_FILE) + " does not name one consortium (O=)");
+        }
+        // Fail now, not at the first issue or revoke, if the index is unreadable.
         CertificateIndex.read(caDir.resolve(INDEX_FILE));
+        String consortium = organisation[0].getFirst().getValue().toString();
         return new ConsortiumCa(caDir, privateKey, certificate, consortium);
     }
 

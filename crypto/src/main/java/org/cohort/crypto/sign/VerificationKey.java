@@ -46,6 +46,9 @@ public final class VerificationKey {
         Objects.requireNonNull(caCertificate, "caCertificate");
         try {
             caCertificate.checkValidity();
+            if (caCertificate.getBasicConstraints() < 0) {
+                throw new UntrustedPeerException("the given CA certificate is not a CA");
+            }
             if (!signingCertificate.getIssuerX500Principal().equals(caCertificate.getSubjectX500Principal())) {
                 throw new UntrustedPeerException("signing certificate was not issued by the consortium CA");
             }
