@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "provision", mixinStandardHelpOptions = true,
         description = "Creates and maintains the consortium CA and the participants' startup kits.",
-        subcommands = {ProvisionCommand.Init.class, ProvisionCommand.AddSite.class, ProvisionCommand.Revoke.class})
+        subcommands = {ProvisionCommand.Init.class, ProvisionCommand.AddSite.class, ProvisionCommand.Revoke.class,
+            ProvisionCommand.Reissue.class})
 public final class ProvisionCommand implements Runnable {
     static final String COORDINATOR_ID = "coordinator";
     private static final String CA_DIRECTORY = "ca";
@@ -34,7 +35,7 @@ public final class ProvisionCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing subcommand: init, add-site or revoke");
+        throw new ParameterException(spec.commandLine(), "missing subcommand: init, add-site, revoke or reissue");
     }
 
     public static void main(String... args) {
@@ -226,13 +227,55 @@ public final class ProvisionCommand implements Runnable {
             ca.revoke(participantId);
             PrintWriter printer = spec.commandLine().getOut();
             printer.println("revoked " + participantId + "; revocation list: " + ca.revocationListFile());
-            Path coordinatorKit = out.resolve(KITS_DIRECTORY).resolve(COORDINATOR_ID);
-            if (Files.isDirectory(coordinatorKit)) {
-                Path target = coordinatorKit.resolve(KitFiles.REVOCATION_LIST);
-                SecureFiles.writePublic(target, Pem.encode(Pem.readCrl(ca.revocationListFile())));
-                printer.println("updated " + target + " (a running coordinator applies it on the next handshake)");
-            }
+            publishRevocationList(ca, out, printer);
             return CommandLine.ExitCode.OK;
+        }
+    }
+
+    @Command(name = "reissue", mixinStandardHelpOptions = true,
+            description = "Replaces a participant's keys and certificates (e.g. after a lost key): revokes the old "
+                    + "ones and writes a new kit into kits/<id>, keeping its config file.")
+    static final class Reissue implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory made by init.")
+        Path out;
+
+        @Option(names = "--participant", required = true, paramLabel = "ID")
+        String participantId;
+
+        @Override
+        public Integer call() {
+            if (!ParticipantIdentity.isValidId(participantId)) {
+                throw new ParameterException(spec.commandLine(),
+                        "--participant must be 1..63 lowercase letters, digits or '-'");
+            }
+            Path caDir = out.resolve(CA_DIRECTORY);
+            ConsortiumCa ca = ConsortiumCa.load(caDir);
+            ParticipantIdentity participant = ca.issued().stream()
+                    .map(IssuedCertificate::participant)
+                    .filter(issued -> issued.id().equals(participantId))
+                    .findFirst()
+                    .orElseThrow(() -> new UnknownParticipantException(participantId));
+            List<String> hostNames = participant.role() == Role.COORDINATOR
+                    ? readFederation(caDir.resolve(StarterConfigs.FEDERATION_FILE)).coordinatorHosts()
+                    : List.of();
+            StartupKit kit = ca.reissue(participant, out.resolve(KITS_DIRECTORY).resolve(participantId), hostNames);
+            PrintWriter printer = spec.commandLine().getOut();
+            printer.println("reissued " + participant + ": " + kit.directory() + " (old certificates revoked)");
+            publishRevocationList(ca, out, printer);
+            return CommandLine.ExitCode.OK;
+        }
+    }
+
+    /** The coordinator is the one that checks revocation: give its kit the CA's current list. */
+    private static void publishRevocationList(ConsortiumCa ca, Path out, PrintWriter printer) {
+        Path coordinatorKit = out.resolve(KITS_DIRECTORY).resolve(COORDINATOR_ID);
+        if (Files.isDirectory(coordinatorKit)) {
+            Path target = coordinatorKit.resolve(KitFiles.REVOCATION_LIST);
+            SecureFiles.writePublic(target, Pem.encode(Pem.readCrl(ca.revocationListFile())));
+            printer.println("updated " + target + " (a running coordinator applies it on the next handshake)");
         }
     }
 

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
@@ -150,7 +151,7 @@ class ProvisionCommandTest {
             after.add(Files.readAllBytes(file));
         }
         for (int i = 0; i < before.size(); i++) {
-            assertTrue(java.util.Arrays.equals(before.get(i), after.get(i)), filesBefore.get(i) + " changed");
+            assertTrue(Arrays.equals(before.get(i), after.get(i)), filesBefore.get(i) + " changed");
         }
         JsonNode config = YAML.readTree(dir.resolve("kits/hospital-d/site.yaml").toFile());
         assertEquals(3, config.path("data").path("hospital").asInt());
@@ -171,6 +172,29 @@ class ProvisionCommandTest {
         assertTrue(Pem.readCrl(dir.resolve("ca/crl.pem")).isRevoked(site.signingCertificate()));
         assertFalse(Pem.readCrl(dir.resolve("kits/hospital-b/crl.pem")).isRevoked(site.tlsCertificate()),
                 "only the coordinator's copy is updated");
+    }
+
+    @Test
+    void reissueReplacesTheKitRevokesTheOldOneAndKeepsTheConfig() throws Exception {
+        Path dir = root.resolve("out");
+        assertEquals(0, init(dir, "hospital-a,hospital-b").code());
+        StartupKit old = StartupKit.load(dir.resolve("kits/hospital-a"));
+        byte[] config = Files.readAllBytes(dir.resolve("kits/hospital-a/site.yaml"));
+
+        Result result = provision("reissue", "--out", dir.toString(), "--participant", "hospital-a");
+
+        assertEquals(0, result.code(), result.err());
+        StartupKit renewed = StartupKit.load(dir.resolve("kits/hospital-a"));
+        assertFalse(old.tlsCertificate().equals(renewed.tlsCertificate()));
+        assertEquals(old.identity(), renewed.identity());
+        assertTrue(Arrays.equals(config, Files.readAllBytes(dir.resolve("kits/hospital-a/site.yaml"))));
+        assertTrue(Pem.readCrl(dir.resolve("kits/coordinator/crl.pem")).isRevoked(old.tlsCertificate()));
+        assertFalse(Pem.readCrl(dir.resolve("kits/coordinator/crl.pem")).isRevoked(renewed.tlsCertificate()));
+        assertEquals("rw-------", permissions(renewed.files().tlsPrivateKey()));
+
+        assertEquals(0, provision("reissue", "--out", dir.toString(), "--participant", "coordinator").code());
+        assertTrue(StartupKit.load(dir.resolve("kits/coordinator")).tlsCertificate().getSubjectAlternativeNames()
+                .stream().anyMatch(name -> "coord.example.org".equals(name.get(1))));
     }
 
     static Stream<List<String>> badInvocations() {
@@ -195,6 +219,7 @@ class ProvisionCommandTest {
                         "--coordinator-host", "c", "--sites", "a,b", "--coordinator-port", "70000"),
                 List.of("add-site", "--out", "OUT", "--site", "x"),
                 List.of("revoke", "--out", "OUT", "--participant", "x"),
+                List.of("reissue", "--out", "OUT", "--participant", "x"),
                 List.of("frobnicate"),
                 List.of());
     }
@@ -216,7 +241,8 @@ class ProvisionCommandTest {
         for (Result result : List.of(init(dir, "hospital-a,hospital-b"),
                 provision("add-site", "--out", dir.toString(), "--site", "hospital-a"),
                 provision("add-site", "--out", dir.toString(), "--site", "auditor-1"),
-                provision("revoke", "--out", dir.toString(), "--participant", "hospital-z"))) {
+                provision("revoke", "--out", dir.toString(), "--participant", "hospital-z"),
+                provision("reissue", "--out", dir.toString(), "--participant", "hospital-z"))) {
             assertEquals(2, result.code(), result.err());
             assertEquals(1, result.err().lines().count(), result.err());
         }
@@ -225,7 +251,7 @@ class ProvisionCommandTest {
     @Test
     void helpIsAvailableForEveryCommand() {
         for (List<String> args : List.of(List.of("--help"), List.of("init", "--help"), List.of("add-site", "--help"),
-                List.of("revoke", "--help"))) {
+                List.of("revoke", "--help"), List.of("reissue", "--help"))) {
             Result result = provision(args.toArray(String[]::new));
             assertEquals(0, result.code());
             assertTrue(result.out().contains("Usage:"), result.out());
