@@ -80,7 +80,8 @@ public final class ConsortiumCa {
     static final Duration REVOCATION_LIST_VALIDITY = Duration.ofDays(397);
     /** Back-dating tolerates clocks of peers that are a little behind. */
     private static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
-    private static final Pattern HOST_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
+    private static final String DNS_LABEL = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
+    private static final Pattern HOST_NAME = Pattern.compile(DNS_LABEL + "(\\." + DNS_LABEL + ")*");
     private static final List<String> DEFAULT_COORDINATOR_NAMES = List.of("localhost", "127.0.0.1");
 
     private final Path directory;
@@ -180,6 +181,7 @@ public final class ConsortiumCa {
      * @throws ParticipantAlreadyIssuedException if the CA ever issued certificates for this id
      */
     public StartupKit issue(ParticipantIdentity who, Path kitDir, List<String> hostNames) {
+        List<GeneralName> subjectAltNames = subjectAltNames(who.role(), hostNames);
         List<IssuedCertificate> index = issued();
         if (index.stream().anyMatch(entry -> entry.participant().id().equals(who.id()))) {
             throw new ParticipantAlreadyIssuedException(who.id());
@@ -188,7 +190,7 @@ public final class ConsortiumCa {
         if (!SecureFiles.isEmptyDirectory(kitDir)) {
             throw new PkiException("kit directory is not empty: " + kitDir);
         }
-        return issueInto(who, kitDir, hostNames, index);
+        return issueInto(who, kitDir, subjectAltNames, index);
     }
 
     /**
@@ -197,6 +199,7 @@ public final class ConsortiumCa {
      * its files. The role must be the one the id was first issued with.
      */
     public StartupKit reissue(ParticipantIdentity who, Path kitDir, List<String> hostNames) {
+        List<GeneralName> subjectAltNames = subjectAltNames(who.role(), hostNames);
         List<IssuedCertificate> index = issued();
         if (index.stream().anyMatch(entry -> entry.participant().id().equals(who.id())
                 && entry.participant().role() != who.role())) {
@@ -206,7 +209,7 @@ public final class ConsortiumCa {
         CertificateIndex.write(directory.resolve(INDEX_FILE), revoked);
         writeRevocationList(revoked);
         SecureFiles.createPrivateDirectory(kitDir);
-        return issueInto(who, kitDir, hostNames, revoked);
+        return issueInto(who, kitDir, subjectAltNames, revoked);
     }
 
     /** Revokes every certificate of the participant and re-signs {@code crl.pem}. */
@@ -225,9 +228,8 @@ public final class ConsortiumCa {
         return "ConsortiumCa[" + consortium + " in " + directory + "]";
     }
 
-    private StartupKit issueInto(ParticipantIdentity who, Path kitDir, List<String> hostNames,
+    private StartupKit issueInto(ParticipantIdentity who, Path kitDir, List<GeneralName> subjectAltNames,
             List<IssuedCertificate> index) {
-        List<GeneralName> subjectAltNames = subjectAltNames(who.role(), hostNames);
         X500Name subject = new X500NameBuilder(BCStyle.INSTANCE)
                 .addRDN(BCStyle.CN, who.id())
                 .addRDN(BCStyle.OU, who.role().subjectValue())
