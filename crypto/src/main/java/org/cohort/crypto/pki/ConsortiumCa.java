@@ -74,10 +74,11 @@ public final class ConsortiumCa {
     public static final String INDEX_FILE = "index.tsv";
     public static final String REVOCATION_LIST_FILE = "crl.pem";
 
-    static final Duration CA_VALIDITY = Duration.ofDays(3650);
-    /** Leaves are renewed yearly; the CRL lives as long, so it must be re-signed (any revoke) within a year. */
-    static final Duration LEAF_VALIDITY = Duration.ofDays(397);
-    static final Duration REVOCATION_LIST_VALIDITY = Duration.ofDays(397);
+    public static final Duration CA_VALIDITY = Duration.ofDays(3650);
+    /** Leaves are renewed (reissued) yearly. */
+    public static final Duration LEAF_VALIDITY = Duration.ofDays(397);
+    /** Every revoke, reissue or refresh re-signs the list for this long. */
+    public static final Duration REVOCATION_LIST_VALIDITY = Duration.ofDays(397);
     /** Back-dating tolerates clocks of peers that are a little behind. */
     private static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
     private static final String DNS_LABEL = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
@@ -221,6 +222,15 @@ public final class ConsortiumCa {
         List<IssuedCertificate> revoked = revokeIn(index, participantId);
         CertificateIndex.write(directory.resolve(INDEX_FILE), revoked);
         writeRevocationList(revoked);
+    }
+
+    /**
+     * Re-signs {@code crl.pem} with a fresh next-update date. Peers refuse everyone once the list
+     * they hold has expired (fail closed), so an operator refreshes it well within
+     * {@link #REVOCATION_LIST_VALIDITY} and hands the new file to the coordinator.
+     */
+    public void refreshRevocationList() {
+        writeRevocationList(issued());
     }
 
     @Override

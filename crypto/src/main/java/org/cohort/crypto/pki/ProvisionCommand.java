@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "provision", mixinStandardHelpOptions = true,
         description = "Creates and maintains the consortium CA and the participants' startup kits.",
         subcommands = {ProvisionCommand.Init.class, ProvisionCommand.AddSite.class, ProvisionCommand.Revoke.class,
-            ProvisionCommand.Reissue.class})
+            ProvisionCommand.Reissue.class, ProvisionCommand.RefreshCrl.class})
 public final class ProvisionCommand implements Runnable {
     static final String COORDINATOR_ID = "coordinator";
     private static final String CA_DIRECTORY = "ca";
@@ -35,7 +35,7 @@ public final class ProvisionCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing subcommand: init, add-site, revoke or reissue");
+        throw new ParameterException(spec.commandLine(), "missing subcommand: init, add-site, revoke, reissue or refresh-crl");
     }
 
     public static void main(String... args) {
@@ -264,6 +264,28 @@ public final class ProvisionCommand implements Runnable {
             StartupKit kit = ca.reissue(participant, out.resolve(KITS_DIRECTORY).resolve(participantId), hostNames);
             PrintWriter printer = spec.commandLine().getOut();
             printer.println("reissued " + participant + ": " + kit.directory() + " (old certificates revoked)");
+            publishRevocationList(ca, out, printer);
+            return CommandLine.ExitCode.OK;
+        }
+    }
+
+    @Command(name = "refresh-crl", mixinStandardHelpOptions = true,
+            description = "Re-signs the revocation list with a new expiry date and updates the coordinator's copy "
+                    + "(an expired list makes the coordinator refuse every site).")
+    static final class RefreshCrl implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory made by init.")
+        Path out;
+
+        @Override
+        public Integer call() {
+            ConsortiumCa ca = ConsortiumCa.load(out.resolve(CA_DIRECTORY));
+            ca.refreshRevocationList();
+            PrintWriter printer = spec.commandLine().getOut();
+            printer.println("re-signed " + ca.revocationListFile() + ", valid until "
+                    + Pem.readCrl(ca.revocationListFile()).getNextUpdate().toInstant());
             publishRevocationList(ca, out, printer);
             return CommandLine.ExitCode.OK;
         }

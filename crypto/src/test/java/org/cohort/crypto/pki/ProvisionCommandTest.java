@@ -12,6 +12,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.cert.X509CRL;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -197,6 +198,23 @@ class ProvisionCommandTest {
                 .stream().anyMatch(name -> "coord.example.org".equals(name.get(1))));
     }
 
+    @Test
+    void refreshCrlKeepsRevocationsAndUpdatesTheCoordinatorsCopy() throws Exception {
+        Path dir = root.resolve("out");
+        assertEquals(0, init(dir, "hospital-a,hospital-b").code());
+        assertEquals(0, provision("revoke", "--out", dir.toString(), "--participant", "hospital-b").code());
+        X509CRL before = Pem.readCrl(dir.resolve("kits/coordinator/crl.pem"));
+
+        Result result = provision("refresh-crl", "--out", dir.toString());
+
+        assertEquals(0, result.code(), result.err());
+        X509CRL after = Pem.readCrl(dir.resolve("kits/coordinator/crl.pem"));
+        assertFalse(after.getNextUpdate().before(before.getNextUpdate()));
+        assertEquals(before.getRevokedCertificates().size(), after.getRevokedCertificates().size());
+        assertTrue(after.isRevoked(StartupKit.load(dir.resolve("kits/hospital-b")).tlsCertificate()));
+        assertFalse(Arrays.equals(before.getEncoded(), after.getEncoded()), "a new list with a new CRL number");
+    }
+
     static Stream<List<String>> badInvocations() {
         return Stream.of(
                 List.of("init", "--consortium", "demo", "--federation-id", "f", "--coordinator-host", "c",
@@ -220,6 +238,7 @@ class ProvisionCommandTest {
                 List.of("add-site", "--out", "OUT", "--site", "x"),
                 List.of("revoke", "--out", "OUT", "--participant", "x"),
                 List.of("reissue", "--out", "OUT", "--participant", "x"),
+                List.of("refresh-crl", "--out", "OUT"),
                 List.of("frobnicate"),
                 List.of());
     }
@@ -251,7 +270,8 @@ class ProvisionCommandTest {
     @Test
     void helpIsAvailableForEveryCommand() {
         for (List<String> args : List.of(List.of("--help"), List.of("init", "--help"), List.of("add-site", "--help"),
-                List.of("revoke", "--help"), List.of("reissue", "--help"))) {
+                List.of("revoke", "--help"), List.of("reissue", "--help"),
+                List.of("refresh-crl", "--help"))) {
             Result result = provision(args.toArray(String[]::new));
             assertEquals(0, result.code());
             assertTrue(result.out().contains("Usage:"), result.out());
