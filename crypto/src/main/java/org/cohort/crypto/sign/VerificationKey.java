@@ -1,6 +1,7 @@
 package org.cohort.crypto.sign;
 
 import java.security.GeneralSecurityException;
+import java.security.PublicKey;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.util.Objects;
@@ -89,6 +90,11 @@ public final class VerificationKey {
 
     public X509Certificate certificate() {
         return certificate;
+    }
+
+    /** The same key for JCA code ({@code Signature.getInstance("Ed25519")}). */
+    public PublicKey publicKey() {
+        return certificate.getPublicKey();
     }
 
     /** False for any wrong, malformed or wrongly sized signature; never throws on bad input. */

@@ -10,12 +10,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.Signature;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.bouncycastle.math.ec.rfc8032.Ed25519;
 import org.bouncycastle.util.encoders.Hex;
@@ -71,6 +73,21 @@ class SignatureTest {
         assertArrayEquals(expected, signature);
         assertTrue(new Ed25519PublicKeyParameters(publicKey).verify(Ed25519.Algorithm.Ed25519, null, message, 0, 1,
                 expected, 0));
+    }
+
+    /** Code on JCA keys (e.g. secure aggregation's key adverts) interoperates with these types. */
+    @Test
+    void signaturesInteroperateWithJcaEd25519() throws Exception {
+        VerificationKey verification = VerificationKey.fromCertificate(site.signingCertificate(), ca.certificate());
+        Signature jcaVerifier = Signature.getInstance("Ed25519", new BouncyCastleProvider());
+        jcaVerifier.initVerify(verification.publicKey());
+        jcaVerifier.update(MESSAGE);
+        assertTrue(jcaVerifier.verify(SigningKey.load(site).sign(MESSAGE)));
+
+        Signature jcaSigner = Signature.getInstance("Ed25519", new BouncyCastleProvider());
+        jcaSigner.initSign(Pem.readPrivateKey(site.signingPrivateKeyFile()));
+        jcaSigner.update(MESSAGE);
+        assertTrue(verification.verify(MESSAGE, jcaSigner.sign()));
     }
 
     @Test
