@@ -98,6 +98,41 @@ final class RoundHarness {
     return weights;
   }
 
+  /** A round driven up to the point where every site holds its shares and may mask its input. */
+  record Prepared(SecAggServer server, List<SecAggClient> clients, List<KeyAdvert> adverts, AdvertBundle advertBundle,
+                  List<ShareBundle> shareBundles, List<ShareDelivery> deliveries) {}
+
+  Prepared prepare(RoundSetup setup) {
+    Prepared round = prepareUntilShares(setup);
+    for (int i = 0; i < round.clients().size(); i++) {
+      round.clients().get(i).receiveShares(round.deliveries().get(i));
+    }
+    return round;
+  }
+
+  /** Like {@link #prepare} but the deliveries are not handed to the sites yet. */
+  Prepared prepareUntilShares(RoundSetup setup) {
+    SecAggServer server = new SecAggServer(setup, verificationKeys);
+    List<SecAggClient> clients = new ArrayList<>();
+    List<KeyAdvert> adverts = new ArrayList<>();
+    for (int i = 0; i < ids.size(); i++) {
+      SecAggClient client = client(setup, i);
+      clients.add(client);
+      KeyAdvert advert = client.advertiseKeys();
+      adverts.add(advert);
+      server.acceptAdvert(advert);
+    }
+    AdvertBundle advertBundle = server.closeAdverts();
+    List<ShareBundle> shareBundles = new ArrayList<>();
+    for (SecAggClient client : clients) {
+      ShareBundle bundle = client.shareKeys(advertBundle);
+      shareBundles.add(bundle);
+      server.acceptShares(bundle);
+    }
+    List<ShareDelivery> deliveries = server.closeShares();
+    return new Prepared(server, clients, adverts, advertBundle, shareBundles, deliveries);
+  }
+
   /** Runs one round; sites in {@code dropouts} vanish after the given step, the others follow the protocol. */
   Outcome run(RoundSetup setup, Map<ParticipantId, Dropout> dropouts, float[][] updates, long[] weights) {
     SecAggServer server = new SecAggServer(setup, verificationKeys);
