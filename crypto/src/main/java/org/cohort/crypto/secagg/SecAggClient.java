@@ -43,6 +43,8 @@ public final class SecAggClient {
   private AgreementKeyPair shareKeyPair;
   private AgreementKeyPair maskKeyPair;
   private AgreementPublicKey[] neighbourShareKeys;
+  /** X25519 secrets with each neighbour's share key, kept from sealing to open the replies. */
+  private byte[][] shareSecrets;
   private AgreementPublicKey[] neighbourMaskKeys;
   private byte[] selfMaskSeed;
   /** Shares this site holds, by owner index; non-null exactly for neighbours that shared (U2 ∩ N). */
@@ -126,6 +128,7 @@ public final class SecAggClient {
     ShamirShare[] seedShares = shamir.shareSeed(seed, points, random);
     ShamirShare[] keyShares = shamir.shareSeed(maskKeyPair.privateKeyBytes(), points, random);
     List<EncryptedShare> sealed = new ArrayList<>(holders.length);
+    byte[][] secrets = new byte[sites][];
     for (int i = 0; i < holders.length; i++) {
       ParticipantId recipient = participant(holders[i]);
       byte[] plaintext = new byte[EncryptedShare.PLAINTEXT_BYTES];
@@ -133,12 +136,14 @@ public final class SecAggClient {
           ShamirScheme.SEED_SHARE_BYTES);
       System.arraycopy(ShamirScheme.fixedWidth(keyShares[i].y(), ShamirScheme.SEED_SHARE_BYTES), 0, plaintext,
           ShamirScheme.SEED_SHARE_BYTES, ShamirScheme.SEED_SHARE_BYTES);
-      byte[] key = shareKey(shareKeys[holders[i]], self, recipient);
+      secrets[holders[i]] = shareKeyPair.agree(shareKeys[holders[i]]);
+      byte[] key = SecAggKdf.shareKey(secrets[holders[i]], setup.federationId(), setup.round(), self, recipient);
       sealed.add(new EncryptedShare(self, recipient, ShareCipher.seal(key, plaintext,
           EncryptedShare.associatedData(setup.federationId(), setup.round(), self, recipient), random)));
       Arrays.fill(plaintext, (byte) 0);
     }
     neighbourShareKeys = shareKeys;
+    shareSecrets = secrets;
     neighbourMaskKeys = maskKeys;
     selfMaskSeed = seed;
     phase = Phase.SHARES_SENT;
@@ -163,7 +168,7 @@ public final class SecAggClient {
       if (seedShares[sender] != null) {
         throw new SecAggException.ProtocolViolation("two shares from " + share.sender());
       }
-      byte[] key = shareKey(neighbourShareKeys[sender], share.sender(), self);
+      byte[] key = SecAggKdf.shareKey(shareSecrets[sender], setup.federationId(), setup.round(), share.sender(), self);
       byte[] plaintext = ShareCipher.open(key, share.sealedView(),
           EncryptedShare.associatedData(setup.federationId(), setup.round(), share.sender(), self));
       if (plaintext.length != EncryptedShare.PLAINTEXT_BYTES) {
@@ -233,6 +238,11 @@ public final class SecAggClient {
     List<UnmaskResponse.RevealedShare> seedShares = reveal(request.survivors(), heldSelfMaskShares);
     List<UnmaskResponse.RevealedShare> keyShares = reveal(request.dropped(), heldMaskKeyShares);
     Arrays.fill(selfMaskSeed, (byte) 0);
+    for (byte[] secret : shareSecrets) {
+      if (secret != null) {
+        Arrays.fill(secret, (byte) 0);
+      }
+    }
     phase = Phase.FINISHED;
     return new UnmaskResponse(setup.federationId(), setup.round(), self, seedShares, keyShares);
   }
@@ -257,10 +267,6 @@ public final class SecAggClient {
       indexOf(id, "unmask request");
     }
     return set;
-  }
-
-  private byte[] shareKey(AgreementPublicKey peerShareKey, ParticipantId sender, ParticipantId recipient) {
-    return SecAggKdf.shareKey(shareKeyPair.agree(peerShareKey), setup.federationId(), setup.round(), sender, recipient);
   }
 
   private void requireEnough(int count, String what) {
