@@ -100,20 +100,41 @@ public final class ShamirScheme {
     return secret.mod(prime);
   }
 
-  /** Coefficients λ_i with f(0) = Σ λ_i f(x_i) for any polynomial of degree < xs.length. */
+  /**
+   * Coefficients λ_i with f(0) = Σ λ_i f(x_i) for any polynomial of degree < xs.length:
+   * λ_i = Π_{j≠i} x_j / Π_{j≠i} (x_j − x_i). Numerators and denominators are products of small
+   * integers, formed exactly and inverted together with one modular inversion (Montgomery's trick).
+   */
   BigInteger[] lagrangeAtZero(int[] xs) {
     requireDistinctPoints(xs);
-    BigInteger[] lagrange = new BigInteger[xs.length];
-    for (int i = 0; i < xs.length; i++) {
-      BigInteger numerator = BigInteger.ONE;
+    int count = xs.length;
+    BigInteger allPoints = BigInteger.ONE;
+    for (int x : xs) {
+      allPoints = allPoints.multiply(BigInteger.valueOf(x));
+    }
+    BigInteger[] numerators = new BigInteger[count];
+    BigInteger[] denominators = new BigInteger[count];
+    for (int i = 0; i < count; i++) {
+      numerators[i] = allPoints.divide(BigInteger.valueOf(xs[i])).mod(prime);
       BigInteger denominator = BigInteger.ONE;
-      for (int j = 0; j < xs.length; j++) {
+      for (int j = 0; j < count; j++) {
         if (j != i) {
-          numerator = numerator.multiply(BigInteger.valueOf(xs[j])).mod(prime);
-          denominator = denominator.multiply(BigInteger.valueOf((long) xs[j] - xs[i])).mod(prime);
+          denominator = denominator.multiply(BigInteger.valueOf((long) xs[j] - xs[i]));
         }
       }
-      lagrange[i] = numerator.multiply(denominator.modInverse(prime)).mod(prime);
+      denominators[i] = denominator.mod(prime);
+    }
+    BigInteger[] prefix = new BigInteger[count + 1];
+    prefix[0] = BigInteger.ONE;
+    for (int i = 0; i < count; i++) {
+      prefix[i + 1] = prefix[i].multiply(denominators[i]).mod(prime);
+    }
+    BigInteger inverse = prefix[count].modInverse(prime);
+    BigInteger[] lagrange = new BigInteger[count];
+    for (int i = count - 1; i >= 0; i--) {
+      BigInteger denominatorInverse = inverse.multiply(prefix[i]).mod(prime);
+      inverse = inverse.multiply(denominators[i]).mod(prime);
+      lagrange[i] = numerators[i].multiply(denominatorInverse).mod(prime);
     }
     return lagrange;
   }
