@@ -1,7 +1,6 @@
 package org.cohort.benchmarks.secagg;
 
 import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -40,19 +39,24 @@ import org.cohort.crypto.secagg.VerificationKeys;
  * java -cp 'benchmarks/target/cohort-benchmarks-*.jar:benchmarks/target/lib/*' \
  *     org.cohort.benchmarks.secagg.SecAggRoundBenchmark [sites] [parameters] [server-repeats]
  * </pre>
- * Client compute is the sum of one site's five protocol steps, measured on every site of the round
+ * Add {@code -XX:ActiveProcessorCount=1} to measure on one core. Client compute is the sum of one
+ * site's five protocol steps, measured on every site of the round
  * (the first 5 sites are JIT warm-up and excluded). Unmasking is {@link SecAggServer#finish()},
  * replayed from the recorded messages on fresh coordinators (first replay excluded).
  */
 public final class SecAggRoundBenchmark {
   private static final String FEDERATION = "bench-consortium";
   private static final int WARMUP_SITES = 5;
-  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+  private static final com.sun.management.OperatingSystemMXBean OS =
+      (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
-  /** Wall-clock and this thread's CPU time; on a shared machine CPU time is the stable figure. */
+  /**
+   * Wall-clock and process CPU time (all threads: masks are expanded on every core). On a shared
+   * machine CPU time is the stable figure; it also counts JIT and GC threads, so it errs high.
+   */
   private record Stamp(long wall, long cpu) {
     static Stamp now() {
-      return new Stamp(System.nanoTime(), THREADS.getCurrentThreadCpuTime());
+      return new Stamp(System.nanoTime(), OS.getProcessCpuTime());
     }
 
     void addTo(long[] walls, long[] cpus, int index) {
@@ -87,7 +91,8 @@ public final class SecAggRoundBenchmark {
       rows.add(run(scenario, keys, sites, length, repeats));
     }
     System.out.println();
-    System.out.println("medians; cpu = CPU time of the working thread, wall = elapsed (inflated when the machine is shared)");
+    System.out.printf("medians over sites / replays; cpu = process CPU time summed over %d core(s), wall = elapsed%n",
+        Runtime.getRuntime().availableProcessors());
     System.out.printf("%-40s %11s %11s %11s %13s %11s %11s %10s %10s %10s%n", "scenario", "client cpu", "client wall",
         "mask cpu", "add-input cpu", "unmask cpu", "unmask wall", "sent/site", "/float32", "max |err|");
     for (Row row : rows) {

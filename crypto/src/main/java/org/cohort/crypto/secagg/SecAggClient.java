@@ -194,14 +194,16 @@ public final class SecAggClient {
   public MaskedInput maskedInput(float[] update, long weight) {
     requirePhase(Phase.SHARES_RECEIVED);
     int[] values = new Quantizer(parameters).quantize(update, weight, random);
-    Keystream.addMask(selfMaskSeed, values, +1);
+    List<Keystream.Mask> masks = new ArrayList<>();
+    masks.add(new Keystream.Mask(selfMaskSeed, +1));
     for (int peer = 0; peer < heldMaskKeyShares.length; peer++) {
       if (heldMaskKeyShares[peer] != null) {
         byte[] pairSeed = SecAggKdf.pairMaskSeed(maskKeyPair.agree(neighbourMaskKeys[peer]), setup.federationId(),
             setup.round(), self, participant(peer));
-        Keystream.addMask(pairSeed, values, selfIndex < peer ? +1 : -1);
+        masks.add(new Keystream.Mask(pairSeed, selfIndex < peer ? +1 : -1));
       }
     }
+    Keystream.addMasks(masks, values);
     int residueMask = parameters.residueMask();
     if (residueMask != -1) {
       for (int i = 0; i < values.length; i++) {

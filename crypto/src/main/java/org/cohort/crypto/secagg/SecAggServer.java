@@ -24,7 +24,8 @@ import java.util.stream.IntStream;
  * unmasked update: a masked input is uniformly random on its own, and the masks only come off the
  * sum, after at least t inputs are in). A refused message throws a {@link SecAggException} and
  * changes nothing; when too few sites remain, the round becomes {@link Phase#ABANDONED} and yields
- * nothing. Not thread-safe: the transport must serialise calls (e.g. one executor per round).
+ * nothing. Not thread-safe: the transport must serialise calls (e.g. one executor per round) and
+ * keep them off I/O threads; {@link #finish()} expands the masks on the common ForkJoinPool.
  */
 public final class SecAggServer {
   public enum Phase {
@@ -239,6 +240,7 @@ public final class SecAggServer {
     }
     Map<List<Integer>, BigInteger[]> lagrangeCache = new HashMap<>();
     int[] sum = accumulator;
+    List<Keystream.Mask> removals = new ArrayList<>();
     for (int dropped = 0; dropped < sites; dropped++) {
       if (!droppedAfterSharing[dropped]) {
         continue;
@@ -253,16 +255,17 @@ public final class SecAggServer {
           byte[] pairSeed = SecAggKdf.pairMaskSeed(maskKey.agree(adverts[survivor].maskKey()), setup.federationId(),
               setup.round(), participant(dropped), participant(survivor));
           // The survivor added +mask if its index is lower than the dropped site's, −mask otherwise.
-          Keystream.addMask(pairSeed, sum, survivor < dropped ? -1 : +1);
+          removals.add(new Keystream.Mask(pairSeed, survivor < dropped ? -1 : +1));
         }
       }
     }
     for (int survivor = 0; survivor < sites; survivor++) {
       if (sentInput[survivor]) {
         byte[] seed = ShamirScheme.toSeedBytes(reconstruct(selfMaskShares.get(survivor), lagrangeCache));
-        Keystream.addMask(seed, sum, -1);
+        removals.add(new Keystream.Mask(seed, -1));
       }
     }
+    Keystream.addMasks(removals, sum);
     int residueMask = parameters.residueMask();
     if (residueMask != -1) {
       for (int i = 0; i < sum.length; i++) {

@@ -38,6 +38,19 @@ class MaskingPrimitivesTest {
   }
 
   @Test
+  void parallelSlicedMasksEqualSequentialMasks() {
+    int length = 5 * Keystream.CHUNK_WORDS + 3; // several slices, the last one ragged
+    int[] sequential = new int[length];
+    Keystream.addMask(seed(20), sequential, +1);
+    Keystream.addMask(seed(21), sequential, -1);
+    Keystream.addMask(seed(22), sequential, +1);
+    int[] sliced = new int[length];
+    Keystream.addMasks(java.util.List.of(new Keystream.Mask(seed(20), +1), new Keystream.Mask(seed(21), -1),
+        new Keystream.Mask(seed(22), +1)), sliced);
+    assertArrayEquals(sequential, sliced);
+  }
+
+  @Test
   void addingAndSubtractingAMaskRestoresTheInputModulo2To32() {
     int[] input = {0, 1, -1, Integer.MAX_VALUE, Integer.MIN_VALUE, 12345};
     int[] acc = input.clone();
