@@ -1,6 +1,7 @@
 package org.cohort.benchmarks.secagg;
 
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -47,16 +48,19 @@ import org.cohort.crypto.secagg.VerificationKeys;
 public final class SecAggRoundBenchmark {
   private static final String FEDERATION = "bench-consortium";
   private static final int WARMUP_SITES = 5;
-  private static final com.sun.management.OperatingSystemMXBean OS =
-      (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
   /**
-   * Wall-clock and process CPU time (all threads: masks are expanded on every core). On a shared
-   * machine CPU time is the stable figure; it also counts JIT and GC threads, so it errs high.
+   * Wall-clock and the CPU time of all Java threads (masks are expanded on every core). On a
+   * shared machine CPU time is the stable figure; wall time includes waiting for a core.
    */
   private record Stamp(long wall, long cpu) {
     static Stamp now() {
-      return new Stamp(System.nanoTime(), OS.getProcessCpuTime());
+      long cpu = 0;
+      for (long thread : THREADS.getAllThreadIds()) {
+        cpu += Math.max(0, THREADS.getThreadCpuTime(thread));
+      }
+      return new Stamp(System.nanoTime(), cpu);
     }
 
     void addTo(long[] walls, long[] cpus, int index) {
@@ -91,7 +95,7 @@ public final class SecAggRoundBenchmark {
       rows.add(run(scenario, keys, sites, length, repeats));
     }
     System.out.println();
-    System.out.printf("medians over sites / replays; cpu = process CPU time summed over %d core(s), wall = elapsed%n",
+    System.out.printf("medians over sites / replays; cpu = CPU time of all Java threads, %d core(s), wall = elapsed%n",
         Runtime.getRuntime().availableProcessors());
     System.out.printf("%-40s %11s %11s %11s %13s %11s %11s %10s %10s %10s%n", "scenario", "client cpu", "client wall",
         "mask cpu", "add-input cpu", "unmask cpu", "unmask wall", "sent/site", "/float32", "max |err|");

@@ -38,11 +38,6 @@ public record RoundSetup(String federationId, long round, List<ParticipantId> pa
     return graphSeed.clone();
   }
 
-  /** Index of a participant in this round, or −1. */
-  int indexOf(ParticipantId participant) {
-    return participants.indexOf(participant);
-  }
-
   Map<ParticipantId, Integer> indexMap() {
     Map<ParticipantId, Integer> indices = new HashMap<>();
     for (int i = 0; i < participants.size(); i++) {
