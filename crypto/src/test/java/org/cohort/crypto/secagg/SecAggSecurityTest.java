@@ -220,6 +220,18 @@ class SecAggSecurityTest {
   }
 
   @Test
+  void roundSetupsThatDoNotMatchTheirParametersOrMembersAreRefused() {
+    RoundHarness harness = new RoundHarness(3, 11);
+    RoundSetup setup = harness.setup(1, parameters(3, 2, 4));
+    assertThrows(SecAggException.InvalidParameters.class, () -> new SecAggClient(setup, ParticipantId.of("stranger"),
+        harness.signingKeys.get(harness.ids.get(0)).getPrivate(), harness.verificationKeys, RoundHarness.deterministic(1)));
+    assertThrows(SecAggException.InvalidParameters.class,
+        () -> new RoundSetup(RoundHarness.FEDERATION, 1, harness.ids.subList(0, 2), new byte[32], parameters(3, 2, 4)));
+    assertThrows(SecAggException.InvalidParameters.class, () -> new RoundSetup(RoundHarness.FEDERATION, 1,
+        List.of(harness.ids.get(0), harness.ids.get(0), harness.ids.get(1)), new byte[32], parameters(3, 2, 4)));
+  }
+
+  @Test
   void aSiteCannotBeStartedOutOfOrder() {
     RoundHarness harness = new RoundHarness(3, 10);
     SecAggClient client = harness.client(harness.setup(1, parameters(3, 2, 4)), 0);
