@@ -130,8 +130,9 @@ public final class SpecialFunctions {
   }
 
   /**
-   * log Γ(x) for x > 0: the Stirling series (error below 1e-16 for x >= 10) after shifting small
-   * arguments up with Γ(x) = Γ(x + n) / (x (x+1) ... (x+n-1)).
+   * log Γ(x) for x > 0, to about 2e-14 absolute: the Stirling series (truncation error below
+   * 1e-16 for x >= 10) after shifting small arguments up with Γ(x) = Γ(x + n) / (x (x+1) ...
+   * (x+n-1)). Used for Poisson acceptance tests, not for the accountant.
    */
   public static double logGamma(double x) {
     if (!(x > 0)) {

@@ -27,7 +27,6 @@ public final class AesCtrDrbg {
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final int BUFFER_BYTES = 16 * 1024;
   private static final double TWO_POW_MINUS_53 = 0x1.0p-53;
-  private static final long TWO_POW_42 = 1L << 42;
 
   private final Cipher cipher;
   private final byte[] zeros = new byte[BUFFER_BYTES];
@@ -122,18 +121,5 @@ public final class AesCtrDrbg {
   /** Uniform on the 2^53 midpoints (k + 1/2) 2^-53: never 0 or 1. */
   public double nextOpenUnitDouble() {
     return ((nextLong() >>> 11) + 0.5) * TWO_POW_MINUS_53;
-  }
-
-  /**
-   * Uniform on (0, 1) with fine relative resolution also near 0: below 2^-11 another 53 bits are
-   * appended, so the spacing of attainable values stays below 2^-42 of the value down to 2^-64.
-   * Samplers that take log(u) need this, otherwise their far tails become coarse lattices.
-   */
-  public double nextOpenUnitDoubleFine() {
-    long high = nextLong() >>> 11;
-    if (high >= TWO_POW_42) {
-      return (high + 0.5) * TWO_POW_MINUS_53;
-    }
-    return high * TWO_POW_MINUS_53 + ((nextLong() >>> 11) + 0.5) * TWO_POW_MINUS_53 * TWO_POW_MINUS_53;
   }
 }

@@ -12,16 +12,15 @@ package org.cohort.privacy.noise;
  * mechanism with L2 sensitivity raised by at most {@link #sensitivityInflation} (g/2 per
  * coordinate), which callers add to their clip norm. The final cast to float is post-processing.
  *
- * <p>Sampling: Box–Muller on uniforms from {@link AesCtrDrbg} (AES-256-CTR keyed by SecureRandom;
- * never java.util.Random). The radius uses {@link AesCtrDrbg#nextOpenUnitDoubleFine()} so that the
- * tails are not a coarse lattice; the remaining deviation from the ideal rounded Gaussian is the
- * few-ulp error of log/sqrt/cos (about 2^-50 σ), i.e. it can move only a 2^-26 fraction of a grid
- * cell's mass to a neighbour, and values beyond sqrt(2 ln 2^106) ≈ 12.1σ (probability < 1e-33) are
- * never produced.
+ * <p>Sampling: Marsaglia's polar method on uniforms from {@link AesCtrDrbg} (AES-256-CTR keyed by
+ * SecureRandom; never java.util.Random). The uniforms have 53-bit resolution, so the squared
+ * radius s = u² + v² has relative resolution better than 1e-9 while the output is within 10σ;
+ * beyond about 11σ (probability below 1e-27) the attainable outputs thin out. The remaining
+ * deviation from the ideal rounded Gaussian is the few-ulp error of log/sqrt (about 2^-50 σ): it
+ * can move only about a 2^-26 fraction of a grid cell's mass to a neighbouring cell.
  */
 public final class GaussianNoise {
 
-  private static final double TWO_PI = 2 * Math.PI;
   private static final int GRID_BITS_BELOW_SIGMA = 24;
 
   private final AesCtrDrbg random;
@@ -50,12 +49,12 @@ public final class GaussianNoise {
   public void addTo(float[] values, double stdDev) {
     double grid = gridSpacing(stdDev);
     double scale = stdDev / grid;
+    double[] pair = new double[2];
     for (int i = 0; i < values.length; i += 2) {
-      double radius = Math.sqrt(-2 * Math.log(random.nextOpenUnitDoubleFine())) * scale;
-      double angle = TWO_PI * random.nextOpenUnitDouble();
-      values[i] = onGrid(values[i], grid, radius * Math.cos(angle));
+      standardPair(pair, scale);
+      values[i] = onGrid(values[i], grid, pair[0]);
       if (i + 1 < values.length) {
-        values[i + 1] = onGrid(values[i + 1], grid, radius * Math.sin(angle));
+        values[i + 1] = onGrid(values[i + 1], grid, pair[1]);
       }
     }
   }
@@ -64,14 +63,29 @@ public final class GaussianNoise {
   public void sample(double[] out, double stdDev) {
     double grid = gridSpacing(stdDev);
     double scale = stdDev / grid;
+    double[] pair = new double[2];
     for (int i = 0; i < out.length; i += 2) {
-      double radius = Math.sqrt(-2 * Math.log(random.nextOpenUnitDoubleFine())) * scale;
-      double angle = TWO_PI * random.nextOpenUnitDouble();
-      out[i] = Math.rint(radius * Math.cos(angle)) * grid;
+      standardPair(pair, scale);
+      out[i] = Math.rint(pair[0]) * grid;
       if (i + 1 < out.length) {
-        out[i + 1] = Math.rint(radius * Math.sin(angle)) * grid;
+        out[i + 1] = Math.rint(pair[1]) * grid;
       }
     }
+  }
+
+  /** Two independent N(0, scale²) values (Marsaglia polar method). */
+  private void standardPair(double[] pair, double scale) {
+    double u;
+    double v;
+    double s;
+    do {
+      u = 2 * random.nextOpenUnitDouble() - 1;
+      v = 2 * random.nextOpenUnitDouble() - 1;
+      s = u * u + v * v;
+    } while (s >= 1 || s == 0);
+    double factor = Math.sqrt(-2 * Math.log(s) / s) * scale;
+    pair[0] = u * factor;
+    pair[1] = v * factor;
   }
 
   private static float onGrid(float value, double grid, double noiseInGridUnits) {
