@@ -3,6 +3,7 @@ package org.cohort.benchmarks.privacy;
 import java.util.concurrent.TimeUnit;
 import org.cohort.privacy.noise.AesCtrDrbg;
 import org.cohort.privacy.noise.DiscreteGaussianSampler;
+import org.cohort.privacy.noise.DiscreteGaussianTable;
 import org.cohort.privacy.noise.GaussianNoise;
 import org.cohort.privacy.noise.L2Clipping;
 import org.cohort.privacy.noise.SkellamSampler;
@@ -38,6 +39,7 @@ public class NoiseBenchmark {
   private GaussianNoise gaussian;
   private SkellamSampler skellam;
   private DiscreteGaussianSampler discreteGaussian;
+  private DiscreteGaussianTable discreteGaussianTable;
 
   @Setup
   public void setUp() {
@@ -47,6 +49,7 @@ public class NoiseBenchmark {
     gaussian = GaussianNoise.create();
     skellam = new SkellamSampler(AesCtrDrbg.create(), 1000.0);
     discreteGaussian = DiscreteGaussianSampler.withSigmaSquared(AesCtrDrbg.create(), 1L << 20);
+    discreteGaussianTable = new DiscreteGaussianTable(AesCtrDrbg.create(), 1024);
   }
 
   /** Grid-snapped continuous Gaussian noise added to 1M floats. */
@@ -68,6 +71,13 @@ public class NoiseBenchmark {
   public long[] exactDiscreteGaussianOneThousand() {
     discreteGaussian.sample(fewIntegers);
     return fewIntegers;
+  }
+
+  /** Table (128-bit CDF inversion) discrete Gaussian, σ = 1024, on 1M integers. */
+  @Benchmark
+  public long[] tableDiscreteGaussianOneMillion() {
+    discreteGaussianTable.sample(integers);
+    return integers;
   }
 
   /** L2 norm and clip of 1M floats. */

@@ -10,8 +10,9 @@ import java.math.BigInteger;
  * rational γ with integer arithmetic, so no floating-point rounding touches the distribution.
  *
  * <p>σ² is a rational number num/den. Uniform integers come from {@link AesCtrDrbg}. Cost is a
- * small constant number of loop iterations per sample (independent of σ), each on BigIntegers of
- * a few words: roughly microseconds per sample, see the JMH benchmark.
+ * small constant number of loop iterations per sample (independent of σ), in long arithmetic
+ * while the numbers fit and BigInteger beyond: a few microseconds per sample (see the JMH
+ * benchmark); {@link DiscreteGaussianTable} is the fast path for bulk noise with σ up to 2^14.
  */
 public final class DiscreteGaussianSampler {
 
@@ -85,31 +86,44 @@ public final class DiscreteGaussianSampler {
     }
   }
 
-  /** Bernoulli(n/d) for 0 <= n <= d. */
-  private boolean bernoulli(BigInteger n, BigInteger d) {
-    return random.nextBigIntegerBelow(d).compareTo(n) < 0;
-  }
-
-  private boolean bernoulliExpMinus(long n, long d) {
-    return bernoulliExpMinus(BigInteger.valueOf(n), BigInteger.valueOf(d));
-  }
-
-  /** CKS Algorithm 1: Bernoulli(exp(-n/d)) for n >= 0, d > 0, exactly. */
+  /** CKS Algorithm 1: Bernoulli(exp(-n/d)) for n >= 0, d > 0, exactly; long arithmetic when it fits. */
   private boolean bernoulliExpMinus(BigInteger n, BigInteger d) {
+    // With d < 2^40, d·K overflows only for K > 2^23, which has probability below 1/(2^23)!.
+    if (n.bitLength() < 63 && d.bitLength() < 40) {
+      return bernoulliExpMinus(n.longValue(), d.longValue());
+    }
     BigInteger remaining = n;
     while (remaining.compareTo(d) > 0) {
-      if (!bernoulliExpMinusAtMostOne(BigInteger.ONE, BigInteger.ONE)) {
+      if (!bernoulliExpMinus(1, 1)) {
         return false;
       }
       remaining = remaining.subtract(d);
     }
+    long k = 1;
+    while (random.nextBigIntegerBelow(d.multiply(BigInteger.valueOf(k))).compareTo(remaining) < 0) {
+      k++;
+    }
+    return (k & 1) == 1;
+  }
+
+  private boolean bernoulliExpMinus(long n, long d) {
+    long remaining = n;
+    while (remaining > d) {
+      if (!bernoulliExpMinusAtMostOne(1, 1)) {
+        return false;
+      }
+      remaining -= d;
+    }
     return bernoulliExpMinusAtMostOne(remaining, d);
   }
 
-  /** Bernoulli(exp(-γ)) for γ = n/d in [0, 1]: the parity of the first K with Bernoulli(γ/K) = 0. */
-  private boolean bernoulliExpMinusAtMostOne(BigInteger n, BigInteger d) {
+  /**
+   * Bernoulli(exp(-γ)) for γ = n/d in [0, 1]: the parity of the first K with Bernoulli(γ/K) = 0
+   * (each Bernoulli(n/(dK)) is an exact uniform-integer comparison).
+   */
+  private boolean bernoulliExpMinusAtMostOne(long n, long d) {
     long k = 1;
-    while (bernoulli(n, d.multiply(BigInteger.valueOf(k)))) {
+    while (random.nextLongBelow(Math.multiplyExact(d, k)) < n) {
       k++;
     }
     return (k & 1) == 1;

@@ -27,10 +27,13 @@ class SamplersTest {
   }
 
   private static void assertDiscreteGaussian(long num, long den, int halfWidth, int draws, long seed) {
-    double sigmaSquared = (double) num / den;
-    DiscreteGaussianSampler sampler = new DiscreteGaussianSampler(AesCtrDrbg.seeded(seed), num, den);
     long[] samples = new long[draws];
-    sampler.sample(samples);
+    new DiscreteGaussianSampler(AesCtrDrbg.seeded(seed), num, den).sample(samples);
+    assertDiscreteGaussian((double) num / den, halfWidth, samples, "exact sampler sigma^2=" + num + "/" + den);
+  }
+
+  private static void assertDiscreteGaussian(double sigmaSquared, int halfWidth, long[] samples, String what) {
+    int draws = samples.length;
     long[] bins = new long[2 * halfWidth + 3];
     double sum = 0;
     double sumSquares = 0;
@@ -53,7 +56,7 @@ class SamplersTest {
     // Mean: 6 standard errors; variance: 6 standard errors of the sample variance (~sqrt(2/n) var).
     assertEquals(0, sum / draws, 6 * Math.sqrt(variance / draws));
     assertEquals(variance, sumSquares / draws, 6 * variance * Math.sqrt(3.0 / draws));
-    ChiSquare.assertFits(bins, p, "discrete Gaussian sigma^2=" + num + "/" + den);
+    ChiSquare.assertFits(bins, p, what);
   }
 
   @Test
@@ -65,6 +68,30 @@ class SamplersTest {
   void discreteGaussianMatchesItsLawForFractionalVariance() {
     // sigma^2 = 2/3 < 1: the variance of N_Z(0, 2/3) is below 2/3, unlike a rounded Gaussian's.
     assertDiscreteGaussian(2, 3, 2, 100_000, 12);
+  }
+
+  @Test
+  void tableSamplerMatchesTheDiscreteGaussianLaw() {
+    long[] samples = new long[200_000];
+    new DiscreteGaussianTable(AesCtrDrbg.seeded(14), 3.0).sample(samples);
+    assertDiscreteGaussian(9.0, 10, samples, "table sampler sigma=3");
+    new DiscreteGaussianTable(AesCtrDrbg.seeded(15), Math.sqrt(2.0 / 3)).sample(samples);
+    assertDiscreteGaussian(2.0 / 3, 2, samples, "table sampler sigma^2=2/3");
+  }
+
+  @Test
+  void tableSamplerWithLargeScaleHasTheRightVarianceAndRejectsHugeSigma() {
+    DiscreteGaussianTable sampler = new DiscreteGaussianTable(AesCtrDrbg.seeded(16), 1000);
+    long[] samples = new long[100_000];
+    sampler.sample(samples);
+    double sumSquares = 0;
+    for (long x : samples) {
+      sumSquares += (double) x * x;
+      assertTrue(Math.abs(x) <= 13_502);
+    }
+    assertEquals(1e6, sumSquares / samples.length, 6 * 1e6 * Math.sqrt(2.0 / samples.length));
+    assertThrows(IllegalArgumentException.class, () -> new DiscreteGaussianTable(AesCtrDrbg.seeded(1), 1e5));
+    assertThrows(IllegalArgumentException.class, () -> new DiscreteGaussianTable(AesCtrDrbg.seeded(1), 0.1));
   }
 
   @Test
