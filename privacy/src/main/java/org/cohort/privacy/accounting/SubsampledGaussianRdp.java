@@ -24,14 +24,24 @@ import static org.cohort.privacy.math.SpecialFunctions.logSub;
  *       summing their absolute values would only give a looser upper bound. Positive and negative
  *       terms are accumulated separately in log space and subtracted once at the end; the tail of
  *       the alternating series is cut when a term falls below e^-40 of the sum, which bounds the
- *       truncation error by that term. If the series does not settle within {@link #MAX_TERMS}
- *       terms the order is reported as +∞ (excluded), never as a smaller number.
+ *       truncation error by that term. For small σ the alternating tail decays only
+ *       polynomially (like i^-(α+2)); if it has not settled after {@link #SERIES_TERMS} terms,
+ *       A_α is integrated numerically instead: composite 5-point Gauss–Legendre in log space over
+ *       [-40σ, α + 40σ] (outside it the integrand is below e^-800 of its peak) with panels of σ/16,
+ *       where the integrand is a smooth mixture of Gaussians of width σ and the rule is accurate
+ *       to about 1e-15 relative. Both routes agree with 50-digit mpmath quadrature in the tests.
  * </ul>
  */
 public final class SubsampledGaussianRdp {
 
-  /** Terms of the fractional-order series before giving up on that order (then +∞). */
-  static final int MAX_TERMS = 100_000;
+  /** Terms of the fractional-order series before switching to numerical integration. */
+  static final int SERIES_TERMS = 1_000;
+  private static final double[] GAUSS_LEGENDRE_NODES = {
+      -0.9061798459386640, -0.5384693101056831, 0.0, 0.5384693101056831, 0.9061798459386640};
+  private static final double[] GAUSS_LEGENDRE_WEIGHTS = {
+      0.2369268850561891, 0.4786286704993665, 0.5688888888888889, 0.4786286704993665, 0.2369268850561891};
+  private static final double QUADRATURE_HALF_WIDTH_IN_SIGMAS = 40;
+  private static final int PANELS_PER_SIGMA = 16;
   private static final double LOG_HALF = Math.log(0.5);
   private static final double SQRT2 = Math.sqrt(2);
   private static final double RELATIVE_CUTOFF = 40;
@@ -81,7 +91,7 @@ public final class SubsampledGaussianRdp {
     double logAbsBinomial = 0; // log |C(alpha, 0)|
     boolean binomialPositive = true;
     double previousTerm = Double.POSITIVE_INFINITY;
-    for (int i = 0; i < MAX_TERMS; i++) {
+    for (int i = 0; i < SERIES_TERMS; i++) {
       double j = alpha - i;
       double s0 = logAbsBinomial + i * logQ + j * log1mQ + ((double) i * i - i) / (2 * sigmaSquared)
           + LOG_HALF + logErfc((i - z0) / erfcScale);
@@ -103,6 +113,35 @@ public final class SubsampledGaussianRdp {
         binomialPositive = !binomialPositive;
       }
     }
-    return Double.POSITIVE_INFINITY;
+    return logAByQuadrature(q, sigma, alpha);
+  }
+
+  /** log of A_α = ∫ μ0(z) (1 - q + q exp((2z-1)/(2σ²)))^α dz by Gauss–Legendre in log space. */
+  static double logAByQuadrature(double q, double sigma, double alpha) {
+    double logQ = Math.log(q);
+    double log1mQ = Math.log1p(-q);
+    double twoSigmaSquared = 2 * sigma * sigma;
+    double logNormaliser = -0.5 * Math.log(Math.PI * twoSigmaSquared);
+    double from = -QUADRATURE_HALF_WIDTH_IN_SIGMAS * sigma;
+    double to = alpha + QUADRATURE_HALF_WIDTH_IN_SIGMAS * sigma;
+    double panel = sigma / PANELS_PER_SIGMA;
+    long panels = (long) Math.ceil((to - from) / panel);
+    double halfPanel = 0.5 * panel;
+    double logHalfPanel = Math.log(halfPanel);
+    double logSum = Double.NEGATIVE_INFINITY;
+    for (long p = 0; p < panels; p++) {
+      double centre = from + (p + 0.5) * panel;
+      for (int n = 0; n < GAUSS_LEGENDRE_NODES.length; n++) {
+        double z = centre + halfPanel * GAUSS_LEGENDRE_NODES[n];
+        double y = (2 * z - 1) / twoSigmaSquared;
+        // log(1 - q + q e^y), stable for both signs of y
+        double logRatio = y > 0
+            ? y + logQ + Math.log1p(Math.exp(log1mQ - logQ - y))
+            : Math.log1p(q * Math.expm1(y));
+        double logIntegrand = logNormaliser - z * z / twoSigmaSquared + alpha * logRatio;
+        logSum = logAdd(logSum, Math.log(GAUSS_LEGENDRE_WEIGHTS[n]) + logHalfPanel + logIntegrand);
+      }
+    }
+    return logSum;
   }
 }

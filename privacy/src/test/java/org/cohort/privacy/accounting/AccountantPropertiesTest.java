@@ -58,6 +58,18 @@ class AccountantPropertiesTest {
     assertEquals(q * q * 8 / (2 * sigma * sigma), rdp, 1e-3 * rdp);
   }
 
+  // 50-digit mpmath quadrature of A_alpha (the check dp_accounting's and TF Privacy's tests use):
+  // (q, sigma, alpha) = (0.2, 0.25, 1.1) -> 1.802427344037898, (0.5, 0.1, 3.7) -> 184.0501316414549
+  // (both small-sigma cases where the alternating series stalls and quadrature takes over) and
+  // (0.2, 0.5, 2.5) -> 2.34819919069229, where both the series and the quadrature apply.
+  @Test
+  void fractionalOrdersMatchHighPrecisionQuadrature() {
+    assertEquals(1.802427344037898, SubsampledGaussianRdp.perStep(0.2, 0.25, 1.1), 1e-12);
+    assertEquals(184.0501316414549, SubsampledGaussianRdp.perStep(0.5, 0.1, 3.7), 184 * 1e-13);
+    assertEquals(2.34819919069229, SubsampledGaussianRdp.perStep(0.2, 0.5, 2.5), 1e-13);
+    assertEquals(2.34819919069229 * 1.5, SubsampledGaussianRdp.logAByQuadrature(0.2, 0.5, 2.5), 1e-12);
+  }
+
   @Test
   void smallNoiseAndLargeOrdersStayFinite() {
     double rdp = SubsampledGaussianRdp.perStep(0.5, 0.05, 1024);
