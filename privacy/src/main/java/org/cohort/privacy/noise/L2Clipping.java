@@ -28,8 +28,9 @@ public final class L2Clipping {
       throw new IllegalArgumentException("vector has a non-finite entry; refusing to clip it");
     }
     if (norm > clipNorm) {
-      // Guard against rounding up past the bound: scale by the float just below clip/norm.
-      float scale = Math.nextDown((float) (clipNorm / norm));
+      // Shrink by 2^-22 more than needed: the float rounding of the scale and of each product
+      // (2^-24 relative each) can then never push the clipped norm above the bound.
+      float scale = (float) (clipNorm / norm * (1 - 0x1.0p-22));
       for (int i = 0; i < values.length; i++) {
         values[i] *= scale;
       }
