@@ -21,6 +21,8 @@ public final class PldAccountant {
   /** Standard normal quantile for TAIL_MASS / 2 (Φ(-8.0) ≈ 6.2e-16). */
   private static final double TAIL_SIGMAS = 8.0;
   private static final int DIRECT_CONVOLUTION_LIMIT = 1 << 16;
+  /** Largest single-step grid; beyond it the FFTs would need gigabytes. */
+  private static final long MAX_BUCKETS = 1 << 22;
 
   private PldAccountant() {}
 
@@ -52,6 +54,7 @@ public final class PldAccountant {
     double xHigh = 1 + TAIL_SIGMAS * sigma;
     long kLow = (long) Math.ceil(loss(q, sigma, xLow) / h);
     long kHigh = (long) Math.ceil(loss(q, sigma, xHigh) / h);
+    checkGridSize(kHigh - kLow + 1);
     double[] pmf = new double[(int) (kHigh - kLow + 1)];
     double belowMass = mixtureCdf(q, sigma, xLow);
     pmf[0] += belowMass; // losses below the grid: rounded up to the lowest point
@@ -77,6 +80,7 @@ public final class PldAccountant {
     double xLow = q == 1 ? -TAIL_SIGMAS * sigma : Double.NEGATIVE_INFINITY;
     long kLow = (long) Math.ceil(-loss(q, sigma, xHigh) / h);
     long kHigh = (long) Math.ceil((q == 1 ? -loss(q, sigma, xLow) : -Math.log1p(-q)) / h);
+    checkGridSize(kHigh - kLow + 1);
     double[] pmf = new double[(int) (kHigh - kLow + 1)];
     pmf[0] += normalCdf(-xHigh / sigma); // losses below the grid: rounded up to the lowest point
     double upperX = xHigh;
@@ -106,6 +110,13 @@ public final class PldAccountant {
     pmf[index] += p - atA;
     if (atA > 0) {
       pmf[index - 1] += atA;
+    }
+  }
+
+  private static void checkGridSize(long buckets) {
+    if (buckets > MAX_BUCKETS) {
+      throw new InvalidPrivacyParameterException("privacy-loss grid of " + buckets
+          + " buckets is too fine for this noise multiplier; use a coarser discretization or the RDP accountant");
     }
   }
 

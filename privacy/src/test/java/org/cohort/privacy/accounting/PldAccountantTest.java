@@ -51,5 +51,7 @@ class PldAccountantTest {
     PrivacyEvent.SubsampledGaussian event = new PrivacyEvent.SubsampledGaussian(0.01, 1, 10);
     assertThrows(InvalidPrivacyParameterException.class, () -> PldAccountant.epsilon(event, 1e-5, 0));
     assertThrows(InvalidPrivacyParameterException.class, () -> PldAccountant.epsilon(event, 0, 1e-3));
+    PrivacyEvent.SubsampledGaussian tinyNoise = new PrivacyEvent.SubsampledGaussian(0.5, 0.001, 10);
+    assertThrows(InvalidPrivacyParameterException.class, () -> PldAccountant.epsilon(tinyNoise, 1e-5, 1e-4));
   }
 }
