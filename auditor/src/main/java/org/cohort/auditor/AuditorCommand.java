@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "auditor",
     mixinStandardHelpOptions = true,
+    version = "cohort auditor 0.1.0",
     description = "Recompute and calibrate differential-privacy spend (Renyi DP accountant).",
     subcommands = {EpsilonCommand.class, CalibrateCommand.class})
 public final class AuditorCommand implements Runnable {
