@@ -1,5 +1,6 @@
 package org.cohort.privacy.accounting;
 
+import java.util.List;
 import org.cohort.privacy.math.SpecialFunctions;
 
 /**
@@ -34,13 +35,30 @@ public final class PldAccountant {
    * (1e-4 is dp_accounting's default; coarser is faster and more pessimistic).
    */
   public static PrivacySpent epsilon(PrivacyEvent.SubsampledGaussian event, double delta, double discretization) {
+    return epsilon(List.of(event), delta, discretization);
+  }
+
+  /** Smallest ε with δ(ε) <= delta after all the events (heterogeneous composition). */
+  public static PrivacySpent epsilon(List<? extends PrivacyEvent> events, double delta, double discretization) {
     InvalidPrivacyParameterException.requireDelta(delta);
     if (!(discretization > 0 && discretization <= 0.1)) {
       throw new InvalidPrivacyParameterException("discretization must be in (0, 0.1], got " + discretization);
     }
-    double remove = epsilon(compose(removeDirection(event, discretization), event.steps()), delta);
-    double add = epsilon(compose(addDirection(event, discretization), event.steps()), delta);
-    return new PrivacySpent(Math.max(remove, add), delta, Double.NaN);
+    if (events.isEmpty()) {
+      return new PrivacySpent(0, delta, Double.NaN);
+    }
+    Pld remove = null;
+    Pld add = null;
+    for (PrivacyEvent event : events) {
+      if (!(event instanceof PrivacyEvent.SubsampledGaussian gaussian)) {
+        throw new InvalidPrivacyParameterException("the PLD accountant has no model for " + event);
+      }
+      Pld removeStep = compose(removeDirection(gaussian, discretization), gaussian.steps());
+      Pld addStep = compose(addDirection(gaussian, discretization), gaussian.steps());
+      remove = remove == null ? removeStep : convolve(remove, removeStep);
+      add = add == null ? addStep : convolve(add, addStep);
+    }
+    return new PrivacySpent(Math.max(epsilon(remove, delta), epsilon(add, delta)), delta, Double.NaN);
   }
 
   /**

@@ -47,6 +47,19 @@ class PldAccountantTest {
   }
 
   @Test
+  void heterogeneousEventsComposeLikeOneLongerRun() {
+    PrivacyEvent.SubsampledGaussian half = new PrivacyEvent.SubsampledGaussian(0.01, 0.7, 60);
+    double split = PldAccountant.epsilon(java.util.List.of(half, half), 1e-5, GRID).epsilon();
+    double whole = PldAccountant.epsilon(new PrivacyEvent.SubsampledGaussian(0.01, 0.7, 120), 1e-5, GRID).epsilon();
+    assertEquals(whole, split, 1e-6);
+    PrivacyEvent.SubsampledGaussian other = new PrivacyEvent.SubsampledGaussian(0.05, 2.0, 30);
+    double mixed = PldAccountant.epsilon(java.util.List.of(half, other), 1e-5, GRID).epsilon();
+    double rdpMixed = RdpAccountant.create().compose(half).compose(other).epsilon(1e-5).epsilon();
+    assertTrue(mixed > PldAccountant.epsilon(half, 1e-5, GRID).epsilon() && mixed < rdpMixed, "mixed " + mixed);
+    assertEquals(0, PldAccountant.epsilon(java.util.List.of(), 1e-5, GRID).epsilon());
+  }
+
+  @Test
   void rejectsBadDiscretisation() {
     PrivacyEvent.SubsampledGaussian event = new PrivacyEvent.SubsampledGaussian(0.01, 1, 10);
     assertThrows(InvalidPrivacyParameterException.class, () -> PldAccountant.epsilon(event, 1e-5, 0));
