@@ -30,6 +30,8 @@ import static org.cohort.privacy.math.SpecialFunctions.logSub;
  *       [-40σ, α + 40σ] (outside it the integrand is below e^-800 of its peak) with panels of σ/16,
  *       where the integrand is a smooth mixture of Gaussians of width σ and the rule is accurate
  *       to about 1e-15 relative. Both routes agree with 50-digit mpmath quadrature in the tests.
+ *       Unlike the integer path they carry an absolute error of about 1e-16 in log(A_α), so a
+ *       per-step RDP of 4e-8 at α = 1.01 (q = 1e-7, σ = 0.1) is right to 9 digits, not 15.
  * </ul>
  */
 public final class SubsampledGaussianRdp {
