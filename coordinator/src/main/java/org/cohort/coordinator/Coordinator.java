@@ -1,0 +1,142 @@
+package org.cohort.coordinator;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.cohort.coordinator.config.CoordinatorConfig;
+import org.cohort.crypto.pki.KitFiles;
+import org.cohort.crypto.pki.StartupKit;
+import org.cohort.crypto.tls.MutualTls;
+import org.cohort.protocol.v1.ErrorCode;
+
+/**
+ * The coordinator: accepts site connections over mutual TLS, runs the configured rounds with
+ * streaming weighted FedAvg, checkpoints after each completed round and resumes from the last
+ * checkpoint on start. Start with {@link #start(CoordinatorConfig)}; stop with {@link #close()}.
+ */
+public final class Coordinator implements AutoCloseable {
+
+  private final CoordinatorConfig config;
+  private final CoordinatorMetrics metrics = new CoordinatorMetrics();
+  private final ScheduledExecutorService roundThread = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "cohort-rounds");
+    t.setDaemon(true);
+    return t;
+  });
+  private final Federation federation;
+  private final EventLoopGroup bossGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private final EventLoopGroup workerGroup = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+  private final Channel serverChannel;
+  private final MetricsEndpoint metricsEndpoint;
+  private boolean closed;
+
+  private Coordinator(CoordinatorConfig config, SslContext tls) {
+    this.config = config;
+    try {
+      this.federation = new Federation(config, roundThread, metrics, Clock.systemUTC());
+      this.serverChannel = new ServerBootstrap()
+          .group(bossGroup, workerGroup)
+          .channel(NioServerSocketChannel.class)
+          .childOption(ChannelOption.TCP_NODELAY, true)
+          .childHandler(new CoordinatorChannelInitializer(config, tls, federation, metrics))
+          .bind(config.listen().host(), config.listen().port())
+          .syncUninterruptibly()
+          .channel();
+      this.metricsEndpoint = config.metrics() == null ? null : new MetricsEndpoint(
+          new InetSocketAddress(config.metrics().host(), config.metrics().port()), metrics.registry());
+    } catch (RuntimeException e) {
+      shutdownThreads();
+      throw e;
+    }
+  }
+
+  /** Starts with the TLS identity named in the config's {@code kit} section. */
+  public static Coordinator start(CoordinatorConfig config) {
+    return start(config, MutualTls.server(StartupKit.load(kitFiles(config.kit()))));
+  }
+
+  /** Starts with an explicit server TLS context (e.g. a kit loaded elsewhere). */
+  public static Coordinator start(CoordinatorConfig config, SslContext serverTls) {
+    return new Coordinator(config, serverTls);
+  }
+
+  static KitFiles kitFiles(CoordinatorConfig.Kit kit) {
+    KitFiles standard = KitFiles.in(kit.certificate().toAbsolutePath().getParent());
+    return new KitFiles(kit.certificate(), kit.privateKey(), kit.caCertificate(),
+        kit.revocationList() != null ? kit.revocationList() : standard.revocationList(),
+        standard.signingCertificate(), standard.signingPrivateKey());
+  }
+
+  public CoordinatorConfig config() {
+    return config;
+  }
+
+  /** The port sites connect to (useful when the config asked for port 0). */
+  public int port() {
+    return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+  }
+
+  public Optional<InetSocketAddress> metricsAddress() {
+    return Optional.ofNullable(metricsEndpoint).map(MetricsEndpoint::address);
+  }
+
+  public void addListener(RoundListener listener) {
+    federation.addListener(listener);
+  }
+
+  /** A copy of the current global model. */
+  public GlobalModel globalModel() {
+    return federation.snapshot();
+  }
+
+  /** Completes with the number of completed rounds once all configured rounds are done. */
+  public CompletableFuture<Long> finished() {
+    return federation.finished();
+  }
+
+  /** Prometheus text, as served on GET /metrics. */
+  public String scrapeMetrics() {
+    return metrics.registry().scrape();
+  }
+
+  /** How many messages or connections were refused with {@code code}. */
+  public double rejected(ErrorCode code) {
+    return metrics.rejectedCount(code);
+  }
+
+  /** TLS handshakes that failed (untrusted or missing client certificates). */
+  public double handshakeFailures() {
+    return metrics.handshakeFailures();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    serverChannel.close().syncUninterruptibly();
+    if (metricsEndpoint != null) {
+      metricsEndpoint.close();
+    }
+    shutdownThreads();
+  }
+
+  private void shutdownThreads() {
+    bossGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    roundThread.shutdownNow();
+  }
+}

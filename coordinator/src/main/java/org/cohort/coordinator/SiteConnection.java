@@ -1,0 +1,263 @@
+package org.cohort.coordinator;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Set;
+import org.cohort.coordinator.config.CoordinatorConfig;
+import org.cohort.crypto.pki.ParticipantIdentity;
+import org.cohort.crypto.pki.Role;
+import org.cohort.crypto.pki.UntrustedPeerException;
+import org.cohort.crypto.tls.MutualTls;
+import org.cohort.protocol.v1.Envelope;
+import org.cohort.protocol.v1.ErrorCode;
+import org.cohort.protocol.v1.Stream;
+import org.cohort.protocol.v1.TensorChunk;
+import org.cohort.protocol.v1.UpdateHeader;
+import org.cohort.protocol.v1.Welcome;
+import org.cohort.protocol.wire.Envelopes;
+import org.cohort.protocol.wire.InvalidTensorStreamException;
+import org.cohort.protocol.wire.TensorChunkInput;
+import org.cohort.protocol.wire.TensorStreamAssembler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One site's connection. The site's identity comes from its certificate after the TLS handshake;
+ * its Hello must claim the same id. Uploads are received here, on the event loop, into a staging
+ * buffer granted by the federation; while waiting for a buffer the channel stops reading
+ * (autoRead off), which pushes back on the site through TCP. Upload states are event-loop confined.
+ */
+final class SiteConnection extends SimpleChannelInboundHandler<Envelope> {
+
+  private static final Logger log = LoggerFactory.getLogger(SiteConnection.class);
+
+  private enum Upload { NONE, AWAITING_BUFFER, RECEIVING, DISCARDING }
+
+  private final CoordinatorConfig config;
+  private final Set<String> allowedSites;
+  private final Federation federation;
+  private final CoordinatorMetrics metrics;
+  private Channel channel;
+  private ParticipantIdentity identity;
+  private boolean joined;
+  private Upload upload = Upload.NONE;
+  private long uploadRound;
+  private UpdateHeader uploadHeader;
+  private TensorStreamAssembler assembler;
+  private final Deque<Envelope> heldWhileWaiting = new ArrayDeque<>();
+
+  SiteConnection(CoordinatorConfig config, Federation federation, CoordinatorMetrics metrics) {
+    this.config = config;
+    this.allowedSites = Set.copyOf(config.sites().allowed());
+    this.federation = federation;
+    this.metrics = metrics;
+  }
+
+  String siteId() {
+    return identity.id();
+  }
+
+  // ---- called by the federation (any thread) ----
+
+  void send(Envelope envelope) {
+    channel.writeAndFlush(envelope);
+  }
+
+  void sendTask(Envelope task, float[] globalModel) {
+    channel.write(task);
+    channel.writeAndFlush(new TensorChunkInput(globalModel, config.transport().chunkElements(),
+        config.federationId(), task.getRound(), Stream.STREAM_GLOBAL_MODEL));
+  }
+
+  void closeWith(Envelope last) {
+    channel.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  void uploadAdmitted(float[] buffer) {
+    channel.eventLoop().execute(() -> {
+      if (upload != Upload.AWAITING_BUFFER || !channel.isActive()) {
+        federation.releaseStaging(buffer);
+        return;
+      }
+      upload = Upload.RECEIVING;
+      assembler = new TensorStreamAssembler(Stream.STREAM_UPDATE, buffer, true);
+      resumeReading();
+    });
+  }
+
+  void uploadRefused(long round, ErrorCode code, String detail) {
+    channel.eventLoop().execute(() -> {
+      channel.writeAndFlush(Envelopes.error(config.federationId(), round, code, detail, false));
+      if (upload == Upload.AWAITING_BUFFER) {
+        upload = Upload.DISCARDING;
+        resumeReading();
+      }
+    });
+  }
+
+  // ---- event loop ----
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    channel = ctx.channel();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+    if (event instanceof SslHandshakeCompletionEvent handshake) {
+      if (!handshake.isSuccess()) {
+        metrics.handshakeFailed();
+        log.info("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), handshake.cause().getMessage());
+        ctx.close();
+        return;
+      }
+      authorize(ctx);
+    }
+    super.userEventTriggered(ctx, event);
+  }
+
+  private void authorize(ChannelHandlerContext ctx) {
+    ParticipantIdentity peer;
+    try {
+      peer = MutualTls.peerIdentity(ctx.pipeline().get(SslHandler.class));
+    } catch (UntrustedPeerException e) {
+      refuse(ctx, ErrorCode.ERROR_CODE_UNAUTHORIZED_ROLE, "certificate does not name a participant");
+      return;
+    }
+    if (peer.role() != Role.SITE) {
+      refuse(ctx, ErrorCode.ERROR_CODE_UNAUTHORIZED_ROLE, "only site certificates may join rounds");
+    } else if (!allowedSites.contains(peer.id())) {
+      refuse(ctx, ErrorCode.ERROR_CODE_UNKNOWN_SITE, "site " + peer.id() + " is not in this federation");
+    } else {
+      identity = peer;
+    }
+  }
+
+  private void refuse(ChannelHandlerContext ctx, ErrorCode code, String detail) {
+    metrics.rejected(code);
+    log.info("refusing {}: {}", ctx.channel().remoteAddress(), detail);
+    ctx.writeAndFlush(Envelopes.error(config.federationId(), 0, code, detail, true))
+        .addListener(ChannelFutureListener.CLOSE);
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, Envelope envelope) {
+    if (identity == null) {
+      return; // refused: the connection is closing
+    }
+    if (!joined) {
+      onHello(ctx, envelope);
+      return;
+    }
+    if (upload == Upload.AWAITING_BUFFER && envelope.hasTensorChunk()) {
+      heldWhileWaiting.add(envelope);
+      return;
+    }
+    switch (envelope.getBodyCase()) {
+      case UPDATE_HEADER -> onUpdateHeader(ctx, envelope);
+      case TENSOR_CHUNK -> onChunk(ctx, envelope);
+      case TASK_DECLINED -> federation.declined(this, envelope.getRound());
+      case GOODBYE -> ctx.close();
+      case ERROR -> log.info("site {} reported {}", siteId(), envelope.getError().getCode());
+      default -> rejectNonFatal(ctx, envelope.getRound(), ErrorCode.ERROR_CODE_UNEXPECTED_MESSAGE,
+          "unexpected " + envelope.getBodyCase() + " from a site");
+    }
+  }
+
+  private void onHello(ChannelHandlerContext ctx, Envelope envelope) {
+    if (!envelope.hasHello()) {
+      refuse(ctx, ErrorCode.ERROR_CODE_UNEXPECTED_MESSAGE, "the first message must be a hello");
+      return;
+    }
+    if (!identity.id().equals(envelope.getHello().getClaimedSiteId())) {
+      refuse(ctx, ErrorCode.ERROR_CODE_IDENTITY_MISMATCH, "hello claims another site than the certificate names");
+      return;
+    }
+    joined = true;
+    ctx.writeAndFlush(Envelopes.stamped(config.federationId(), 0).setWelcome(Welcome.newBuilder()
+        .setSiteId(identity.id())
+        .setHeartbeatIntervalMs(config.heartbeatIntervalMs())
+        .setMaxFrameBytes(config.transport().maxFrameBytes())
+        .setChunkElements(config.transport().chunkElements())).build());
+    federation.join(this);
+  }
+
+  private void onUpdateHeader(ChannelHandlerContext ctx, Envelope envelope) {
+    if (upload != Upload.NONE) {
+      rejectNonFatal(ctx, envelope.getRound(), ErrorCode.ERROR_CODE_UNEXPECTED_MESSAGE,
+          "an update is already in progress on this connection");
+      return;
+    }
+    upload = Upload.AWAITING_BUFFER;
+    uploadRound = envelope.getRound();
+    uploadHeader = envelope.getUpdateHeader();
+    ctx.channel().config().setAutoRead(false);
+    federation.requestUpload(this, uploadRound, uploadHeader);
+  }
+
+  private void onChunk(ChannelHandlerContext ctx, Envelope envelope) {
+    TensorChunk chunk = envelope.getTensorChunk();
+    switch (upload) {
+      case NONE, AWAITING_BUFFER -> rejectNonFatal(ctx, envelope.getRound(), ErrorCode.ERROR_CODE_UNEXPECTED_MESSAGE,
+          "tensor chunk without an accepted update header");
+      case DISCARDING -> {
+        if (chunk.getLast()) {
+          upload = Upload.NONE;
+        }
+      }
+      case RECEIVING -> {
+        try {
+          if (envelope.getRound() != uploadRound) {
+            throw new InvalidTensorStreamException("chunk of round " + envelope.getRound() + " inside an update for round " + uploadRound);
+          }
+          if (assembler.accept(chunk)) {
+            upload = Upload.NONE;
+            federation.uploadComplete(this, uploadRound, uploadHeader, assembler.target());
+            assembler = null;
+          }
+        } catch (InvalidTensorStreamException e) {
+          metrics.rejected(ErrorCode.ERROR_CODE_INVALID_UPDATE);
+          ctx.writeAndFlush(Envelopes.error(config.federationId(), uploadRound,
+              ErrorCode.ERROR_CODE_INVALID_UPDATE, e.getMessage(), false));
+          federation.uploadFailed(this, uploadRound, assembler.target());
+          assembler = null;
+          upload = chunk.getLast() ? Upload.NONE : Upload.DISCARDING;
+        }
+      }
+    }
+  }
+
+  private void resumeReading() {
+    while (!heldWhileWaiting.isEmpty() && channel.isActive()) {
+      onChunk(channel.pipeline().context(this), heldWhileWaiting.poll());
+    }
+    heldWhileWaiting.clear();
+    channel.config().setAutoRead(true);
+  }
+
+  private void rejectNonFatal(ChannelHandlerContext ctx, long round, ErrorCode code, String detail) {
+    metrics.rejected(code);
+    ctx.writeAndFlush(Envelopes.error(config.federationId(), round, code, detail, false));
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    if (upload == Upload.RECEIVING) {
+      // The partial update never reaches the sum: its buffer goes straight back to the pool.
+      federation.uploadFailed(this, uploadRound, assembler.target());
+      assembler = null;
+    }
+    upload = Upload.NONE;
+    heldWhileWaiting.clear();
+    if (joined) {
+      federation.leave(this);
+    }
+    super.channelInactive(ctx);
+  }
+}

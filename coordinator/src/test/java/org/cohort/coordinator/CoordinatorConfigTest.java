@@ -1,0 +1,59 @@
+package org.cohort.coordinator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.cohort.coordinator.config.ConfigException;
+import org.cohort.coordinator.config.CoordinatorConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CoordinatorConfigTest {
+
+  private static final String VALID = """
+      federation_id: demo-consortium
+      listen: {host: 0.0.0.0, port: 7443}
+      metrics: {host: 127.0.0.1, port: 9464}
+      kit: {certificate: tls-cert.pem, private_key: tls-key.pem, ca_certificate: ca.pem, revocation_list: crl.pem}
+      sites: {allowed: [hospital-a, hospital-b, hospital-c], min_per_round: 2}
+      rounds: {count: 10, deadline_seconds: 120}
+      model: {kind: logreg, input_features: 12, hidden_sizes: [], seed: 42}
+      training: {epochs: 1, batch_size: 32, learning_rate: 0.1, optimizer: sgd, seed: 7}
+      checkpoint: {directory: checkpoints}
+      transport: {max_frame_bytes: 4194304, chunk_elements: 262144}
+      """;
+
+  private static CoordinatorConfig load(Path dir, String yaml) throws Exception {
+    Path file = dir.resolve("coordinator.yaml");
+    Files.writeString(file, yaml);
+    return CoordinatorConfig.load(file);
+  }
+
+  @Test
+  void theDocumentedExampleLoadsWithPathsResolvedAgainstTheFile(@TempDir Path dir) throws Exception {
+    CoordinatorConfig config = load(dir, VALID);
+    assertEquals("demo-consortium", config.federationId());
+    assertEquals(dir.resolve("tls-cert.pem"), config.kit().certificate());
+    assertEquals(dir.resolve("checkpoints"), config.checkpoint().directory());
+    assertEquals(13, config.layout().totalElements());
+    assertEquals(CoordinatorConfig.DEFAULT_STAGING_BUFFERS, config.stagingBuffers());
+  }
+
+  @Test
+  void errorsNameTheField(@TempDir Path dir) {
+    assertMessage(dir, VALID.replace("count: 10", "count: 0"), "rounds.count must be >= 1");
+    assertMessage(dir, VALID.replace("min_per_round: 2", "min_per_round: 4"), "sites.min_per_round");
+    assertMessage(dir, VALID.replace("chunk_elements: 262144", "chunk_elements: 2000000"), "transport.chunk_elements");
+    assertMessage(dir, VALID.replace("kind: logreg", "kind: forest"), "model.kind");
+    assertMessage(dir, VALID.replace("seed: 42", "seed: 42, colour: red"), "colour");
+    assertMessage(dir, VALID.replace("port: 7443", "port: seven"), "port");
+  }
+
+  private static void assertMessage(Path dir, String yaml, String expected) {
+    ConfigException e = assertThrows(ConfigException.class, () -> load(dir, yaml));
+    assertTrue(e.getMessage().contains(expected), e.getMessage());
+  }
+}

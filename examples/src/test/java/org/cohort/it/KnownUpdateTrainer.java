@@ -1,0 +1,53 @@
+package org.cohort.it;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.cohort.protocol.v1.LocalMetrics;
+import org.cohort.protocol.v1.ModelSpec;
+import org.cohort.protocol.v1.TrainingSettings;
+import org.cohort.site.training.LocalTrainer;
+
+/**
+ * Returns known updates (global + a deterministic delta) so a test can compute the expected
+ * aggregate independently; records every global model it receives and every update it returns.
+ */
+final class KnownUpdateTrainer implements LocalTrainer {
+
+  record Call(float[] received, float[] returned, long examples) {
+    /** The update the site sends: returned - received, in float32 like the agent computes it. */
+    float[] update() {
+      float[] u = new float[received.length];
+      for (int i = 0; i < u.length; i++) {
+        u[i] = returned[i] - received[i];
+      }
+      return u;
+    }
+  }
+
+  private final int siteIndex;
+  private final long examples;
+  private final List<Call> calls = new CopyOnWriteArrayList<>();
+
+  KnownUpdateTrainer(int siteIndex, long examples) {
+    this.siteIndex = siteIndex;
+    this.examples = examples;
+  }
+
+  @Override
+  public Outcome train(ModelSpec model, TrainingSettings settings, float[] globalParameters) {
+    int call = calls.size() + 1;
+    float[] update = new float[globalParameters.length];
+    float[] next = new float[globalParameters.length];
+    for (int i = 0; i < update.length; i++) {
+      update[i] = (float) ((siteIndex + 1) * 0.01 * (i + 1) * (call % 2 == 0 ? -call : call) + 0.003 * siteIndex);
+      next[i] = globalParameters[i] + update[i];
+    }
+    calls.add(new Call(globalParameters.clone(), next.clone(), examples));
+    return new Outcome(next, examples, LocalMetrics.newBuilder().setEvalExamples(10).setEvalLoss(0.5 + siteIndex)
+        .setEvalAuroc(0.75).build());
+  }
+
+  List<Call> calls() {
+    return calls;
+  }
+}

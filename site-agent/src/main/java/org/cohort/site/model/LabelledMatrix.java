@@ -1,0 +1,47 @@
+package org.cohort.site.model;
+
+import org.cohort.site.data.Dataset;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A dataset copied once into ND4J, float32, c order: the design matrix [rows, features + 1] (the
+ * features followed by a constant 1, so that a first layer's weights and bias, which
+ * {@link org.cohort.protocol.model.ModelLayout} stores contiguously, act as one matrix) and the
+ * labels [rows, 1]. Built once per site and reused every round.
+ */
+public record LabelledMatrix(INDArray design, INDArray labels, float[] labelValues) {
+
+  public LabelledMatrix {
+    if (design.dataType() != DataType.FLOAT || labels.dataType() != DataType.FLOAT) {
+      throw new IllegalArgumentException("float32 matrices are expected");
+    }
+    if (design.rank() != 2 || labels.rank() != 2 || labels.columns() != 1
+        || design.rows() != labels.rows() || labelValues.length != labels.rows()) {
+      throw new IllegalArgumentException("design [n, d + 1], labels [n, 1] and n label values are expected");
+    }
+  }
+
+  public static LabelledMatrix of(Dataset data) {
+    int rows = data.rows();
+    int width = data.featureCount();
+    float[] design = new float[rows * (width + 1)];
+    for (int row = 0; row < rows; row++) {
+      System.arraycopy(data.values(), row * width, design, row * (width + 1), width);
+      design[row * (width + 1) + width] = 1f;
+    }
+    return new LabelledMatrix(
+        Nd4j.create(design, new long[] {rows, width + 1}, 'c'),
+        Nd4j.create(data.labels(), new long[] {rows, 1}, 'c'),
+        data.labels().clone());
+  }
+
+  public int rows() {
+    return labelValues.length;
+  }
+
+  public int featureCount() {
+    return (int) design.columns() - 1;
+  }
+}

@@ -1,0 +1,120 @@
+package org.cohort.site.training;
+
+import java.util.SplittableRandom;
+import org.cohort.protocol.model.ModelLayout;
+import org.cohort.protocol.v1.ModelSpec;
+import org.cohort.protocol.v1.TrainingSettings;
+import org.cohort.site.data.Dataset;
+import org.cohort.site.model.DenseNetwork;
+import org.cohort.site.model.Evaluation;
+import org.cohort.site.model.LabelledMatrix;
+import org.cohort.site.model.Optimizer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Minibatch training and evaluation of flat parameter vectors. These are the building blocks of
+ * the site's {@link LocalTrainer} and of the demo's baselines (a model trained centrally on pooled
+ * rows, or on one hospital alone), so every comparison uses the same code.
+ */
+public final class ModelTraining {
+
+  private ModelTraining() {}
+
+  /** Parameters after training and the mean loss over the whole training set afterwards. */
+  public record Fit(float[] parameters, double trainLoss) {}
+
+  public static Fit fit(ModelSpec model, TrainingSettings settings, float[] initialParameters, Dataset train) {
+    return fit(model, settings, initialParameters, LabelledMatrix.of(train));
+  }
+
+  /**
+   * {@code settings.epochs} passes over {@code train}, each in a fresh seeded random order, in
+   * batches of {@code settings.batch_size} (the last batch of an epoch may be smaller).
+   */
+  public static Fit fit(ModelSpec model, TrainingSettings settings, float[] initialParameters, LabelledMatrix train) {
+    validate(settings);
+    DenseNetwork network = network(model, initialParameters, train);
+    Optimizer optimizer = switch (settings.getOptimizer()) {
+      case OPTIMIZER_SGD -> Optimizer.sgd(settings.getLearningRate());
+      case OPTIMIZER_ADAM -> Optimizer.adam(settings.getLearningRate(), network.parameterCount());
+      default -> throw new InvalidTaskException("training.optimizer", "must be sgd or adam");
+    };
+    SplittableRandom random = new SplittableRandom(settings.getSeed());
+    int rows = train.rows();
+    int batchSize = settings.getBatchSize();
+    for (int epoch = 0; epoch < settings.getEpochs(); epoch++) {
+      int[] order = permutation(rows, random);
+      INDArray design = train.design().getRows(order).dup('c');
+      INDArray labels = train.labels().getRows(order).dup('c');
+      for (int start = 0; start < rows; start += batchSize) {
+        int end = Math.min(rows, start + batchSize);
+        network.computeGradient(rowBlock(design, start, end), rowBlock(labels, start, end));
+        network.step(optimizer);
+      }
+    }
+    double trainLoss = Evaluation.fromLogits(network.logits(train.design()), train.labelValues()).loss();
+    return new Fit(network.parameters(), trainLoss);
+  }
+
+  public static Evaluation evaluate(ModelSpec model, float[] parameters, Dataset data) {
+    return evaluate(model, parameters, LabelledMatrix.of(data));
+  }
+
+  public static Evaluation evaluate(ModelSpec model, float[] parameters, LabelledMatrix data) {
+    DenseNetwork network = network(model, parameters, data);
+    return Evaluation.fromLogits(network.logits(data.design()), data.labelValues());
+  }
+
+  private static DenseNetwork network(ModelSpec model, float[] parameters, LabelledMatrix data) {
+    if (model.getInputFeatures() != data.featureCount()) {
+      throw new InvalidTaskException("model.input_features", "is " + model.getInputFeatures()
+          + " but this site's data has " + data.featureCount() + " features");
+    }
+    ModelLayout layout;
+    try {
+      layout = ModelLayout.of(model);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidTaskException("model", e.getMessage());
+    }
+    if (parameters.length != layout.totalElements()) {
+      throw new InvalidTaskException("parameters", "hold " + parameters.length
+          + " values but the model needs " + layout.totalElements());
+    }
+    return new DenseNetwork(model, parameters);
+  }
+
+  private static void validate(TrainingSettings settings) {
+    if (settings.getEpochs() < 1) {
+      throw new InvalidTaskException("training.epochs", "must be >= 1");
+    }
+    if (settings.getBatchSize() < 1) {
+      throw new InvalidTaskException("training.batch_size", "must be >= 1");
+    }
+    double rate = settings.getLearningRate();
+    if (!(rate > 0) || Double.isInfinite(rate)) {
+      throw new InvalidTaskException("training.learning_rate", "must be positive and finite");
+    }
+  }
+
+  /** Rows [start, end) of a c-order matrix as a view; cheaper than general indexing. */
+  private static INDArray rowBlock(INDArray matrix, int start, int end) {
+    long columns = matrix.columns();
+    return Nd4j.create(matrix.data(), new long[] {end - start, columns}, new long[] {columns, 1},
+        matrix.offset() + start * columns, 'c');
+  }
+
+  private static int[] permutation(int n, SplittableRandom random) {
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    for (int i = n - 1; i > 0; i--) {
+      int j = random.nextInt(i + 1);
+      int tmp = order[i];
+      order[i] = order[j];
+      order[j] = tmp;
+    }
+    return order;
+  }
+}
