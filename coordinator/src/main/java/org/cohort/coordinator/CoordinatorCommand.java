@@ -16,6 +16,11 @@ public final class CoordinatorCommand implements Callable<Integer> {
   @Option(names = "--config", required = true, paramLabel = "FILE", description = "coordinator.yaml")
   Path config;
 
+  @Option(names = "--report", paramLabel = "FILE",
+      description = "Append one JSON line per finished round to FILE (round, status, contributions, examples, "
+          + "sites' weighted eval loss/accuracy/AUROC, duration).")
+  Path report;
+
   @Override
   public Integer call() throws Exception {
     CoordinatorConfig parsed;
@@ -25,7 +30,11 @@ public final class CoordinatorCommand implements Callable<Integer> {
       System.err.println("invalid configuration: " + e.getMessage());
       return 2;
     }
-    try (Coordinator coordinator = Coordinator.start(parsed)) {
+    try (RoundReportWriter reportWriter = report == null ? null : new RoundReportWriter(report);
+        Coordinator coordinator = Coordinator.start(parsed)) {
+      if (reportWriter != null) {
+        coordinator.addListener(reportWriter);
+      }
       coordinator.addListener(new RoundListener() {
         @Override
         public void roundFinished(RoundSummary summary) {

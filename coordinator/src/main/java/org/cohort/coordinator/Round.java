@@ -33,6 +33,7 @@ final class Round {
   private String abandonReason = "";
   private double evalWeight;
   private double evalLossSum;
+  private double evalAccuracySum;
   private double evalAurocSum;
 
   Round(long number, Collection<String> participants, int minContributions, float[] base, Instant startedAt) {
@@ -93,6 +94,7 @@ final class Round {
     if (m.getEvalExamples() > 0 && Double.isFinite(m.getEvalLoss()) && Double.isFinite(m.getEvalAuroc())) {
       evalWeight += m.getEvalExamples();
       evalLossSum += m.getEvalExamples() * m.getEvalLoss();
+      evalAccuracySum += m.getEvalExamples() * m.getEvalAccuracy();
       evalAurocSum += m.getEvalExamples() * m.getEvalAuroc();
     }
     return true;
@@ -166,6 +168,7 @@ final class Round {
   RoundSummary summary(Instant now) {
     return new RoundSummary(number, phase, sum.contributions(), (long) sum.totalWeight(),
         evalWeight > 0 ? evalLossSum / evalWeight : Double.NaN,
+        evalWeight > 0 ? evalAccuracySum / evalWeight : Double.NaN,
         evalWeight > 0 ? evalAurocSum / evalWeight : Double.NaN,
         Duration.between(startedAt, now), abandonReason);
   }

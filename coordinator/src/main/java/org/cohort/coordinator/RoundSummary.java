@@ -12,6 +12,7 @@ public record RoundSummary(
     int contributions,
     long totalExamples,
     double meanEvalLoss,
+    double meanEvalAccuracy,
     double meanEvalAuroc,
     Duration duration,
     String abandonReason) {

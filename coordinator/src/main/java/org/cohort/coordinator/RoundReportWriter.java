@@ -1,0 +1,90 @@
+package org.cohort.coordinator;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Appends one JSON object per finished round to a file (JSON Lines), flushed at once so another
+ * process can follow the file while the federation runs:
+ * <pre>
+ * {"round":3,"status":"completed","contributions":5,"total_examples":4165,
+ *  "eval_loss":0.41,"eval_accuracy":0.83,"eval_auroc":0.77,"duration_ms":412,"abandon_reason":""}
+ * </pre>
+ * The eval figures are the sites' example-weighted evaluation of the global model they received for
+ * that round (null when no site reported one). They are aggregates over held-out rows, never
+ * individual values.
+ */
+public final class RoundReportWriter implements RoundListener, AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(RoundReportWriter.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Path file;
+  private final BufferedWriter out;
+
+  /** Creates the file's directory if needed and appends to the file (a resumed federation continues it). */
+  public RoundReportWriter(Path file) {
+    this.file = file;
+    try {
+      Path parent = file.toAbsolutePath().getParent();
+      Files.createDirectories(parent);
+      this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open round report " + file, e);
+    }
+  }
+
+  @Override
+  public synchronized void roundFinished(RoundSummary summary) {
+    try {
+      out.write(JSON.writeValueAsString(line(summary)));
+      out.newLine();
+      out.flush();
+    } catch (IOException e) {
+      // The report is an observer: failing to write it must not stop the federation.
+      log.warn("cannot append round {} to {}: {}", summary.round(), file, e.getMessage());
+    }
+  }
+
+  static ObjectNode line(RoundSummary summary) {
+    ObjectNode line = JSON.createObjectNode()
+        .put("round", summary.round())
+        .put("status", summary.phase().name().toLowerCase(Locale.ROOT))
+        .put("contributions", summary.contributions())
+        .put("total_examples", summary.totalExamples());
+    putFinite(line, "eval_loss", summary.meanEvalLoss());
+    putFinite(line, "eval_accuracy", summary.meanEvalAccuracy());
+    putFinite(line, "eval_auroc", summary.meanEvalAuroc());
+    return line.put("duration_ms", summary.duration().toMillis())
+        .put("abandon_reason", summary.abandonReason());
+  }
+
+  /** JSON has no NaN: a figure nobody reported is null. */
+  private static void putFinite(ObjectNode line, String field, double value) {
+    if (Double.isFinite(value)) {
+      line.put(field, value);
+    } else {
+      line.putNull(field);
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    try {
+      out.close();
+    } catch (IOException e) {
+      log.warn("cannot close round report {}: {}", file, e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,44 @@
+package org.cohort.coordinator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RoundReportWriterTest {
+
+  @Test
+  void writesOneFlushedJsonLinePerRoundWithNullForUnreportedFigures(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("reports/rounds.jsonl");
+    try (RoundReportWriter writer = new RoundReportWriter(file)) {
+      writer.roundFinished(new RoundSummary(1, RoundPhase.COMPLETED, 3, 900, 0.5, 0.75, 0.8, Duration.ofMillis(120), ""));
+      // Readable before close: a demo follows the file while the coordinator runs.
+      assertEquals(1, Files.readAllLines(file).size());
+      writer.roundFinished(new RoundSummary(2, RoundPhase.ABANDONED, 1, 300, Double.NaN, Double.NaN, Double.NaN,
+          Duration.ofMillis(5000), "deadline passed"));
+    }
+    List<String> lines = Files.readAllLines(file);
+    assertEquals(2, lines.size());
+    ObjectMapper json = new ObjectMapper();
+    JsonNode first = json.readTree(lines.get(0));
+    assertEquals(1, first.get("round").asLong());
+    assertEquals("completed", first.get("status").asText());
+    assertEquals(3, first.get("contributions").asInt());
+    assertEquals(900, first.get("total_examples").asLong());
+    assertEquals(0.5, first.get("eval_loss").asDouble());
+    assertEquals(0.75, first.get("eval_accuracy").asDouble());
+    assertEquals(0.8, first.get("eval_auroc").asDouble());
+    assertEquals(120, first.get("duration_ms").asLong());
+    JsonNode second = json.readTree(lines.get(1));
+    assertEquals("abandoned", second.get("status").asText());
+    assertTrue(second.get("eval_auroc").isNull());
+    assertEquals("deadline passed", second.get("abandon_reason").asText());
+  }
+}
