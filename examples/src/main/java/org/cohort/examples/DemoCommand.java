@@ -1,0 +1,242 @@
+package org.cohort.examples;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.cohort.protocol.model.ModelLayout;
+import org.cohort.protocol.v1.ModelSpec;
+import org.cohort.protocol.v1.Optimizer;
+import org.cohort.protocol.v1.TrainingSettings;
+import org.cohort.site.data.SyntheticCohort;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code cohort demo}: a consortium of simulated hospitals end to end, each participant a separate
+ * OS process talking mutual TLS, then the federated model against each hospital alone and all
+ * data pooled.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+    header = "One command, a consortium of simulated hospitals end to end (separate processes, mutual TLS).",
+    description = {
+        "Provisions a consortium (CA and startup kits) in the work directory, starts the coordinator and one site "
+            + "agent per hospital of the built-in synthetic readmission cohort as separate processes over mutual "
+            + "TLS, prints a line per round, and ends with the federated model against each hospital training "
+            + "alone and all data pooled centrally, on held-out patients of every hospital.",
+        "Writes report.json, training-curve.png, rounds.jsonl and logs/ to the work directory. Exits 1 unless "
+            + "the federated AUROC is >= 99% of the pooled one and above every hospital alone."})
+public final class DemoCommand implements Callable<Integer> {
+
+  /** Marks a directory this command created, so it never wipes anything else. */
+  static final String MARKER_FILE = ".cohort-demo";
+  private static final Duration STALL_LIMIT = Duration.ofSeconds(DemoConsortium.ROUND_DEADLINE_SECONDS + 60);
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--work-dir", defaultValue = "demo-work", paramLabel = "DIR",
+      description = "Wiped and recreated (only if empty or made by an earlier demo) (default: ${DEFAULT-VALUE}).")
+  Path workDir;
+
+  @Option(names = "--rounds", defaultValue = "20", paramLabel = "N", description = "(default: ${DEFAULT-VALUE})")
+  int rounds;
+
+  @Option(names = "--hospitals", paramLabel = "N",
+      description = "4 or 5 hospitals of the synthetic cohort, largest first (default: all 5).")
+  Integer hospitals;
+
+  @Option(names = "--model", defaultValue = "logreg", paramLabel = "KIND",
+      description = "logreg or mlp (default: ${DEFAULT-VALUE}).")
+  ModelKind model;
+
+  @Option(names = "--seed", defaultValue = "1", paramLabel = "S",
+      description = "Seeds the synthetic patients, model initialisation and training order (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Override
+  public Integer call() throws Exception {
+    long started = System.nanoTime();
+    DemoConsortium.Plan plan = plan();
+    PrintWriter out = spec.commandLine().getOut();
+    prepareWorkDirectory();
+    DemoConsortium.Layout layout = DemoConsortium.create(workDir.resolve("pki"), plan);
+    out.printf(Locale.ROOT, "Provisioned consortium CA and startup kits for the coordinator and %d hospitals in %s%n",
+        plan.hospitals().size(), layout.pki());
+
+    ModelSpec modelSpec = plan.model().spec(SyntheticCohort.FEATURE_COUNT);
+    List<SiteData> sites = hospitals(plan);
+    // The references do not depend on the federation: train them while it runs.
+    CompletableFuture<Baselines> baselines = CompletableFuture.supplyAsync(
+        () -> Baselines.train(modelSpec, plan.training(), plan.rounds(), plan.seed(), sites));
+
+    Path report = workDir.resolve("rounds.jsonl");
+    List<RoundRecord> history = new ArrayList<>();
+    try (ChildProcesses processes = new ChildProcesses()) {
+      ChildProcesses.Child coordinator = processes.start("coordinator", workDir.resolve("logs/coordinator.log"),
+          List.of("coordinator", "--config", layout.coordinatorConfig().toString(), "--report", report.toString()));
+      List<ChildProcesses.Child> siteAgents = new ArrayList<>();
+      for (int i = 0; i < plan.hospitals().size(); i++) {
+        String site = plan.siteIds().get(i);
+        siteAgents.add(processes.start(site, workDir.resolve("logs").resolve(site + ".log"),
+            List.of("site", "--config", layout.siteConfigs().get(i).toString())));
+      }
+      out.printf(Locale.ROOT, "Started the coordinator (port %d, metrics http://127.0.0.1:%d/metrics) and %d site "
+          + "agents as separate processes; logs in %s%n", layout.port(), layout.metricsPort(), siteAgents.size(),
+          workDir.resolve("logs"));
+      out.printf(Locale.ROOT, "Training %s for %d rounds (eval = sites' weighted held-out figures for the model "
+          + "sent out in that round)%n", plan.model().configName(), plan.rounds());
+      out.flush();
+      follow(out, new RoundReportTail(report), coordinator, siteAgents, history);
+      int exit = coordinator.process().exitValue();
+      if (exit != 0) {
+        throw new DemoFailure("the coordinator exited with status " + exit + "; see " + coordinator.log());
+      }
+      for (ChildProcesses.Child site : siteAgents) {
+        if (!site.process().waitFor(30, TimeUnit.SECONDS) || site.process().exitValue() != 0) {
+          out.println("warning: site agent " + site.name() + " did not finish cleanly; see " + site.log());
+        }
+      }
+    }
+
+    CheckpointFile.Contents finalModel = CheckpointFile.read(layout.checkpoint(),
+        ModelLayout.of(modelSpec).totalElements());
+    Comparison comparison = baselines.join().compareWith(
+        "federated (" + finalModel.completedRounds() + " rounds)", finalModel.parameters());
+    double seconds = (System.nanoTime() - started) / 1e9;
+    out.println();
+    out.print(comparison.table());
+    out.println();
+    out.println(comparison.verdict());
+    writeReport(plan, history, comparison, seconds);
+    TrainingCurvePlot.writePng(workDir.resolve("training-curve.png"),
+        "Cohort demo: " + plan.hospitals().size() + " hospitals, " + plan.model().configName(), history);
+    out.printf(Locale.ROOT, "Wrote %s and %s; demo took %.1f s%n", workDir.resolve("report.json"),
+        workDir.resolve("training-curve.png"), seconds);
+    boolean worthwhile = comparison.nearlyMatchesPooled() && comparison.beatsEverySiteAlone();
+    out.println(worthwhile ? "DEMO PASSED: federation nearly matches pooling and beats every hospital alone."
+        : "DEMO FAILED: the federated model misses the target (see above).");
+    out.flush();
+    return worthwhile ? 0 : 1;
+  }
+
+  private DemoConsortium.Plan plan() {
+    int all = SyntheticCohort.DEFAULT_HOSPITALS.size();
+    int count = hospitals == null ? all : hospitals;
+    if (count < 4 || count > all) {
+      throw new ParameterException(spec.commandLine(), "--hospitals must be between 4 and " + all);
+    }
+    if (rounds < 1) {
+      throw new ParameterException(spec.commandLine(), "--rounds must be >= 1");
+    }
+    return new DemoConsortium.Plan(SyntheticCohort.DEFAULT_HOSPITALS.subList(0, count), seed, rounds, model,
+        trainingSettings(model, seed));
+  }
+
+  /** Per-round local training: one epoch of plain SGD. */
+  static TrainingSettings trainingSettings(ModelKind model, long seed) {
+    TrainingSettings.Builder settings = TrainingSettings.newBuilder().setEpochs(1).setOptimizer(Optimizer.OPTIMIZER_SGD)
+        .setSeed(seed);
+    return switch (model) {
+      case LOGREG -> settings.setBatchSize(256).setLearningRate(0.5).build();
+      case MLP -> settings.setBatchSize(64).setLearningRate(0.3).build();
+    };
+  }
+
+  private static List<SiteData> hospitals(DemoConsortium.Plan plan) {
+    // The same rows each site agent generates from its config (hospital index and seed).
+    return SyntheticCohort.generate(plan.hospitals(), plan.seed()).hospitals().stream()
+        .map(h -> new SiteData(h.profile().name(), h.split())).toList();
+  }
+
+  private void follow(PrintWriter out, RoundReportTail report, ChildProcesses.Child coordinator,
+      List<ChildProcesses.Child> siteAgents, List<RoundRecord> history) throws InterruptedException {
+    long lastProgress = System.nanoTime();
+    while (true) {
+      List<RoundRecord> finished = report.poll();
+      for (RoundRecord round : finished) {
+        history.add(round);
+        out.println(round.progressLine(rounds));
+      }
+      out.flush();
+      if (!finished.isEmpty()) {
+        lastProgress = System.nanoTime();
+      }
+      if (coordinator.process().waitFor(200, TimeUnit.MILLISECONDS)) {
+        report.poll().forEach(round -> {
+          history.add(round);
+          out.println(round.progressLine(rounds));
+        });
+        return;
+      }
+      for (ChildProcesses.Child site : siteAgents) {
+        if (!site.process().isAlive() && site.process().exitValue() != 0) {
+          throw new DemoFailure("site agent " + site.name() + " exited with status " + site.process().exitValue()
+              + "; see " + site.log());
+        }
+      }
+      if (System.nanoTime() - lastProgress > STALL_LIMIT.toNanos()) {
+        throw new DemoFailure("no round finished for " + STALL_LIMIT.toSeconds() + " s; see the logs in "
+            + coordinator.log().getParent());
+      }
+    }
+  }
+
+  private void writeReport(DemoConsortium.Plan plan, List<RoundRecord> history, Comparison comparison, double seconds) {
+    ObjectNode document = Json.MAPPER.createObjectNode();
+    ObjectNode settings = document.putObject("demo");
+    settings.put("hospitals", plan.hospitals().size()).put("rounds", plan.rounds())
+        .put("model", plan.model().configName()).put("seed", plan.seed())
+        .put("local_epochs_per_round", plan.training().getEpochs()).put("batch_size", plan.training().getBatchSize())
+        .put("learning_rate", plan.training().getLearningRate()).put("wall_time_seconds", seconds);
+    ArrayNode rounds = document.putArray("round_history");
+    history.forEach(round -> rounds.add(round.toJson()));
+    document.set("comparison", comparison.toJson());
+    Json.write(workDir.resolve("report.json"), document);
+  }
+
+  /** Wipes the work directory only if it is empty or an earlier demo's. */
+  private void prepareWorkDirectory() throws IOException {
+    if (Files.exists(workDir)) {
+      boolean empty;
+      try (Stream<Path> entries = Files.list(workDir)) {
+        empty = entries.findAny().isEmpty();
+      }
+      if (!empty && !Files.exists(workDir.resolve(MARKER_FILE))) {
+        throw new InvalidInputException("--work-dir " + workDir + " is not empty and was not made by the demo; "
+            + "choose another directory");
+      }
+      try (Stream<Path> paths = Files.walk(workDir)) {
+        for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+          Files.delete(path);
+        }
+      } catch (UncheckedIOException e) {
+        throw e.getCause();
+      }
+    }
+    Files.createDirectories(workDir);
+    Files.writeString(workDir.resolve(MARKER_FILE), "created by `cohort demo`; wiped by the next run\n");
+  }
+
+  /** The demo could not run to the end; the message says where to look. */
+  static final class DemoFailure extends RuntimeException {
+    DemoFailure(String message) {
+      super(message);
+    }
+  }
+}
