@@ -28,7 +28,7 @@ import org.cohort.site.data.Standardizer;
 
 /**
  * A CSV file holding several sites' rows, told apart by a site column, turned into one
- * {@link SiteData} per distinct site value (in order of first appearance) with the site agent's own
+ * {@link SiteData} per distinct site value (sorted, so the order never depends on row order) with the site agent's own
  * connector ({@link CsvDataSource}): features are every column but the site and the label;
  * categorical vocabularies are the whole file's distinct values, sorted (they are schema, agreed by
  * the federation); each site's rows are split, stratified and seeded, into training and held-out
@@ -118,7 +118,7 @@ public final class CsvCohort {
     return tokens;
   }
 
-  /** The header, the site values in order of first appearance, and each categorical column's values. */
+  /** The header, the sorted site values, and each categorical column's sorted distinct values. */
   private record Survey(List<String> header, List<String> sites, Map<String, TreeSet<String>> distinctValues) {}
 
   private static Survey survey(Request request) {
@@ -143,7 +143,7 @@ public final class CsvCohort {
         distinct.put(column, new TreeSet<>());
       }
       Set<String> missing = missingTokens(request);
-      LinkedHashSet<String> sites = new LinkedHashSet<>();
+      TreeSet<String> sites = new TreeSet<>();
       for (CSVRecord record : parser) {
         if (!record.isConsistent()) {
           throw new InvalidInputException(file + ", line " + parser.getCurrentLineNumber() + ": has "
