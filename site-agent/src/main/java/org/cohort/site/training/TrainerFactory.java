@@ -200,8 +200,9 @@ public final class TrainerFactory {
     if (!node.isObject()) {
       throw new DataConfigException("data.categorical", "must map column names to lists of values");
     }
-    node.fields().forEachRemaining(e ->
-        result.put(e.getKey(), textList(e.getValue(), "data.categorical." + e.getKey())));
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
+      result.put(e.getKey(), textList(e.getValue(), "data.categorical." + e.getKey()));
+    }
     return result;
   }
 
@@ -213,8 +214,9 @@ public final class TrainerFactory {
     if (!node.isObject()) {
       throw new DataConfigException("data.missing_sentinels", "must map column names to values");
     }
-    node.fields().forEachRemaining(e ->
-        result.put(e.getKey(), requiredScalar(e.getValue(), "data.missing_sentinels." + e.getKey())));
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
+      result.put(e.getKey(), requiredScalar(e.getValue(), "data.missing_sentinels." + e.getKey()));
+    }
     return result;
   }
 }

@@ -140,6 +140,10 @@ class TrainerFactoryTest {
         () -> trainer.train(narrow, SGD, ModelLayout.of(narrow).initialParameters(1))).field());
     assertEquals("parameters", assertThrows(InvalidTaskException.class,
         () -> trainer.train(LOGREG, SGD, new float[3])).field());
+    float[] poisoned = ModelLayout.of(LOGREG).initialParameters(1);
+    poisoned[2] = Float.NaN;
+    assertEquals("parameters", assertThrows(InvalidTaskException.class,
+        () -> trainer.train(LOGREG, SGD, poisoned)).field());
     assertEquals("training.optimizer", assertThrows(InvalidTaskException.class,
         () -> trainer.train(LOGREG, SGD.toBuilder().setOptimizer(Optimizer.OPTIMIZER_UNSPECIFIED).build(),
             ModelLayout.of(LOGREG).initialParameters(1))).field());
