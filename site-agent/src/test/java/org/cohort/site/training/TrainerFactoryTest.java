@@ -104,6 +104,17 @@ class TrainerFactoryTest {
   }
 
   @Test
+  void inputWidthFollowsFromTheConfigAlone() {
+    assertEquals(25, TrainerFactory.inputFeatures(yaml("{source: synthetic, hospital: 0, seed: 1}"), Path.of(".")));
+    assertEquals(8, TrainerFactory.inputFeatures(yaml("""
+        {source: csv, path: not-read.csv, label: y, features: [age, admission, chol],
+         categorical: {admission: [elective, emergency, transfer]}}
+        """), Path.of(".")));
+    assertThrows(DataConfigException.class,
+        () -> TrainerFactory.inputFeatures(yaml("{source: csv, path: x.csv, label: y, features: []}"), Path.of(".")));
+  }
+
+  @Test
   void configErrorsNameTheField() {
     assertField("data", null);
     assertField("data.source", "{hospital: 1, seed: 1}");
