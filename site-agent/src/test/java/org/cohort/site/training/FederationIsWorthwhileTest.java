@@ -19,24 +19,23 @@ class FederationIsWorthwhileTest {
 
   private static final TrainingSettings SETTINGS = TrainingSettings.newBuilder().setEpochs(1).setBatchSize(256)
       .setLearningRate(0.5).setOptimizer(Optimizer.OPTIMIZER_SGD).setSeed(7).build();
-  private static final int ROUNDS = 40;
 
   @Test
   void federatedLogregNearlyMatchesPooledAndBeatsEveryHospitalAlone() {
     assertFederationIsWorthwhile(ModelSpec.newBuilder().setKind("logreg")
-        .setInputFeatures(SyntheticCohort.FEATURE_COUNT).build());
+        .setInputFeatures(SyntheticCohort.FEATURE_COUNT).build(), 25);
   }
 
-  /** About 50 s on a busy two-core machine: run with -Dcohort.slowTests=true. */
+  /** About a minute on a busy two-core machine: run with -Dcohort.slowTests=true. */
   @Test
   @EnabledIfSystemProperty(named = "cohort.slowTests", matches = "true")
   void federatedMlpNearlyMatchesPooledAndBeatsEveryHospitalAlone() {
     assertFederationIsWorthwhile(ModelSpec.newBuilder().setKind("mlp")
-        .setInputFeatures(SyntheticCohort.FEATURE_COUNT).addHiddenSizes(16).build());
+        .setInputFeatures(SyntheticCohort.FEATURE_COUNT).addHiddenSizes(16).build(), 40);
   }
 
-  private static void assertFederationIsWorthwhile(ModelSpec model) {
-    CohortComparison.Result result = CohortComparison.run(SyntheticCohort.generate(1), model, SETTINGS, ROUNDS, 42);
+  private static void assertFederationIsWorthwhile(ModelSpec model, int rounds) {
+    CohortComparison.Result result = CohortComparison.run(SyntheticCohort.generate(1), model, SETTINGS, rounds, 42);
 
     StringBuilder table = new StringBuilder(String.format("%s: pooled %.4f, federated %.4f (%.2f %% of pooled)",
         model.getKind(), result.pooled().auroc(), result.federated().auroc(), 100 * result.federatedShareOfPooled()));
