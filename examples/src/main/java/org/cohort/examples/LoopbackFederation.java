@@ -1,6 +1,10 @@
 package org.cohort.examples;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,6 +37,7 @@ final class LoopbackFederation {
   private static final double ROUND_DEADLINE_SECONDS = 120;
   private static final int MAX_FRAME_BYTES = 4 * 1024 * 1024;
   private static final int CHUNK_ELEMENTS = 262_144;
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   private LoopbackFederation() {}
 
@@ -50,19 +55,29 @@ final class LoopbackFederation {
     for (int i = 0; i < sites.size(); i++) {
       siteIds.add("site-" + (i + 1));
     }
-    CoordinatorConfig config = new CoordinatorConfig(
-        FEDERATION_ID,
-        new CoordinatorConfig.Endpoint("127.0.0.1", 0),
-        null,
-        serverKit(coordinatorKit.files()),
-        new CoordinatorConfig.Sites(siteIds, siteIds.size()),
-        new CoordinatorConfig.Rounds(rounds, ROUND_DEADLINE_SECONDS),
-        new CoordinatorConfig.Model(model.getKind(), model.getInputFeatures(), model.getHiddenSizesList(), modelSeed),
-        new CoordinatorConfig.Training(settings.getEpochs(), settings.getBatchSize(), settings.getLearningRate(),
-            settings.getOptimizer() == Optimizer.OPTIMIZER_ADAM ? "adam" : "sgd", settings.getSeed()),
-        new CoordinatorConfig.Checkpoint(workDirectory.resolve("checkpoints")),
-        new CoordinatorConfig.Transport(MAX_FRAME_BYTES, CHUNK_ELEMENTS, null, null),
-        null).validated();
+    // Written and loaded like an operator's coordinator.yaml, so sections added later keep their defaults.
+    ObjectNode yaml = YAML.createObjectNode().put("federation_id", FEDERATION_ID);
+    yaml.putObject("listen").put("host", "127.0.0.1").put("port", 0);
+    KitFiles serverKit = coordinatorKit.files();
+    yaml.putObject("kit").put("certificate", serverKit.tlsCertificate().toString())
+        .put("private_key", serverKit.tlsPrivateKey().toString())
+        .put("ca_certificate", serverKit.caCertificate().toString())
+        .put("revocation_list", serverKit.revocationList().toString());
+    ObjectNode allowed = yaml.putObject("sites");
+    siteIds.forEach(allowed.putArray("allowed")::add);
+    allowed.put("min_per_round", siteIds.size());
+    yaml.putObject("rounds").put("count", rounds).put("deadline_seconds", ROUND_DEADLINE_SECONDS);
+    ObjectNode modelNode = yaml.putObject("model").put("kind", model.getKind())
+        .put("input_features", model.getInputFeatures());
+    model.getHiddenSizesList().forEach(modelNode.putArray("hidden_sizes")::add);
+    modelNode.put("seed", modelSeed);
+    yaml.putObject("training").put("epochs", settings.getEpochs()).put("batch_size", settings.getBatchSize())
+        .put("learning_rate", settings.getLearningRate())
+        .put("optimizer", settings.getOptimizer() == Optimizer.OPTIMIZER_ADAM ? "adam" : "sgd")
+        .put("seed", settings.getSeed());
+    yaml.putObject("checkpoint").put("directory", "checkpoints");
+    yaml.putObject("transport").put("max_frame_bytes", MAX_FRAME_BYTES).put("chunk_elements", CHUNK_ELEMENTS);
+    CoordinatorConfig config = CoordinatorConfig.load(write(workDirectory.resolve("coordinator.yaml"), yaml));
 
     List<SiteAgent> agents = new ArrayList<>();
     try (Coordinator coordinator = Coordinator.start(config)) {
@@ -71,13 +86,14 @@ final class LoopbackFederation {
         for (int i = 0; i < sites.size(); i++) {
           StartupKit kit = ca.issue(new ParticipantIdentity(siteIds.get(i), Role.SITE),
               workDirectory.resolve("kits").resolve(siteIds.get(i)), List.of());
-          SiteConfig siteConfig = new SiteConfig(siteIds.get(i),
-              new SiteConfig.Endpoint("127.0.0.1", coordinator.port()),
-              clientKit(kit.files()),
-              // The trainer is handed over directly; the data section is only documentation here.
-              JsonNodeFactory.instance.objectNode().put("source", "in-process").put("site", sites.get(i).name()),
-              new SiteConfig.Reconnect(50, 1_000),
-              kit.directory()).validated();
+          ObjectNode siteYaml = YAML.createObjectNode().put("site_id", siteIds.get(i));
+          siteYaml.putObject("coordinator").put("host", "localhost").put("port", coordinator.port());
+          siteYaml.putObject("kit").put("certificate", KitFiles.TLS_CERTIFICATE)
+              .put("private_key", KitFiles.TLS_PRIVATE_KEY).put("ca_certificate", KitFiles.CA_CERTIFICATE);
+          // The trainer is handed to the agent directly; this section only documents where the rows came from.
+          siteYaml.putObject("data").put("source", "in-process").put("site", sites.get(i).name());
+          siteYaml.putObject("reconnect").put("initial_delay_ms", 50).put("max_delay_ms", 1_000);
+          SiteConfig siteConfig = SiteConfig.load(write(kit.directory().resolve("site.yaml"), siteYaml));
           agents.add(SiteAgent.builder(siteConfig, new DatasetTrainer(sites.get(i).split())).build().start());
         }
         coordinator.finished().get(rounds * (long) ROUND_DEADLINE_SECONDS + 60, TimeUnit.SECONDS);
@@ -90,12 +106,12 @@ final class LoopbackFederation {
     }
   }
 
-  private static CoordinatorConfig.Kit serverKit(KitFiles files) {
-    return new CoordinatorConfig.Kit(files.tlsCertificate(), files.tlsPrivateKey(), files.caCertificate(),
-        files.revocationList());
-  }
-
-  private static SiteConfig.Kit clientKit(KitFiles files) {
-    return new SiteConfig.Kit(files.tlsCertificate(), files.tlsPrivateKey(), files.caCertificate(), null);
+  private static Path write(Path file, ObjectNode yaml) {
+    try {
+      YAML.writeValue(file.toFile(), yaml);
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
   }
 }
