@@ -1,0 +1,45 @@
+package org.cohort.examples;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Smoke test of the multi-process demo, kept small: 4 hospitals, 2 rounds. */
+class DemoCommandTest {
+
+  private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G'};
+
+  @Test
+  void fourHospitalsInSeparateProcessesTrainAndTheDemoReportsTheComparison(@TempDir Path dir) throws Exception {
+    Path work = dir.resolve("demo-work");
+    Cli run = Cli.run("demo", "--work-dir", work.toString(), "--hospitals", "4", "--rounds", "2", "--seed", "3");
+
+    assertTrue(run.out().contains("round   2/2  4 sites"), run.out() + run.err());
+    assertTrue(Files.isRegularFile(work.resolve("logs/coordinator.log")));
+    assertFalse(Files.exists(work.resolve("logs/city-west.log")), "only the first 4 hospitals run");
+    JsonNode report = new ObjectMapper().readTree(work.resolve("report.json").toFile());
+    assertEquals(2, report.get("round_history").size());
+    for (JsonNode round : report.get("round_history")) {
+      assertEquals("completed", round.get("status").asText());
+      assertEquals(4, round.get("contributions").asInt());
+    }
+    JsonNode comparison = report.get("comparison");
+    assertEquals(4, comparison.get("local").size());
+    assertTrue(comparison.get("federated").get("auroc").asDouble() > 0.6, comparison.toString());
+    boolean worthwhile = comparison.get("nearly_matches_pooled").asBoolean()
+        && comparison.get("beats_every_site_alone").asBoolean();
+    assertEquals(worthwhile ? 0 : 1, run.exitCode(), run.err());
+    try (InputStream png = Files.newInputStream(work.resolve("training-curve.png"))) {
+      assertArrayEquals(PNG_SIGNATURE, png.readNBytes(4));
+    }
+  }
+}
