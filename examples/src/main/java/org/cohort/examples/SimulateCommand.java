@@ -68,7 +68,7 @@ public final class SimulateCommand implements Callable<Integer> {
           + "(default: ${DEFAULT-VALUE}).")
   ModelKind model;
 
-  @Option(names = "--rounds", defaultValue = "20", paramLabel = "N",
+  @Option(names = "--rounds", defaultValue = "50", paramLabel = "N",
       description = "Federated rounds; the references train for rounds x epochs epochs (default: ${DEFAULT-VALUE}).")
   int rounds;
 
