@@ -37,16 +37,6 @@ public record Comparison(long testRows, long testPositives, ModelScore federated
     return best;
   }
 
-  public ModelScore worstLocal() {
-    ModelScore worst = local.get(0);
-    for (ModelScore score : local) {
-      if (score.auroc() < worst.auroc()) {
-        worst = score;
-      }
-    }
-    return worst;
-  }
-
   public boolean nearlyMatchesPooled() {
     return federatedShareOfPooled() >= TARGET_SHARE_OF_POOLED;
   }

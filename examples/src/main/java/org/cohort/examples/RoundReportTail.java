@@ -6,7 +6,6 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -55,9 +54,5 @@ final class RoundReportTail {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the coordinator's round report " + file, e);
     }
-  }
-
-  boolean exists() {
-    return Files.exists(file);
   }
 }
