@@ -16,11 +16,13 @@ import picocli.CommandLine.Command;
  * site and auditor are each module's own command, run unchanged (their exit codes and one-line
  * errors included); demo, simulate and prepare-breast-cancer live here.
  */
-@Command(name = "cohort", mixinStandardHelpOptions = true, version = "cohort 0.1.0",
+@Command(name = "cohort", mixinStandardHelpOptions = true, version = CohortCli.VERSION,
     description = "Privacy-preserving federated learning for hospital consortia.",
     commandListHeading = "%nCommands:%n",
     footer = {"", "Run 'cohort COMMAND --help' for a command's options. Bad arguments exit 2."})
 public final class CohortCli implements Callable<Integer> {
+
+  static final String VERSION = "cohort 0.1.0";
 
   /** Commands whose own INFO logs would drown their output (the child processes keep theirs). */
   private static final Set<String> QUIET_COMMANDS = Set.of("demo", "simulate", "prepare-breast-cancer");

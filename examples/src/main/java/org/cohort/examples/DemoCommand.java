@@ -33,6 +33,7 @@ import picocli.CommandLine.Spec;
  * data pooled.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+    version = CohortCli.VERSION,
     header = "One command, a consortium of simulated hospitals end to end (separate processes, mutual TLS).",
     description = {
         "Provisions a consortium (CA and startup kits) in the work directory, starts the coordinator and one site "
@@ -40,7 +41,7 @@ import picocli.CommandLine.Spec;
             + "TLS, prints a line per round, and ends with the federated model against each hospital training "
             + "alone and all data pooled centrally, on held-out patients of every hospital.",
         "Writes report.json, training-curve.png, rounds.jsonl and logs/ to the work directory. Exits 1 unless "
-            + "the federated AUROC is >= 99% of the pooled one and above every hospital alone."})
+            + "the federated AUROC is >= 99%% of the pooled one and above every hospital alone."})
 public final class DemoCommand implements Callable<Integer> {
 
   /** Marks a directory this command created, so it never wipes anything else. */

@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
  * Rows are dealt out in a seeded random order with exact quotas.
  */
 @Command(name = "prepare-breast-cancer", mixinStandardHelpOptions = true, sortOptions = false,
+    version = CohortCli.VERSION,
     header = "Splits the Wisconsin breast cancer data over sites with label skew (for simulate).",
     description = {
         "Writes the Wisconsin Diagnostic Breast Cancer data (569 tumours, 30 features; UCI, CC BY 4.0) as a CSV with "

@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
  * federated model against each site alone and all rows pooled.
  */
 @Command(name = "simulate", mixinStandardHelpOptions = true, sortOptions = false,
+    version = CohortCli.VERSION,
     header = "A real federation over any CSV file with a site column; federated vs each site vs pooled.",
     description = {
         "Runs a real federation over a CSV file with a site column: one site agent per distinct site value and a "
