@@ -17,7 +17,8 @@ import java.util.SplittableRandom;
  * admission type drawn from the hospital's mix (elective, emergency, urgent, transfer), length of
  * stay (log-normal, longer after unplanned admissions), prior admissions in the last year (Poisson,
  * more with heart failure, COPD and CKD), heart rate, systolic blood pressure, haemoglobin,
- * creatinine, sodium and albumin at discharge, each depending plausibly on the above.
+ * creatinine, sodium, albumin, potassium, glucose, white cell count, platelets, bilirubin and CRP
+ * at discharge, each depending plausibly on the above.
  *
  * <h2>Ground truth</h2>
  * The outcome is Bernoulli(sigmoid(z)) with, on the true (not the measured) values,
@@ -29,18 +30,22 @@ import java.util.SplittableRandom;
  *     + 0.035 max(0, 110 - systolic_bp)          (hypotension only: a nonlinearity)
  *     + 0.07 |sodium - 140|                      (both hypo- and hypernatraemia: a nonlinearity)
  *     - 0.20 (haemoglobin - 13) + 0.45 (creatinine - 1) - 0.55 (albumin - 3.8)
+ *     + 0.003 (glucose - 120) + 0.012 (crp - 10)
  * </pre>
+ * Potassium, white cell count, platelets and bilirubin are measured but carry no risk of their own:
+ * like most routine labs they invite a small hospital's model to fit noise.
  * The hospital shift stands for unmeasured local practice (discharge and follow-up policies).
  *
  * <h2>How hospitals differ</h2>
  * Size (250 to 3000 patients), case mix (age distribution and admission types: the largest
- * hospital is an elective centre with young patients and no urgent or transfer admissions),
+ * hospital is an elective centre with young patients and no urgent or transfer admissions, the
+ * referral centre admits no elective patients),
  * prevalence, laboratory calibration offsets (measured = true + offset) and how often albumin is
  * measured at all (one hospital never measures it; the feature is then missing with its indicator
  * set).
  *
  * <h2>Encoding</h2>
- * {@link #FEATURES}: nine continuous measurements standardised with fixed published reference
+ * {@link #FEATURES}: fifteen continuous measurements standardised with fixed published reference
  * values (see {@link Standardizer}: no site-specific statistic, so every hospital and every
  * baseline encodes a patient identically), then albumin's missing indicator, sex, the four
  * comorbidities and the one-hot admission type. Everything is deterministic from the seed; each
@@ -61,6 +66,12 @@ public final class SyntheticCohort {
       Feature.continuous("creatinine"),
       Feature.continuous("sodium"),
       Feature.continuous("albumin"),
+      Feature.continuous("potassium"),
+      Feature.continuous("glucose"),
+      Feature.continuous("white_cell_count"),
+      Feature.continuous("platelets"),
+      Feature.continuous("bilirubin"),
+      Feature.continuous("crp"),
       Feature.binary("albumin:missing"),
       Feature.binary("male"),
       Feature.binary("diabetes"),
@@ -76,8 +87,8 @@ public final class SyntheticCohort {
   public static final int FEATURE_COUNT = FEATURES.size();
 
   /** Reference centre and scale of the continuous features, in {@link #FEATURES} order. */
-  private static final double[] REFERENCE_CENTRE = {65, 5, 1, 85, 128, 13, 1.1, 139, 3.7};
-  private static final double[] REFERENCE_SCALE = {15, 4, 1.2, 15, 20, 1.7, 0.5, 3.8, 0.55};
+  private static final double[] REFERENCE_CENTRE = {65, 5, 1, 85, 128, 13, 1.1, 139, 3.7, 4.2, 120, 8, 250, 0.8, 12};
+  private static final double[] REFERENCE_SCALE = {15, 4, 1.2, 15, 20, 1.7, 0.5, 3.8, 0.55, 0.5, 40, 2.5, 70, 0.5, 20};
 
   private static final String[] ADMISSION_TYPES = {"elective", "emergency", "urgent", "transfer"};
   private static final double[] ADMISSION_EFFECT = {0.0, 0.55, 0.35, 0.95};
@@ -121,7 +132,7 @@ public final class SyntheticCohort {
   /** The default five hospitals. */
   public static final List<HospitalProfile> DEFAULT_HOSPITALS = List.of(
       new HospitalProfile("elective-centre", 3000, 52, 11, new double[] {0.85, 0.15, 0, 0}, -0.3, 0, 0, 0.10),
-      new HospitalProfile("university-referral", 1500, 67, 14, new double[] {0.15, 0.35, 0.15, 0.35}, 0.2, 0, 0, 0.05),
+      new HospitalProfile("university-referral", 1500, 67, 14, new double[] {0, 0.45, 0.15, 0.40}, 0.2, 0, 0, 0.05),
       new HospitalProfile("community-east", 800, 72, 12, new double[] {0.10, 0.70, 0.20, 0}, 0.0, -0.6, 0, 0.40),
       new HospitalProfile("rural-north", 400, 74, 10, new double[] {0.05, 0.80, 0.10, 0.05}, 0.0, 0, 0.25, 1.0),
       new HospitalProfile("city-west", 250, 60, 16, new double[] {0.30, 0.50, 0.15, 0.05}, 0.3, 0, 0, 0.20));
@@ -213,13 +224,20 @@ public final class SyntheticCohort {
         + 0.25 * random.nextGaussian());
     double sodium = 139.5 - (heartFailure ? 1.5 : 0) + 3.2 * random.nextGaussian();
     double albumin = 3.9 - (unplanned ? 0.3 : 0) - 0.01 * (age - 65) + 0.45 * random.nextGaussian();
+    double potassium = 4.2 + (ckd ? 0.3 : 0) + 0.45 * random.nextGaussian();
+    double glucose = Math.exp(Math.log(105) + (diabetes ? 0.35 : 0) + 0.2 * random.nextGaussian());
+    double whiteCells = 7.5 + (unplanned ? 1.5 : 0) + 2.3 * random.nextGaussian();
+    double platelets = 250 + 65 * random.nextGaussian();
+    double bilirubin = Math.exp(Math.log(0.7) + 0.45 * random.nextGaussian());
+    double crp = Math.exp(Math.log(6) + (unplanned ? 0.8 : 0) + 0.9 * random.nextGaussian());
 
     double z = -2.4 + h.riskShift() + 0.030 * (age - 65) + (male ? 0.10 : 0)
         + (diabetes ? 0.35 : 0) + (heartFailure ? 0.75 : 0) + (copd ? 0.45 : 0) + (ckd ? 0.50 : 0)
         + ADMISSION_EFFECT[admission]
         + 0.06 * (lengthOfStay - 4) + 0.30 * priorAdmissions + 0.012 * (heartRate - 80)
         + 0.035 * Math.max(0, 110 - systolic) + 0.07 * Math.abs(sodium - 140)
-        - 0.20 * (hemoglobin - 13) + 0.45 * (creatinine - 1) - 0.55 * (albumin - 3.8);
+        - 0.20 * (hemoglobin - 13) + 0.45 * (creatinine - 1) - 0.55 * (albumin - 3.8)
+        + 0.003 * (glucose - 120) + 0.012 * (crp - 10);
     float outcome = random.nextDouble() < sigmoid(z) ? 1f : 0f;
 
     boolean albuminMissing = random.nextDouble() < h.albuminMissingRate();
@@ -232,13 +250,19 @@ public final class SyntheticCohort {
     out[offset + 6] = (float) (creatinine + h.creatinineOffset());
     out[offset + 7] = (float) sodium;
     out[offset + 8] = albuminMissing ? Float.NaN : (float) albumin;
-    out[offset + 9] = albuminMissing ? 1f : 0f;
-    out[offset + 10] = male ? 1f : 0f;
-    out[offset + 11] = diabetes ? 1f : 0f;
-    out[offset + 12] = heartFailure ? 1f : 0f;
-    out[offset + 13] = copd ? 1f : 0f;
-    out[offset + 14] = ckd ? 1f : 0f;
-    out[offset + 15 + admission] = 1f;
+    out[offset + 9] = (float) potassium;
+    out[offset + 10] = (float) glucose;
+    out[offset + 11] = (float) whiteCells;
+    out[offset + 12] = (float) platelets;
+    out[offset + 13] = (float) bilirubin;
+    out[offset + 14] = (float) crp;
+    out[offset + 15] = albuminMissing ? 1f : 0f;
+    out[offset + 16] = male ? 1f : 0f;
+    out[offset + 17] = diabetes ? 1f : 0f;
+    out[offset + 18] = heartFailure ? 1f : 0f;
+    out[offset + 19] = copd ? 1f : 0f;
+    out[offset + 20] = ckd ? 1f : 0f;
+    out[offset + 21 + admission] = 1f;
     return outcome;
   }
 
