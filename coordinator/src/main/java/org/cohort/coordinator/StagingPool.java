@@ -1,30 +1,44 @@
 package org.cohort.coordinator;
 
 import java.util.ArrayDeque;
+import java.util.Collections;
 import java.util.Deque;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
- * K model-sized buffers an upload is received into before it is folded. An upload is folded only
- * when complete, so a site that disconnects mid-upload leaves nothing in the sum; K bounds memory
- * at O(K x model) whatever the number of sites. Waiters are served first come, first served.
+ * K model-sized buffers an upload is received into before it is summed (float[] updates on the
+ * plain path, int[] masked inputs on the secure path). An upload is summed only when complete, so
+ * a site that disconnects mid-upload leaves nothing in the sum; K bounds memory at O(K x model)
+ * whatever the number of sites. Waiters are served first come, first served.
  */
-final class StagingPool {
+final class StagingPool<B> {
 
-  private final Deque<float[]> free = new ArrayDeque<>();
-  private final Deque<Consumer<float[]>> waiters = new ArrayDeque<>();
-  private final int elements;
+  private final Deque<B> free = new ArrayDeque<>();
+  private final Deque<Consumer<B>> waiters = new ArrayDeque<>();
+  private final Set<B> own = Collections.newSetFromMap(new IdentityHashMap<>());
 
-  StagingPool(int buffers, int elements) {
-    this.elements = elements;
+  StagingPool(int buffers, Supplier<B> allocate) {
     for (int i = 0; i < buffers; i++) {
-      free.add(new float[elements]);
+      B buffer = allocate.get();
+      free.add(buffer);
+      own.add(buffer);
     }
   }
 
+  static StagingPool<float[]> floats(int buffers, int elements) {
+    return new StagingPool<>(buffers, () -> new float[elements]);
+  }
+
+  static StagingPool<int[]> ints(int buffers, int elements) {
+    return new StagingPool<>(buffers, () -> new int[elements]);
+  }
+
   /** Hands a buffer to {@code grant} now or when one is released (on the releasing thread). */
-  void acquire(Consumer<float[]> grant) {
-    float[] buffer;
+  void acquire(Consumer<B> grant) {
+    B buffer;
     synchronized (this) {
       buffer = free.poll();
       if (buffer == null) {
@@ -35,11 +49,11 @@ final class StagingPool {
     grant.accept(buffer);
   }
 
-  void release(float[] buffer) {
-    if (buffer.length != elements) {
+  void release(B buffer) {
+    if (!own.contains(buffer)) {
       throw new IllegalArgumentException("not a buffer of this pool");
     }
-    Consumer<float[]> waiter;
+    Consumer<B> waiter;
     synchronized (this) {
       waiter = waiters.poll();
       if (waiter == null) {

@@ -53,7 +53,7 @@ class CoordinatorSessionTest {
     channel = new EmbeddedChannel(false, false);
     channel.pipeline().addLast("chunked-writer", new ChunkedWriteHandler());
     channel.pipeline().addLast("idle", new IdleStateHandler(0, 0, 0));
-    channel.pipeline().addLast("session", new CoordinatorSession(agent, addHalf, Runnable::run, 1000));
+    channel.pipeline().addLast("session", new CoordinatorSession(agent, addHalf, Runnable::run, Runnable::run, 1000));
     channel.register();
   }
 
