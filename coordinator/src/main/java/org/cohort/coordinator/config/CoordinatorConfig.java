@@ -78,7 +78,7 @@ public record CoordinatorConfig(
   /**
    * secure_aggregation (optional; on unless {@code enabled: false}). Absent keys take the defaults of
    * {@link SecureAggregation#DEFAULTS}. {@code graph}: complete (every pair of sites masks together,
-   * t = floor(n/2) + 1), sparse (SecAgg+ random k-regular graph; {@code degree} and {@code threshold}
+   * t = floor((n-1)/2) + 1), sparse (SecAgg+ random k-regular graph; {@code degree} and {@code threshold}
    * if given, else chosen by GraphPlan.choose from {@code dropout_rate} and {@code corrupt_fraction})
    * or auto (sparse when a sparse graph meets the targets, else complete).
    */
@@ -108,10 +108,10 @@ public record CoordinatorConfig(
     /** The graph and threshold for a round of {@code sites} participants. */
     public GraphPlan plan(int sites) {
       return switch (graph) {
-        case "complete" -> GraphPlan.complete(sites, threshold != null ? threshold : sites / 2 + 1);
+        case "complete" -> GraphPlan.complete(sites, threshold != null ? threshold : majorityOfNeighbours(sites));
         // A round with fewer sites than the configured degree needs is complete anyway.
         case "sparse" -> degree != null && degree >= sites - 1
-            ? GraphPlan.complete(sites, threshold != null ? Math.min(threshold, sites - 1) : sites / 2 + 1)
+            ? GraphPlan.complete(sites, majorityOfNeighbours(sites))
             : degree != null
             ? GraphPlan.harary(degree, threshold != null ? threshold : degree / 2 + 1)
             : GraphPlan.choose(sites, dropoutRate, corruptFraction, SECURITY_BITS, CORRECTNESS_BITS);
@@ -119,10 +119,19 @@ public record CoordinatorConfig(
           try {
             yield GraphPlan.choose(sites, dropoutRate, corruptFraction, SECURITY_BITS, CORRECTNESS_BITS);
           } catch (SecAggException.InfeasibleGraph e) {
-            yield GraphPlan.complete(sites, sites / 2 + 1);
+            yield GraphPlan.complete(sites, majorityOfNeighbours(sites));
           }
         }
       };
+    }
+
+    /**
+     * The smallest threshold the engine allows on the complete graph: a strict majority of the
+     * n − 1 neighbours. A site's secrets are shared among its neighbours only, so this tolerates
+     * n − 1 − t dropouts (none with 3 sites, 1 with 4 or 5) and any t − 1 colluders.
+     */
+    private static int majorityOfNeighbours(int sites) {
+      return (sites - 1) / 2 + 1;
     }
 
     /** Round parameters for {@code sites} participants and a model of {@code elements} parameters. */
