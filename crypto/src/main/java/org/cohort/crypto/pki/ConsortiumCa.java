@@ -15,6 +15,7 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Date;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -25,10 +26,14 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1OctetString;
+import org.bouncycastle.asn1.DEROctetString;
+import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.CRLReason;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -48,7 +53,7 @@ import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.crypto.AsymmetricCipherKeyPair;
 import org.bouncycastle.crypto.generators.Ed25519KeyPairGenerator;
 import org.bouncycastle.crypto.params.Ed25519KeyGenerationParameters;
-import org.bouncycastle.crypto.util.PrivateKeyInfoFactory;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.bouncycastle.crypto.util.SubjectPublicKeyInfoFactory;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
@@ -69,13 +74,15 @@ public final class ConsortiumCa {
     public static final String INDEX_FILE = "index.tsv";
     public static final String REVOCATION_LIST_FILE = "crl.pem";
 
-    static final Duration CA_VALIDITY = Duration.ofDays(3650);
-    /** Leaves are renewed yearly; the CRL lives as long, so it must be re-signed (any revoke) within a year. */
-    static final Duration LEAF_VALIDITY = Duration.ofDays(397);
-    static final Duration REVOCATION_LIST_VALIDITY = Duration.ofDays(397);
+    public static final Duration CA_VALIDITY = Duration.ofDays(3650);
+    /** Leaves are renewed (reissued) yearly. */
+    public static final Duration LEAF_VALIDITY = Duration.ofDays(397);
+    /** Every revoke, reissue or refresh re-signs the list for this long. */
+    public static final Duration REVOCATION_LIST_VALIDITY = Duration.ofDays(397);
     /** Back-dating tolerates clocks of peers that are a little behind. */
     private static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
-    private static final Pattern HOST_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
+    private static final String DNS_LABEL = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
+    private static final Pattern HOST_NAME = Pattern.compile(DNS_LABEL + "(\\." + DNS_LABEL + ")*");
     private static final List<String> DEFAULT_COORDINATOR_NAMES = List.of("localhost", "127.0.0.1");
 
     private final Path directory;
@@ -134,9 +141,14 @@ public final class ConsortiumCa {
         X509Certificate certificate = Pem.readCertificate(caDir.resolve(CERTIFICATE_FILE));
         PrivateKey privateKey = Pem.readPrivateKey(caDir.resolve(PRIVATE_KEY_FILE));
         EcKeys.requireMatch(privateKey, certificate.getPublicKey(), caDir.resolve(PRIVATE_KEY_FILE).toString());
-        String consortium = X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded())
-                .getRDNs(BCStyle.O)[0].getFirst().getValue().toString();
+        RDN[] organisation = X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded())
+                .getRDNs(BCStyle.O);
+        if (organisation.length != 1) {
+            throw new PkiException(caDir.resolve(CERTIFICATE_FILE) + " does not name one consortium (O=)");
+        }
+        // Fail now, not at the first issue or revoke, if the index is unreadable.
         CertificateIndex.read(caDir.resolve(INDEX_FILE));
+        String consortium = organisation[0].getFirst().getValue().toString();
         return new ConsortiumCa(caDir, privateKey, certificate, consortium);
     }
 
@@ -170,6 +182,7 @@ public final class ConsortiumCa {
      * @throws ParticipantAlreadyIssuedException if the CA ever issued certificates for this id
      */
     public StartupKit issue(ParticipantIdentity who, Path kitDir, List<String> hostNames) {
+        List<GeneralName> subjectAltNames = subjectAltNames(who.role(), hostNames);
         List<IssuedCertificate> index = issued();
         if (index.stream().anyMatch(entry -> entry.participant().id().equals(who.id()))) {
             throw new ParticipantAlreadyIssuedException(who.id());
@@ -178,7 +191,7 @@ public final class ConsortiumCa {
         if (!SecureFiles.isEmptyDirectory(kitDir)) {
             throw new PkiException("kit directory is not empty: " + kitDir);
         }
-        return issueInto(who, kitDir, hostNames, index);
+        return issueInto(who, kitDir, subjectAltNames, index);
     }
 
     /**
@@ -187,6 +200,7 @@ public final class ConsortiumCa {
      * its files. The role must be the one the id was first issued with.
      */
     public StartupKit reissue(ParticipantIdentity who, Path kitDir, List<String> hostNames) {
+        List<GeneralName> subjectAltNames = subjectAltNames(who.role(), hostNames);
         List<IssuedCertificate> index = issued();
         if (index.stream().anyMatch(entry -> entry.participant().id().equals(who.id())
                 && entry.participant().role() != who.role())) {
@@ -196,7 +210,7 @@ public final class ConsortiumCa {
         CertificateIndex.write(directory.resolve(INDEX_FILE), revoked);
         writeRevocationList(revoked);
         SecureFiles.createPrivateDirectory(kitDir);
-        return issueInto(who, kitDir, hostNames, revoked);
+        return issueInto(who, kitDir, subjectAltNames, revoked);
     }
 
     /** Revokes every certificate of the participant and re-signs {@code crl.pem}. */
@@ -210,14 +224,22 @@ public final class ConsortiumCa {
         writeRevocationList(revoked);
     }
 
+    /**
+     * Re-signs {@code crl.pem} with a fresh next-update date. Peers refuse everyone once the list
+     * they hold has expired (fail closed), so an operator refreshes it well within
+     * {@link #REVOCATION_LIST_VALIDITY} and hands the new file to the coordinator.
+     */
+    public void refreshRevocationList() {
+        writeRevocationList(issued());
+    }
+
     @Override
     public String toString() {
         return "ConsortiumCa[" + consortium + " in " + directory + "]";
     }
 
-    private StartupKit issueInto(ParticipantIdentity who, Path kitDir, List<String> hostNames,
+    private StartupKit issueInto(ParticipantIdentity who, Path kitDir, List<GeneralName> subjectAltNames,
             List<IssuedCertificate> index) {
-        List<GeneralName> subjectAltNames = subjectAltNames(who.role(), hostNames);
         X500Name subject = new X500NameBuilder(BCStyle.INSTANCE)
                 .addRDN(BCStyle.CN, who.id())
                 .addRDN(BCStyle.OU, who.role().subjectValue())
@@ -242,7 +264,11 @@ public final class ConsortiumCa {
             signingCertificate = issueCertificate(subject, signingSerial, now, notAfter,
                     SubjectPublicKeyInfoFactory.createSubjectPublicKeyInfo(signingKeys.getPublic()),
                     Optional.empty(), List.of());
-            signingKeyPem = Pem.encodePrivateKey(PrivateKeyInfoFactory.createPrivateKeyInfo(signingKeys.getPrivate()));
+            // RFC 8410 v1 encoding (seed only): OpenSSL 3.0 cannot read the v2 form BouncyCastle writes by default.
+            byte[] seed = ((Ed25519PrivateKeyParameters) signingKeys.getPrivate()).getEncoded();
+            signingKeyPem = Pem.encodePrivateKey(new PrivateKeyInfo(
+                    new AlgorithmIdentifier(EdECObjectIdentifiers.id_Ed25519), new DEROctetString(seed)));
+            Arrays.fill(seed, (byte) 0);
         } catch (IOException e) {
             throw new PkiException("cannot encode the Ed25519 signing key", e);
         }
@@ -280,7 +306,7 @@ public final class ConsortiumCa {
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
                     .addExtension(Extension.subjectKeyIdentifier, false, extensions.createSubjectKeyIdentifier(publicKey))
                     .addExtension(Extension.authorityKeyIdentifier, false,
-                            extensions.createAuthorityKeyIdentifier(certificate));
+                            extensions.createAuthorityKeyIdentifier(certificate.getPublicKey()));
             if (extendedUsage.isPresent()) {
                 builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(extendedUsage.get()));
             }
@@ -298,7 +324,8 @@ public final class ConsortiumCa {
         return X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded());
     }
 
-    private static List<GeneralName> subjectAltNames(Role role, List<String> hostNames) {
+    /** The coordinator's SANs; also used by provisioning to validate host names before creating anything. */
+    static List<GeneralName> subjectAltNames(Role role, List<String> hostNames) {
         Objects.requireNonNull(hostNames, "hostNames");
         if (role != Role.COORDINATOR) {
             if (!hostNames.isEmpty()) {
@@ -347,11 +374,11 @@ public final class ConsortiumCa {
             JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
             builder.addExtension(Extension.cRLNumber, false, new ASN1Integer(number));
             builder.addExtension(Extension.authorityKeyIdentifier, false,
-                    extensions.createAuthorityKeyIdentifier(certificate));
+                    extensions.createAuthorityKeyIdentifier(certificate.getPublicKey()));
             X509CRLHolder holder = builder.build(signer(privateKey));
             X509CRL crl = new JcaX509CRLConverter().getCRL(holder);
             SecureFiles.writePublic(file, Pem.encode(crl));
-        } catch (CertIOException | CRLException | CertificateException | NoSuchAlgorithmException e) {
+        } catch (CertIOException | CRLException | NoSuchAlgorithmException e) {
             throw new PkiException("cannot sign the revocation list", e);
         }
     }

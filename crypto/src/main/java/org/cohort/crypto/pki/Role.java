@@ -25,6 +25,11 @@ public enum Role {
     }
 
     private static String printable(String value) {
-        return value == null ? "<missing>" : "'" + value.replaceAll("[^\\x20-\\x7e]", "?") + "'";
+        if (value == null) {
+            return "<missing>";
+        }
+        // Peer-controlled text ends up in logs: printable ASCII only, bounded length.
+        String shown = value.length() > 32 ? value.substring(0, 32) + "..." : value;
+        return "'" + shown.replaceAll("[^\\x20-\\x7e]", "?") + "'";
     }
 }

@@ -46,7 +46,12 @@ final class ConsortiumTrustManager extends X509ExtendedTrustManager {
     private final Optional<Path> revocationList;
     private volatile Snapshot snapshot;
 
-    private record Snapshot(Optional<FileTime> modified, long size, X509ExtendedTrustManager delegate) {
+    /** Identifies a version of the CRL file; the file is re-read when this changes. */
+    private record FileStamp(FileTime modified, long size) {
+        static final FileStamp NONE = new FileStamp(FileTime.fromMillis(0), -1);
+    }
+
+    private record Snapshot(FileStamp stamp, X509ExtendedTrustManager delegate) {
     }
 
     ConsortiumTrustManager(X509Certificate caCertificate, Optional<Path> revocationList) {
@@ -125,23 +130,25 @@ final class ConsortiumTrustManager extends X509ExtendedTrustManager {
 
     private X509ExtendedTrustManager current() throws CertificateException {
         Snapshot seen = snapshot;
-        if (revocationList.isEmpty()) {
+        if (revocationList.isEmpty() || seen.stamp().equals(stamp(revocationList.get()))) {
             return seen.delegate();
         }
-        Path file = revocationList.get();
+        synchronized (this) {
+            if (!snapshot.stamp().equals(stamp(revocationList.get()))) {
+                snapshot = load();
+            }
+            return snapshot.delegate();
+        }
+    }
+
+    private static FileStamp stamp(Path file) throws CertificateException {
         try {
             if (!Files.isRegularFile(file)) {
                 throw new CertificateException("revocation list " + file + " is missing");
             }
-            if (Optional.of(Files.getLastModifiedTime(file)).equals(seen.modified()) && Files.size(file) == seen.size()) {
-                return seen.delegate();
-            }
+            return new FileStamp(Files.getLastModifiedTime(file), Files.size(file));
         } catch (IOException e) {
             throw new CertificateException("cannot read revocation list " + file, e);
-        }
-        synchronized (this) {
-            snapshot = load();
-            return snapshot.delegate();
         }
     }
 
@@ -150,12 +157,11 @@ final class ConsortiumTrustManager extends X509ExtendedTrustManager {
             PKIXBuilderParameters parameters =
                     new PKIXBuilderParameters(Set.of(new TrustAnchor(caCertificate, null)), null);
             parameters.setRevocationEnabled(false);
-            Optional<FileTime> modified = Optional.empty();
-            long size = -1;
+            FileStamp stamp = FileStamp.NONE;
             if (revocationList.isPresent()) {
                 Path file = revocationList.get();
-                modified = Optional.of(Files.getLastModifiedTime(file));
-                size = Files.size(file);
+                // Stamp before reading: a write that races with the read is picked up next time.
+                stamp = stamp(file);
                 X509CRL crl = Pem.readCrl(file);
                 crl.verify(caCertificate.getPublicKey());
                 parameters.addCertStore(CertStore.getInstance("Collection", new CollectionCertStoreParameters(List.of(crl))));
@@ -170,11 +176,11 @@ final class ConsortiumTrustManager extends X509ExtendedTrustManager {
             factory.init(new CertPathTrustManagerParameters(parameters));
             for (TrustManager manager : factory.getTrustManagers()) {
                 if (manager instanceof X509ExtendedTrustManager extended) {
-                    return new Snapshot(modified, size, extended);
+                    return new Snapshot(stamp, extended);
                 }
             }
             throw new CertificateException("the JDK offers no X509ExtendedTrustManager");
-        } catch (IOException | PkiException e) {
+        } catch (PkiException e) {
             throw new CertificateException("cannot load revocation list " + revocationList.orElseThrow(), e);
         } catch (GeneralSecurityException e) {
             if (e instanceof CertificateException certificateException) {

@@ -10,13 +10,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.util.Collection;
+import java.util.Date;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.bouncycastle.asn1.ASN1Integer;
+import org.bouncycastle.asn1.ASN1OctetString;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -90,6 +94,8 @@ class ConsortiumCaTest {
                 () -> ca.issue(coordinator, root.resolve("c"), List.of("bad_host!")));
         assertThrows(IllegalArgumentException.class,
                 () -> ca.issue(site("hospital-a"), root.resolve("a"), List.of("hospital-a.example")));
+        assertFalse(Files.exists(root.resolve("c")), "nothing is written for a refused request");
+        assertTrue(ca.issued().isEmpty());
     }
 
     @Test
@@ -123,7 +129,7 @@ class ConsortiumCaTest {
         assertTrue(crl.isRevoked(a.signingCertificate()));
         assertFalse(crl.isRevoked(b.tlsCertificate()));
         assertEquals(numberBefore.add(BigInteger.ONE), crlNumber(crl));
-        assertTrue(crl.getNextUpdate().after(new java.util.Date()));
+        assertTrue(crl.getNextUpdate().after(new Date()));
         List<IssuedCertificate> index = ca.issued();
         assertEquals(4, index.size());
         assertEquals(2, index.stream().filter(IssuedCertificate::revoked).count());
@@ -157,7 +163,7 @@ class ConsortiumCaTest {
         StartupKit kit = ca.issue(site("hospital-a"), root.resolve("a"), List.of());
         other.issue(site("hospital-a"), root.resolve("foreign"), List.of());
         Files.copy(root.resolve("foreign").resolve(KitFiles.TLS_CERTIFICATE), kit.files().tlsCertificate(),
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                StandardCopyOption.REPLACE_EXISTING);
         assertThrows(PkiException.class, () -> StartupKit.load(kit.directory()));
     }
 
@@ -183,7 +189,6 @@ class ConsortiumCaTest {
 
     private static BigInteger crlNumber(X509CRL crl) {
         byte[] value = crl.getExtensionValue("2.5.29.20");
-        return org.bouncycastle.asn1.ASN1Integer.getInstance(
-                org.bouncycastle.asn1.ASN1OctetString.getInstance(value).getOctets()).getValue();
+        return ASN1Integer.getInstance(ASN1OctetString.getInstance(value).getOctets()).getValue();
     }
 }

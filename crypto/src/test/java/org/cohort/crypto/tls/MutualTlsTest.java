@@ -16,7 +16,11 @@ import io.netty.util.ReferenceCountUtil;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.PrivateKey;
+import java.security.cert.X509CRL;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -24,8 +28,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.cert.X509v2CRLBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CRLConverter;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.cohort.crypto.pki.ConsortiumCa;
 import org.cohort.crypto.pki.ParticipantIdentity;
+import org.cohort.crypto.pki.Pem;
 import org.cohort.crypto.pki.Role;
 import org.cohort.crypto.pki.StartupKit;
 import org.cohort.crypto.pki.UntrustedPeerException;
@@ -164,6 +174,26 @@ class MutualTlsTest {
 
     @ParameterizedTest
     @MethodSource("providers")
+    void expiredOrMissingRevocationListFailsClosed(SslProvider provider, @TempDir Path scratch) throws Exception {
+        ConsortiumCa ownCa = ConsortiumCa.create(scratch.resolve("ca"), "revocation-consortium");
+        StartupKit server = ownCa.issue(new ParticipantIdentity("coordinator", Role.COORDINATOR),
+                scratch.resolve("coordinator"), List.of());
+        StartupKit site = ownCa.issue(new ParticipantIdentity("hospital-a", Role.SITE), scratch.resolve("site"),
+                List.of());
+        try (Loopback.EchoServer echo = loopback.server(serverContext(server, provider))) {
+            writeExpiredRevocationList(ownCa, server.files().revocationList());
+            assertRefused(echo, loopback.exchange(clientContext(site, provider), "localhost", echo.port(), "hello"),
+                    "revocation");
+
+            echo.refusals.clear();
+            Files.delete(server.files().revocationList());
+            assertRefused(echo, loopback.exchange(clientContext(site, provider), "localhost", echo.port(), "hello"),
+                    "missing");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("providers")
     void clientExpectingAnotherServerNameFailsHostnameVerification(SslProvider provider) throws Exception {
         try (Loopback.EchoServer server = loopback.server(serverContext(coordinator, provider))) {
             CompletableFuture<String> reply = loopback.exchange(clientContext(hospitalA, provider),
@@ -208,6 +238,21 @@ class MutualTlsTest {
         Throwable refusal = server.refusals.peek();
         assertTrue(causeChainMentions(refusal, reason), () -> describe(refusal));
         assertTrue(server.peers.isEmpty(), "the server accepted " + server.peers);
+    }
+
+    /** A CRL the CA signed correctly whose next update is already past. */
+    private static void writeExpiredRevocationList(ConsortiumCa ca, Path file) throws Exception {
+        Instant now = Instant.now();
+        X509v2CRLBuilder builder = new X509v2CRLBuilder(
+                X500Name.getInstance(ca.certificate().getSubjectX500Principal().getEncoded()),
+                Date.from(now.minus(Duration.ofDays(2))));
+        builder.setNextUpdate(Date.from(now.minus(Duration.ofDays(1))));
+        PrivateKey caKey = Pem.readPrivateKey(ca.directory().resolve(ConsortiumCa.PRIVATE_KEY_FILE));
+        X509CRL crl = new JcaX509CRLConverter().getCRL(
+                builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey)));
+        try (JcaPEMWriter writer = new JcaPEMWriter(Files.newBufferedWriter(file))) {
+            writer.writeObject(crl);
+        }
     }
 
     private static boolean causeChainMentions(Throwable failure, String text) {

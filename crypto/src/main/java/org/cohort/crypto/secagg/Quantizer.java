@@ -1,0 +1,72 @@
+package org.cohort.crypto.secagg;
+
+import java.security.SecureRandom;
+
+/**
+ * Clip, weight and stochastically round an update into Z_(2^32) (reduced mod 2^bits on the wire),
+ * and turn an unmasked sum back into a weighted sum and total weight. See
+ * {@link SecAggParameters} for the scale and the error bound.
+ */
+final class Quantizer {
+  private static final double TWO_TO_MINUS_32 = 0x1p-32;
+
+  private final SecAggParameters parameters;
+
+  Quantizer(SecAggParameters parameters) {
+    this.parameters = parameters;
+  }
+
+  /**
+   * Returns a new int[vectorLength + 1]: round(weight · clip(update[i]) · scale) with probability
+   * of rounding up equal to the fractional part, and the weight last. The rounding coins come from
+   * an AES-CTR stream keyed with 256 bits drawn from {@code random} (one SecureRandom call instead
+   * of one per coordinate).
+   */
+  int[] quantize(float[] update, long weight, SecureRandom random) {
+    if (update.length != parameters.vectorLength()) {
+      throw new SecAggException.InvalidParameters(
+          "update has " + update.length + " values, round expects vector_length=" + parameters.vectorLength());
+    }
+    if (weight < 1 || weight > parameters.maxWeight()) {
+      throw new SecAggException.InvalidParameters("weight must be in 1..max_weight=" + parameters.maxWeight());
+    }
+    byte[] coinSeed = new byte[SecAggKdf.KEY_BYTES];
+    random.nextBytes(coinSeed);
+    Keystream coins = new Keystream(coinSeed);
+    int[] coinWords = new int[Keystream.CHUNK_WORDS];
+    double clip = parameters.clip();
+    double factor = weight * parameters.scale();
+    int[] out = new int[parameters.maskedLength()];
+    for (int start = 0; start < update.length; start += Keystream.CHUNK_WORDS) {
+      int count = Math.min(Keystream.CHUNK_WORDS, update.length - start);
+      coins.next(coinWords, count);
+      for (int i = 0; i < count; i++) {
+        float value = update[start + i];
+        if (Float.isNaN(value)) {
+          throw new SecAggException.InvalidParameters("update contains NaN");
+        }
+        double scaled = Math.max(-clip, Math.min(clip, value)) * factor;
+        double floor = Math.floor(scaled);
+        double uniform = (coinWords[i] & 0xffffffffL) * TWO_TO_MINUS_32;
+        out[start + i] = (int) ((long) floor + (uniform < scaled - floor ? 1 : 0));
+      }
+    }
+    out[update.length] = (int) weight;
+    return out;
+  }
+
+  /** Interprets an unmasked sum (already reduced mod 2^bits) as signed values and rescales. */
+  AggregateResultValues dequantize(int[] sum) {
+    int shift = 32 - parameters.bits();
+    double inverseScale = 1 / parameters.scale();
+    int length = parameters.vectorLength();
+    double[] weightedSum = new double[length];
+    for (int i = 0; i < length; i++) {
+      weightedSum[i] = ((sum[i] << shift) >> shift) * inverseScale;
+    }
+    long totalWeight = (sum[length] << shift) >> shift;
+    return new AggregateResultValues(weightedSum, totalWeight);
+  }
+
+  record AggregateResultValues(double[] weightedSum, long totalWeight) {}
+}
