@@ -62,8 +62,8 @@ final class Federation {
   private final ModelLayout layout;
   private final ScheduledExecutorService roundThread;
   /** Plain path: float updates. Secure path: int masked inputs. Only the configured one exists. */
-  private final StagingPool<float[]> updateStaging;
-  private final StagingPool<int[]> maskedStaging;
+  private final StagingPool updateStaging;
+  private final BufferPool<int[]> maskedStaging;
   private final X509Certificate caCertificate;
   private final Optional<X509CRL> revocationList;
   private final SecureRandom random = new SecureRandom();
@@ -87,8 +87,8 @@ final class Federation {
     this.metrics = metrics;
     this.clock = clock;
     boolean secure = config.secureAggregationEnabled();
-    this.updateStaging = secure ? null : StagingPool.floats(config.stagingBuffers(), layout.totalElements());
-    this.maskedStaging = secure ? StagingPool.ints(config.stagingBuffers(), layout.totalElements() + 1) : null;
+    this.updateStaging = secure ? null : new StagingPool(config.stagingBuffers(), layout.totalElements());
+    this.maskedStaging = secure ? BufferPool.ints(config.stagingBuffers(), layout.totalElements() + 1) : null;
     this.caCertificate = secure ? Pem.readCertificate(config.kit().caCertificate()) : null;
     Path crl = config.kit().revocationList();
     this.revocationList = secure && crl != null && Files.isRegularFile(crl) ? Optional.of(Pem.readCrl(crl)) : Optional.empty();

@@ -12,7 +12,7 @@ class StagingPoolTest {
 
   @Test
   void waitersGetReleasedBuffersInOrderAndMemoryStaysAtKBuffers() {
-    StagingPool<float[]> pool = StagingPool.floats(1, 3);
+    StagingPool pool = new StagingPool(1, 3);
     AtomicReference<float[]> first = new AtomicReference<>();
     AtomicReference<float[]> second = new AtomicReference<>();
     AtomicReference<float[]> third = new AtomicReference<>();

@@ -78,6 +78,13 @@ public final class RoundBenchmark implements Callable<Integer> {
   @Option(names = "--coordinator-jvm-option", description = "extra option for the coordinator JVM (repeatable)")
   List<String> coordinatorJvmOptions = new ArrayList<>();
 
+  /** plain: secure_aggregation.enabled false; secure: the default secure aggregation (graph auto). */
+  enum Aggregation { plain, secure }
+
+  @Option(names = "--aggregation", split = ",", defaultValue = "plain",
+      description = "plain and/or secure rounds, measured in the same run (default ${DEFAULT-VALUE})")
+  List<Aggregation> aggregations = new ArrayList<>();
+
   @Option(names = "--work", description = "directory for the CA, kits, configs and checkpoints (default: a new temp dir)")
   Path work;
 
@@ -88,7 +95,7 @@ public final class RoundBenchmark implements Callable<Integer> {
     System.exit(new CommandLine(new RoundBenchmark()).execute(args));
   }
 
-  private record Result(int sites, int parameters, List<Long> roundNanos, List<Long> cpuNanos, double maxError,
+  private record Result(Aggregation aggregation, int sites, int parameters, List<Long> roundNanos, List<Long> cpuNanos, double maxError,
                         long heapPeak, long liveAfterGc, long residentPeak, String loadBefore, String loadAfter) {
     static double median(List<Long> values) {
       List<Long> sorted = values.stream().sorted().toList();
@@ -114,19 +121,21 @@ public final class RoundBenchmark implements Callable<Integer> {
     List<Result> results = new ArrayList<>();
     for (int parameters : parameterCounts) {
       for (int sites : siteCounts) {
-        Result result = run(root, allSites.subList(0, sites), parameters);
-        results.add(result);
-        System.out.printf("  N=%d P=%,d: rounds %s ms, load %s -> %s%n", sites, parameters,
-            result.roundNanos().stream().map(ns -> ns / 1_000_000).toList(), result.loadBefore(), result.loadAfter());
+        for (Aggregation aggregation : aggregations) {
+          Result result = run(root, allSites.subList(0, sites), parameters, aggregation);
+          results.add(result);
+          System.out.printf("  %s N=%d P=%,d: rounds %s ms, load %s -> %s%n", aggregation, sites, parameters,
+              result.roundNanos().stream().map(ns -> ns / 1_000_000).toList(), result.loadBefore(), result.loadAfter());
+        }
       }
     }
     printTable(results);
     return 0;
   }
 
-  private Result run(Path root, List<String> sites, int parameters) throws Exception {
-    String name = "n" + sites.size() + "-p" + parameters;
-    Path config = writeCoordinatorConfig(root, name, sites, parameters);
+  private Result run(Path root, List<String> sites, int parameters, Aggregation aggregation) throws Exception {
+    String name = aggregation + "-n" + sites.size() + "-p" + parameters;
+    Path config = writeCoordinatorConfig(root, name, sites, parameters, aggregation);
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + coordinatorHeap,
         "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
@@ -157,7 +166,7 @@ public final class RoundBenchmark implements Callable<Integer> {
       String[] memory = expect(out, "MEMORY");
       CompletableFuture.allOf(agents.stream().map(SiteAgent::finished).toArray(CompletableFuture[]::new))
           .get(60, TimeUnit.SECONDS);
-      return new Result(sites.size(), parameters, roundNanos, cpuNanos, maxError, Long.parseLong(memory[1]),
+      return new Result(aggregation, sites.size(), parameters, roundNanos, cpuNanos, maxError, Long.parseLong(memory[1]),
           Long.parseLong(memory[2]), Long.parseLong(memory[3]), loadBefore, HeapWatch.loadAverage());
     } finally {
       agents.forEach(SiteAgent::close);
@@ -177,7 +186,8 @@ public final class RoundBenchmark implements Callable<Integer> {
     throw new IllegalStateException("the coordinator exited before reporting " + tag);
   }
 
-  private Path writeCoordinatorConfig(Path root, String name, List<String> sites, int parameters) throws IOException {
+  private Path writeCoordinatorConfig(Path root, String name, List<String> sites, int parameters,
+      Aggregation aggregation) throws IOException {
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("federation_id", FEDERATION);
     config.put("listen", Map.of("host", "127.0.0.1", "port", 0));
@@ -191,6 +201,7 @@ public final class RoundBenchmark implements Callable<Integer> {
     config.put("checkpoint", Map.of("directory", "checkpoints/" + name));
     config.put("transport", Map.of("max_frame_bytes", maxFrameBytes, "chunk_elements", chunkElements));
     config.put("aggregation", Map.of("staging_buffers", stagingBuffers));
+    config.put("secure_aggregation", Map.of("enabled", aggregation == Aggregation.secure));
     Path file = root.resolve("coordinator-" + name + ".yaml");
     yaml.writeValue(file.toFile(), config);
     return file;
@@ -205,11 +216,11 @@ public final class RoundBenchmark implements Callable<Integer> {
 
   private static void printTable(List<Result> results) {
     System.out.println();
-    System.out.printf("| sites | parameters | median round | coordinator CPU/round | coord. heap peak | coord. live after GC"
+    System.out.printf("| aggregation | sites | parameters | median round | coordinator CPU/round | coord. heap peak | coord. live after GC"
         + " | coord. RSS peak (VmHWM) | max error | load avg (1/5/15) before -> after |%n");
-    System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     for (Result r : results) {
-      System.out.printf("| %d | %,d | %.3f s | %.2f s | %s | %s | %s | %.1e | %s -> %s |%n", r.sites(), r.parameters(),
+      System.out.printf("| %s | %d | %,d | %.3f s | %.2f s | %s | %s | %s | %.1e | %s -> %s |%n", r.aggregation(), r.sites(), r.parameters(),
           Result.median(r.roundNanos()) / 1e9, Result.median(r.cpuNanos()) / 1e9, HeapWatch.mib(r.heapPeak()),
           HeapWatch.mib(r.liveAfterGc()), HeapWatch.mib(r.residentPeak()), r.maxError(), r.loadBefore(), r.loadAfter());
     }
