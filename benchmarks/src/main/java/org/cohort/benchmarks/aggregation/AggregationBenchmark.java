@@ -58,7 +58,7 @@ public final class AggregationBenchmark implements Callable<Integer> {
     System.out.printf("aggregation of %,d-parameter updates, %d staging buffers, %,d elements per chunk, max heap %s%n",
         parameters, stagingBuffers, chunkElements, HeapWatch.mib(HeapWatch.maxHeapBytes()));
     System.out.printf("load average before: %s%n", HeapWatch.loadAverage());
-    System.out.printf("%8s %12s %12s %14s %16s%n", "updates", "updates/s", "GB/s in", "heap peak", "live after GC");
+    System.out.printf("%8s %12s %12s %14s%n", "updates", "updates/s", "GB/s in", "heap peak");
     for (int n : updateCounts) {
       double bestSeconds = Double.MAX_VALUE;
       heap.reset();
@@ -68,8 +68,8 @@ public final class AggregationBenchmark implements Callable<Integer> {
         bestSeconds = Math.min(bestSeconds, (System.nanoTime() - start) / 1e9);
       }
       double perSecond = n / bestSeconds;
-      System.out.printf("%8d %12.1f %12.2f %14s %16s%n", n, perSecond, perSecond * parameters * Float.BYTES / 1e9,
-          HeapWatch.mib(heap.peakHeapBytes()), HeapWatch.mib(heap.maxLiveAfterGcBytes()));
+      System.out.printf("%8d %12.1f %12.2f %14s%n", n, perSecond, perSecond * parameters * Float.BYTES / 1e9,
+          HeapWatch.mib(heap.peakHeapBytes()));
     }
     System.out.printf("load average after: %s%n", HeapWatch.loadAverage());
     return 0;

@@ -1,72 +1,32 @@
 package org.cohort.benchmarks.aggregation;
 
-import com.sun.management.GarbageCollectionNotificationInfo;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
-import java.lang.management.MemoryUsage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
-import javax.management.NotificationEmitter;
-import javax.management.NotificationListener;
-import javax.management.openmbean.CompositeData;
 
 /**
  * This JVM's memory between {@link #reset} and now: the peak of heap in use (the sum of each heap
- * pool's peak, an upper bound that includes garbage not yet collected), the most heap still live
- * right after any garbage collection (what the program really holds), and the process's resident
- * set high-water mark (VmHWM, Linux).
+ * pool's peak, an upper bound that includes garbage not yet collected) and the process's resident
+ * set high-water mark (VmHWM, Linux). What a program really needs is shown best by running it
+ * under a small fixed -Xmx: it completes or fails with OutOfMemoryError.
  */
 public final class HeapWatch {
 
   private final List<MemoryPoolMXBean> heapPools = ManagementFactory.getMemoryPoolMXBeans().stream()
       .filter(p -> p.getType() == MemoryType.HEAP).toList();
-  private final AtomicLong maxLiveAfterGc = new AtomicLong();
-
-  public HeapWatch() {
-    NotificationListener onGc = (notification, handback) -> {
-      if (GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(notification.getType())) {
-        var info = GarbageCollectionNotificationInfo.from((CompositeData) notification.getUserData()).getGcInfo();
-        long live = info.getMemoryUsageAfterGc().values().stream().mapToLong(MemoryUsage::getUsed).sum()
-            - nonHeapUsed(info.getMemoryUsageAfterGc());
-        maxLiveAfterGc.accumulateAndGet(live, Math::max);
-      }
-    };
-    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
-      ((NotificationEmitter) gc).addNotificationListener(onGc, null, null);
-    }
-  }
-
-  private long nonHeapUsed(Map<String, MemoryUsage> byPool) {
-    long nonHeap = 0;
-    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      MemoryUsage usage = byPool.get(pool.getName());
-      if (pool.getType() != MemoryType.HEAP && usage != null) {
-        nonHeap += usage.getUsed();
-      }
-    }
-    return nonHeap;
-  }
-
   /** Collects garbage, then starts a new measurement from what is live now. */
   public void reset() {
     System.gc();
     heapPools.forEach(MemoryPoolMXBean::resetPeakUsage);
-    maxLiveAfterGc.set(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
   }
 
   public long peakHeapBytes() {
     return heapPools.stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum();
-  }
-
-  public long maxLiveAfterGcBytes() {
-    return maxLiveAfterGc.get();
   }
 
   public static long maxHeapBytes() {

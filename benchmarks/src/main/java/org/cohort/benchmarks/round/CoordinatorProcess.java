@@ -15,7 +15,8 @@ import org.cohort.coordinator.config.CoordinatorConfig;
  * its own. Reports to the harness on stdout, one line per fact:
  * {@code LISTENING port}, {@code ROUND number phase wall-ns cpu-ns} per round,
  * {@code CHECK max-abs-error} (the final model against base + rounds x the echo constant) and
- * {@code MEMORY heap-peak live-after-gc vm-hwm max-heap} in bytes, then exits.
+ * {@code MEMORY heap-peak vm-hwm max-heap} in bytes, then exits. With
+ * {@code -Dcohort.bench.threadCpu=true} it also prints its CPU time by thread to stderr.
  */
 public final class CoordinatorProcess {
 
@@ -50,8 +51,10 @@ public final class CoordinatorProcess {
         maxError = Math.max(maxError, Math.abs(trained[i] - (base[i] + completed * EchoTrainer.DELTA)));
       }
       report("CHECK %g", maxError);
-      report("MEMORY %d %d %d %d", heap.peakHeapBytes(), heap.maxLiveAfterGcBytes(),
-          HeapWatch.residentHighWaterMarkBytes(), HeapWatch.maxHeapBytes());
+      report("MEMORY %d %d %d", heap.peakHeapBytes(), HeapWatch.residentHighWaterMarkBytes(), HeapWatch.maxHeapBytes());
+      if (Boolean.getBoolean("cohort.bench.threadCpu")) {
+        ThreadCpu.print(System.err);
+      }
     }
   }
 

@@ -3,9 +3,11 @@ package org.cohort.benchmarks.round;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.sun.management.OperatingSystemMXBean;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,13 +42,15 @@ import picocli.CommandLine.Option;
  * <p>Each configuration runs {@code --warmup-rounds} rounds that are not counted, then
  * {@code --rounds} measured ones; the table shows the median round time (the coordinator's own
  * RoundSummary duration: task sent to new model checkpointed), the coordinator's CPU time per
- * round, its peak heap, the most heap it held live after a GC, and its peak RSS (VmHWM).
+ * round, the sites' JVM CPU time per round, the coordinator's peak heap and its peak RSS (VmHWM).
  */
 @Command(name = "round-benchmark", mixinStandardHelpOptions = true,
     description = "Median time of whole federated rounds with echo trainers over loopback mTLS.")
 public final class RoundBenchmark implements Callable<Integer> {
 
   private static final String FEDERATION = "bench-federation";
+  private static final OperatingSystemMXBean OS =
+      (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
   @Option(names = "--sites", split = ",", defaultValue = "10,50", description = "numbers of sites (default ${DEFAULT-VALUE})")
   List<Integer> siteCounts;
@@ -75,6 +79,9 @@ public final class RoundBenchmark implements Callable<Integer> {
   @Option(names = "--staging-buffers", defaultValue = "4", description = "aggregation.staging_buffers (default ${DEFAULT-VALUE})")
   int stagingBuffers;
 
+  @Option(names = "--idle-timeout-ms", description = "transport.idle_timeout_ms (default: the coordinator's own)")
+  Integer idleTimeoutMs;
+
   @Option(names = "--coordinator-jvm-option", description = "extra option for the coordinator JVM (repeatable)")
   List<String> coordinatorJvmOptions = new ArrayList<>();
 
@@ -95,8 +102,9 @@ public final class RoundBenchmark implements Callable<Integer> {
     System.exit(new CommandLine(new RoundBenchmark()).execute(args));
   }
 
-  private record Result(Aggregation aggregation, int sites, int parameters, List<Long> roundNanos, List<Long> cpuNanos, double maxError,
-                        long heapPeak, long liveAfterGc, long residentPeak, String loadBefore, String loadAfter) {
+  private record Result(Aggregation aggregation, int sites, int parameters, List<Long> roundNanos, List<Long> cpuNanos,
+                        List<Long> siteCpuNanos, double maxError, long heapPeak, long residentPeak, String loadBefore,
+                        String loadAfter) {
     static double median(List<Long> values) {
       List<Long> sorted = values.stream().sorted().toList();
       int n = sorted.size();
@@ -152,22 +160,28 @@ public final class RoundBenchmark implements Callable<Integer> {
       }
       List<Long> roundNanos = new ArrayList<>();
       List<Long> cpuNanos = new ArrayList<>();
+      List<Long> siteCpuNanos = new ArrayList<>();
+      long siteCpu = 0;
       for (int r = 1; r <= warmupRounds + rounds; r++) {
         String[] round = expect(out, "ROUND");
+        // Rounds run back to back, so the sites' CPU between two round ends is one round's.
+        long siteCpuBefore = siteCpu;
+        siteCpu = OS.getProcessCpuTime();
         if (!"COMPLETED".equals(round[2])) {
           throw new IllegalStateException(name + ": round " + round[1] + " " + round[2]);
         }
         if (r > warmupRounds) {
           roundNanos.add(Long.parseLong(round[3]));
           cpuNanos.add(Long.parseLong(round[4]));
+          siteCpuNanos.add(siteCpu - siteCpuBefore);
         }
       }
       double maxError = Double.parseDouble(expect(out, "CHECK")[1]);
       String[] memory = expect(out, "MEMORY");
       CompletableFuture.allOf(agents.stream().map(SiteAgent::finished).toArray(CompletableFuture[]::new))
           .get(60, TimeUnit.SECONDS);
-      return new Result(aggregation, sites.size(), parameters, roundNanos, cpuNanos, maxError, Long.parseLong(memory[1]),
-          Long.parseLong(memory[2]), Long.parseLong(memory[3]), loadBefore, HeapWatch.loadAverage());
+      return new Result(aggregation, sites.size(), parameters, roundNanos, cpuNanos, siteCpuNanos, maxError,
+          Long.parseLong(memory[1]), Long.parseLong(memory[2]), loadBefore, HeapWatch.loadAverage());
     } finally {
       agents.forEach(SiteAgent::close);
       if (!coordinator.waitFor(30, TimeUnit.SECONDS)) {
@@ -199,7 +213,11 @@ public final class RoundBenchmark implements Callable<Integer> {
     config.put("model", Map.of("kind", "logreg", "input_features", parameters - 1, "hidden_sizes", List.of(), "seed", 42));
     config.put("training", Map.of("epochs", 1, "batch_size", 32, "learning_rate", 0.1, "optimizer", "sgd", "seed", 7));
     config.put("checkpoint", Map.of("directory", "checkpoints/" + name));
-    config.put("transport", Map.of("max_frame_bytes", maxFrameBytes, "chunk_elements", chunkElements));
+    Map<String, Object> transport = new LinkedHashMap<>(Map.of("max_frame_bytes", maxFrameBytes, "chunk_elements", chunkElements));
+    if (idleTimeoutMs != null) {
+      transport.put("idle_timeout_ms", idleTimeoutMs);
+    }
+    config.put("transport", transport);
     config.put("aggregation", Map.of("staging_buffers", stagingBuffers));
     config.put("secure_aggregation", Map.of("enabled", aggregation == Aggregation.secure));
     Path file = root.resolve("coordinator-" + name + ".yaml");
@@ -216,13 +234,14 @@ public final class RoundBenchmark implements Callable<Integer> {
 
   private static void printTable(List<Result> results) {
     System.out.println();
-    System.out.printf("| aggregation | sites | parameters | median round | coordinator CPU/round | coord. heap peak | coord. live after GC"
+    System.out.printf("| aggregation | sites | parameters | median round | coordinator CPU/round | sites' CPU/round | coord. heap peak"
         + " | coord. RSS peak (VmHWM) | max error | load avg (1/5/15) before -> after |%n");
     System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     for (Result r : results) {
-      System.out.printf("| %s | %d | %,d | %.3f s | %.2f s | %s | %s | %s | %.1e | %s -> %s |%n", r.aggregation(), r.sites(), r.parameters(),
-          Result.median(r.roundNanos()) / 1e9, Result.median(r.cpuNanos()) / 1e9, HeapWatch.mib(r.heapPeak()),
-          HeapWatch.mib(r.liveAfterGc()), HeapWatch.mib(r.residentPeak()), r.maxError(), r.loadBefore(), r.loadAfter());
+      System.out.printf("| %s | %d | %,d | %.3f s | %.2f s | %.2f s | %s | %s | %.1e | %s -> %s |%n", r.aggregation(), r.sites(),
+          r.parameters(), Result.median(r.roundNanos()) / 1e9, Result.median(r.cpuNanos()) / 1e9,
+          Result.median(r.siteCpuNanos()) / 1e9, HeapWatch.mib(r.heapPeak()), HeapWatch.mib(r.residentPeak()), r.maxError(),
+          r.loadBefore(), r.loadAfter());
     }
   }
 }
