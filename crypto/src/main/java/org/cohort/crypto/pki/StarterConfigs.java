@@ -71,6 +71,12 @@ final class StarterConfigs {
         }
     }
 
+    /**
+     * Width of the built-in synthetic cohort (org.cohort.site.data.SyntheticCohort.FEATURE_COUNT),
+     * which the starter site configs train on; an operator with their own data edits both.
+     */
+    private static final int SYNTHETIC_COHORT_FEATURES = 25;
+
     private static final ClientKit CLIENT_KIT =
             new ClientKit(KitFiles.TLS_CERTIFICATE, KitFiles.TLS_PRIVATE_KEY, KitFiles.CA_CERTIFICATE);
 
@@ -86,7 +92,7 @@ final class StarterConfigs {
                         KitFiles.REVOCATION_LIST),
                 new Sites(List.copyOf(siteIds), minPerRound),
                 new Rounds(10, 120),
-                new Model("logreg", 12, List.of(), 42),
+                new Model("logreg", SYNTHETIC_COHORT_FEATURES, List.of(), 42),
                 new Training(1, 32, 0.1, "sgd", 7),
                 new Checkpoint("checkpoints"),
                 new Transport(4_194_304, 262_144));

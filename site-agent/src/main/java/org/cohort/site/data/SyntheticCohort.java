@@ -123,6 +123,11 @@ public final class SyntheticCohort {
       admissionMix = admissionMix.clone();
     }
 
+    @Override
+    public double[] admissionMix() {
+      return admissionMix.clone();
+    }
+
     public HospitalProfile withRows(int newRows) {
       return new HospitalProfile(name, newRows, ageMean, ageSd, admissionMix, riskShift,
           hemoglobinOffset, creatinineOffset, albuminMissingRate);
@@ -195,14 +200,16 @@ public final class SyntheticCohort {
     int width = FEATURE_COUNT;
     float[] values = new float[profile.rows() * width];
     float[] labels = new float[profile.rows()];
+    double[] admissionMix = profile.admissionMix();
     for (int row = 0; row < profile.rows(); row++) {
-      labels[row] = patient(profile, random, values, row * width);
+      labels[row] = patient(profile, admissionMix, random, values, row * width);
     }
     return new Dataset(FEATURES, values, labels);
   }
 
   /** Writes one patient's measured features at {@code offset} and returns the drawn outcome. */
-  private static float patient(HospitalProfile h, SplittableRandom random, float[] out, int offset) {
+  private static float patient(HospitalProfile h, double[] admissionMix, SplittableRandom random,
+      float[] out, int offset) {
     double age = clamp(h.ageMean() + h.ageSd() * random.nextGaussian(), 18, 100);
     double ageTerm = (age - 65) / 10;
     boolean male = random.nextDouble() < 0.5;
@@ -210,7 +217,7 @@ public final class SyntheticCohort {
     boolean heartFailure = bernoulli(random, -2.0 + 0.5 * ageTerm);
     boolean copd = bernoulli(random, -1.8 + 0.3 * ageTerm);
     boolean ckd = bernoulli(random, -2.0 + 0.5 * ageTerm + (diabetes ? 0.7 : 0));
-    int admission = categorical(random, h.admissionMix());
+    int admission = categorical(random, admissionMix);
     boolean unplanned = admission == 1 || admission == 3;
     double lengthOfStay = Math.exp(Math.log(4) + (unplanned ? 0.35 : 0) + 0.55 * random.nextGaussian());
     int priorAdmissions = poisson(random,

@@ -42,6 +42,6 @@ public record LabelledMatrix(INDArray design, INDArray labels, float[] labelValu
   }
 
   public int featureCount() {
-    return (int) design.columns() - 1;
+    return Math.toIntExact(design.columns() - 1);
   }
 }

@@ -45,8 +45,8 @@ public final class ModelTraining {
     int batchSize = settings.getBatchSize();
     for (int epoch = 0; epoch < settings.getEpochs(); epoch++) {
       int[] order = permutation(rows, random);
-      INDArray design = train.design().getRows(order).dup('c');
-      INDArray labels = train.labels().getRows(order).dup('c');
+      INDArray design = contiguous(train.design().getRows(order));
+      INDArray labels = contiguous(train.labels().getRows(order));
       for (int start = 0; start < rows; start += batchSize) {
         int end = Math.min(rows, start + batchSize);
         network.computeGradient(rowBlock(design, start, end), rowBlock(labels, start, end));
@@ -81,6 +81,11 @@ public final class ModelTraining {
       throw new InvalidTaskException("parameters", "hold " + parameters.length
           + " values but the model needs " + layout.totalElements());
     }
+    for (float p : parameters) {
+      if (!Float.isFinite(p)) {
+        throw new InvalidTaskException("parameters", "must all be finite numbers");
+      }
+    }
     return new DenseNetwork(model, parameters);
   }
 
@@ -97,7 +102,11 @@ public final class ModelTraining {
     }
   }
 
-  /** Rows [start, end) of a c-order matrix as a view; cheaper than general indexing. */
+  private static INDArray contiguous(INDArray matrix) {
+    return matrix.ordering() == 'c' && !matrix.isView() ? matrix : matrix.dup('c');
+  }
+
+  /** Rows [start, end) of a contiguous c-order matrix as a view; cheaper than general indexing. */
   private static INDArray rowBlock(INDArray matrix, int start, int end) {
     long columns = matrix.columns();
     return Nd4j.create(matrix.data(), new long[] {end - start, columns}, new long[] {columns, 1},

@@ -63,6 +63,14 @@ public final class TrainerFactory {
    * @param configDirectory relative paths in {@code data} resolve against it
    */
   public static LocalTrainer fromConfig(JsonNode data, Path configDirectory) {
+    return switch (requiredSource(data)) {
+      case "synthetic" -> synthetic(data);
+      default -> csv(data, configDirectory);
+    };
+  }
+
+  /** "synthetic" or "csv". */
+  private static String requiredSource(JsonNode data) {
     if (data == null || data.isMissingNode() || data.isNull()) {
       throw new DataConfigException("data", "section is missing");
     }
@@ -70,11 +78,10 @@ public final class TrainerFactory {
       throw new DataConfigException("data", "must be a mapping");
     }
     String source = requiredText(data, "source");
-    return switch (source) {
-      case "synthetic" -> synthetic(data);
-      case "csv" -> csv(data, configDirectory);
-      default -> throw new DataConfigException("data.source", "must be synthetic or csv");
-    };
+    if (!source.equals("synthetic") && !source.equals("csv")) {
+      throw new DataConfigException("data.source", "must be synthetic or csv");
+    }
+    return source;
   }
 
   private static DatasetTrainer synthetic(JsonNode data) {
@@ -96,15 +103,29 @@ public final class TrainerFactory {
     return new DatasetTrainer(SyntheticCohort.hospital(profile, (int) hospital, seed));
   }
 
-  private static DatasetTrainer csv(JsonNode data, Path configDirectory) {
+  /**
+   * The model input width ({@code model.input_features}) that the {@code data:} section yields,
+   * derived from the configuration alone: no data file is read. Validates like
+   * {@link #fromConfig}.
+   */
+  public static int inputFeatures(JsonNode data, Path configDirectory) {
+    String source = requiredSource(data);
+    if (source.equals("synthetic")) {
+      rejectUnknownKeys(data, SYNTHETIC_KEYS);
+      return SyntheticCohort.FEATURE_COUNT;
+    }
     rejectUnknownKeys(data, CSV_KEYS);
+    return csvSchema(data, configDirectory).encodedFeatures().size();
+  }
+
+  private static CsvSchema csvSchema(JsonNode data, Path configDirectory) {
     Path path = configDirectory.resolve(requiredText(data, "path")).normalize();
     Optional<CsvSchema.SiteFilter> siteFilter = Optional.empty();
     if (data.has("site_column") || data.has("site_value")) {
       siteFilter = Optional.of(new CsvSchema.SiteFilter(
           requiredText(data, "site_column"), requiredScalar(data.get("site_value"), "data.site_value")));
     }
-    CsvSchema schema = new CsvSchema(
+    return new CsvSchema(
         path,
         textList(data.get("features"), "data.features"),
         requiredText(data, "label"),
@@ -114,6 +135,12 @@ public final class TrainerFactory {
             : Set.of("?", ""),
         sentinels(data.get("missing_sentinels")),
         siteFilter);
+  }
+
+  private static DatasetTrainer csv(JsonNode data, Path configDirectory) {
+    rejectUnknownKeys(data, CSV_KEYS);
+    CsvSchema schema = csvSchema(data, configDirectory);
+    Path path = schema.path();
     double holdoutFraction = DEFAULT_HOLDOUT_FRACTION;
     if (data.has("holdout_fraction")) {
       JsonNode node = data.get("holdout_fraction");
@@ -200,8 +227,9 @@ public final class TrainerFactory {
     if (!node.isObject()) {
       throw new DataConfigException("data.categorical", "must map column names to lists of values");
     }
-    node.fields().forEachRemaining(e ->
-        result.put(e.getKey(), textList(e.getValue(), "data.categorical." + e.getKey())));
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
+      result.put(e.getKey(), textList(e.getValue(), "data.categorical." + e.getKey()));
+    }
     return result;
   }
 
@@ -213,8 +241,9 @@ public final class TrainerFactory {
     if (!node.isObject()) {
       throw new DataConfigException("data.missing_sentinels", "must map column names to values");
     }
-    node.fields().forEachRemaining(e ->
-        result.put(e.getKey(), requiredScalar(e.getValue(), "data.missing_sentinels." + e.getKey())));
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
+      result.put(e.getKey(), requiredScalar(e.getValue(), "data.missing_sentinels." + e.getKey()));
+    }
     return result;
   }
 }

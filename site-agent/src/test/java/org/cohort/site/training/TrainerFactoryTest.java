@@ -7,14 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.cohort.protocol.model.ModelLayout;
 import org.cohort.protocol.v1.ModelSpec;
 import org.cohort.protocol.v1.Optimizer;
 import org.cohort.protocol.v1.TrainingSettings;
 import org.cohort.site.data.DataConfigException;
+import org.cohort.site.data.DataFileException;
 import org.cohort.site.data.SyntheticCohort;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class TrainerFactoryTest {
 
@@ -57,6 +61,60 @@ class TrainerFactoryTest {
   }
 
   @Test
+  void csvSiteWithOneClassOnlyTrainsAndReportsAurocAsNaN(@TempDir Path configDirectory) throws IOException {
+    StringBuilder csv = new StringBuilder("age,admission,chol,outcome\n");
+    for (int i = 0; i < 40; i++) {
+      csv.append(40 + i).append(i % 2 == 0 ? ",elective," : ",emergency,").append(i % 5 == 0 ? "?" : 150 + i).append(",0\n");
+    }
+    Files.createDirectories(configDirectory.resolve("data"));
+    Files.writeString(configDirectory.resolve("data/site.csv"), csv);
+    LocalTrainer trainer = TrainerFactory.fromConfig(yaml("""
+        source: csv
+        path: data/site.csv
+        features: [age, admission, chol]
+        label: outcome
+        categorical: {admission: [elective, emergency, transfer]}
+        holdout_fraction: 0.25
+        split_seed: 3
+        """), configDirectory);
+    // age, age:missing, 3 admission values + admission:missing, chol, chol:missing
+    ModelSpec model = ModelSpec.newBuilder().setKind("logreg").setInputFeatures(8).build();
+
+    LocalTrainer.Outcome outcome = trainer.train(model, SGD, ModelLayout.of(model).initialParameters(5));
+
+    assertEquals(30, outcome.exampleCount());
+    assertEquals(10, outcome.metrics().getEvalExamples());
+    assertTrue(Double.isNaN(outcome.metrics().getEvalAuroc()));
+    assertTrue(Double.isFinite(outcome.metrics().getEvalLoss()));
+    for (float p : outcome.newParameters()) {
+      assertTrue(Float.isFinite(p));
+    }
+  }
+
+  @Test
+  void csvFileProblemsSurfaceAsDataFileExceptions(@TempDir Path configDirectory) throws IOException {
+    Files.writeString(configDirectory.resolve("site.csv"), "a,y\n1,0\nx,1\n");
+    DataFileException e = assertThrows(DataFileException.class, () -> TrainerFactory.fromConfig(
+        yaml("{source: csv, path: site.csv, features: [a], label: y}"), configDirectory));
+    assertEquals(configDirectory.resolve("site.csv"), e.file());
+    assertEquals(3, e.line());
+    Files.writeString(configDirectory.resolve("tiny.csv"), "a,y\n1,0\n");
+    assertThrows(DataFileException.class, () -> TrainerFactory.fromConfig(
+        yaml("{source: csv, path: tiny.csv, features: [a], label: y}"), configDirectory));
+  }
+
+  @Test
+  void inputWidthFollowsFromTheConfigAlone() {
+    assertEquals(25, TrainerFactory.inputFeatures(yaml("{source: synthetic, hospital: 0, seed: 1}"), Path.of(".")));
+    assertEquals(8, TrainerFactory.inputFeatures(yaml("""
+        {source: csv, path: not-read.csv, label: y, features: [age, admission, chol],
+         categorical: {admission: [elective, emergency, transfer]}}
+        """), Path.of(".")));
+    assertThrows(DataConfigException.class,
+        () -> TrainerFactory.inputFeatures(yaml("{source: csv, path: x.csv, label: y, features: []}"), Path.of(".")));
+  }
+
+  @Test
   void configErrorsNameTheField() {
     assertField("data", null);
     assertField("data.source", "{hospital: 1, seed: 1}");
@@ -93,6 +151,10 @@ class TrainerFactoryTest {
         () -> trainer.train(narrow, SGD, ModelLayout.of(narrow).initialParameters(1))).field());
     assertEquals("parameters", assertThrows(InvalidTaskException.class,
         () -> trainer.train(LOGREG, SGD, new float[3])).field());
+    float[] poisoned = ModelLayout.of(LOGREG).initialParameters(1);
+    poisoned[2] = Float.NaN;
+    assertEquals("parameters", assertThrows(InvalidTaskException.class,
+        () -> trainer.train(LOGREG, SGD, poisoned)).field());
     assertEquals("training.optimizer", assertThrows(InvalidTaskException.class,
         () -> trainer.train(LOGREG, SGD.toBuilder().setOptimizer(Optimizer.OPTIMIZER_UNSPECIFIED).build(),
             ModelLayout.of(LOGREG).initialParameters(1))).field());
