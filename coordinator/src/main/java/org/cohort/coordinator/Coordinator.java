@@ -23,7 +23,8 @@ import org.cohort.protocol.v1.ErrorCode;
 
 /**
  * The coordinator: accepts site connections over mutual TLS, runs the configured rounds with
- * streaming weighted FedAvg, checkpoints after each completed round and resumes from the last
+ * secure aggregation (by default; it unmasks only the sum) or plain streaming weighted FedAvg
+ * ({@code secure_aggregation.enabled: false}, logged as a warning at start), checkpoints after each completed round and resumes from the last
  * checkpoint on start. Start with {@link #start(CoordinatorConfig)}; stop with {@link #close()}.
  */
 public final class Coordinator implements AutoCloseable {

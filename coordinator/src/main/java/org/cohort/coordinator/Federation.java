@@ -1,6 +1,15 @@
 package org.cohort.coordinator;
 
+import com.google.protobuf.ByteString;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Optional;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -11,7 +20,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.cohort.coordinator.config.CoordinatorConfig;
+import org.cohort.crypto.pki.Pem;
+import org.cohort.crypto.secagg.KeyAdvert;
+import org.cohort.crypto.secagg.ParticipantId;
+import org.cohort.crypto.secagg.RoundSetup;
+import org.cohort.crypto.secagg.SecAggException;
+import org.cohort.crypto.secagg.ShareBundle;
+import org.cohort.crypto.secagg.UnmaskResponse;
 import org.cohort.protocol.model.ModelLayout;
 import org.cohort.protocol.v1.Envelope;
 import org.cohort.protocol.v1.ErrorCode;
@@ -19,8 +36,15 @@ import org.cohort.protocol.v1.Goodbye;
 import org.cohort.protocol.v1.RoundResult;
 import org.cohort.protocol.v1.RoundStatus;
 import org.cohort.protocol.v1.RoundTask;
+import org.cohort.protocol.v1.MaskedInputHeader;
+import org.cohort.protocol.v1.SecAggPayload;
+import org.cohort.protocol.v1.Stream;
+import org.cohort.protocol.v1.TensorChunk;
 import org.cohort.protocol.v1.UpdateHeader;
 import org.cohort.protocol.wire.Envelopes;
+import org.cohort.protocol.wire.InvalidTensorStreamException;
+import org.cohort.protocol.wire.ResidueStreamAssembler;
+import org.cohort.protocol.wire.TensorStreamAssembler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +61,12 @@ final class Federation {
   private final CoordinatorConfig config;
   private final ModelLayout layout;
   private final ScheduledExecutorService roundThread;
-  private final StagingPool staging;
+  /** Plain path: float updates. Secure path: int masked inputs. Only the configured one exists. */
+  private final StagingPool updateStaging;
+  private final BufferPool<int[]> maskedStaging;
+  private final X509Certificate caCertificate;
+  private final Optional<X509CRL> revocationList;
+  private final SecureRandom random = new SecureRandom();
   private final CheckpointStore checkpoints;
   private final CoordinatorMetrics metrics;
   private final Clock clock;
@@ -57,7 +86,19 @@ final class Federation {
     this.roundThread = roundThread;
     this.metrics = metrics;
     this.clock = clock;
-    this.staging = new StagingPool(config.stagingBuffers(), layout.totalElements());
+    boolean secure = config.secureAggregationEnabled();
+    this.updateStaging = secure ? null : new StagingPool(config.stagingBuffers(), layout.totalElements());
+    this.maskedStaging = secure ? BufferPool.ints(config.stagingBuffers(), layout.totalElements() + 1) : null;
+    this.caCertificate = secure ? Pem.readCertificate(config.kit().caCertificate()) : null;
+    Path crl = config.kit().revocationList();
+    this.revocationList = secure && crl != null && Files.isRegularFile(crl) ? Optional.of(Pem.readCrl(crl)) : Optional.empty();
+    if (secure) {
+      log.info("secure aggregation on: graph {}, clip {}, {} bits, max weight {}",
+          config.secureAggregationSettings().graph(), config.secureAggregationSettings().clip(),
+          config.secureAggregationSettings().bits(), config.secureAggregationSettings().maxWeight());
+    } else {
+      log.warn("secure aggregation is OFF (secure_aggregation.enabled: false): the coordinator sees every site's update");
+    }
     this.checkpoints = new CheckpointStore(config.checkpoint().directory());
     var restored = checkpoints.load(layout.totalElements());
     if (restored.isPresent()) {
@@ -97,25 +138,18 @@ final class Federation {
     roundThread.execute(() -> onLeave(connection));
   }
 
-  void requestUpload(SiteConnection connection, long round, UpdateHeader header) {
-    roundThread.execute(() -> onUploadRequest(connection, round, header));
+  /** An UpdateHeader (plain) or MaskedInputHeader (secure) announcing an upload. */
+  void requestUpload(SiteConnection connection, Envelope header) {
+    roundThread.execute(() -> onUploadRequest(connection, header));
   }
 
-  void uploadComplete(SiteConnection connection, long round, UpdateHeader header, float[] update) {
-    roundThread.execute(() -> onUploadComplete(connection, round, header, update));
-  }
-
-  /** The upload ended without a usable update (invalid stream or disconnect); the buffer may be null. */
-  void uploadFailed(SiteConnection connection, long round, float[] buffer) {
-    roundThread.execute(() -> onUploadFailed(connection, round, buffer));
+  /** A key advert, share bundle or unmask response. */
+  void secureAggregationMessage(SiteConnection connection, Envelope envelope) {
+    roundThread.execute(() -> onSecureAggregationMessage(connection, envelope));
   }
 
   void declined(SiteConnection connection, long round) {
     roundThread.execute(() -> onDeclined(connection, round));
-  }
-
-  void releaseStaging(float[] buffer) {
-    staging.release(buffer);
   }
 
   // ---- round thread ----
@@ -158,14 +192,17 @@ final class Federation {
     }
   }
 
-  private void onUploadRequest(SiteConnection connection, long round, UpdateHeader header) {
+  private void onUploadRequest(SiteConnection connection, Envelope envelope) {
+    long round = envelope.getRound();
     ErrorCode refusal;
     if (connected.get(connection.siteId()) != connection) {
       refusal = ErrorCode.ERROR_CODE_NOT_PARTICIPANT;
     } else if (current == null || current.number() != round) {
       refusal = ErrorCode.ERROR_CODE_WRONG_ROUND;
+    } else if (envelope.hasUpdateHeader()) {
+      refusal = current.admitUpload(connection.siteId(), envelope.getUpdateHeader());
     } else {
-      refusal = current.admitUpload(connection.siteId(), header);
+      refusal = current.admitMaskedInput(connection.siteId(), envelope.getMaskedInputHeader());
     }
     if (refusal != null) {
       metrics.rejected(refusal);
@@ -175,29 +212,112 @@ final class Federation {
       }
       return;
     }
-    staging.acquire(connection::uploadAdmitted);
-  }
+    if (envelope.hasUpdateHeader()) {
+      UpdateHeader header = envelope.getUpdateHeader();
+      updateStaging.acquire(buffer -> connection.uploadAdmitted(new StagedUpload() {
+        private final TensorStreamAssembler assembler = new TensorStreamAssembler(Stream.STREAM_UPDATE, buffer, true);
 
-  private void onUploadComplete(SiteConnection connection, long round, UpdateHeader header, float[] update) {
-    try {
-      if (current != null && current.number() == round && connected.get(connection.siteId()) == connection
-          && current.contribute(connection.siteId(), header, update)) {
-        log.debug("round {}: folded update of {}", round, connection.siteId());
-        settle(false);
-      }
-    } finally {
-      staging.release(update);
+        @Override
+        public boolean accept(TensorChunk chunk) throws InvalidTensorStreamException {
+          return assembler.accept(chunk);
+        }
+
+        @Override
+        public void completed() {
+          roundThread.execute(() -> {
+            try {
+              if (isCurrent(connection, round) && current.contribute(connection.siteId(), header, buffer)) {
+                settle(false);
+              }
+            } finally {
+              updateStaging.release(buffer);
+            }
+          });
+        }
+
+        @Override
+        public void failed() {
+          updateStaging.release(buffer);
+          roundThread.execute(() -> uploadFailed(connection, round));
+        }
+      }));
+    } else {
+      MaskedInputHeader header = envelope.getMaskedInputHeader();
+      maskedStaging.acquire(buffer -> connection.uploadAdmitted(new StagedUpload() {
+        private final ResidueStreamAssembler assembler = new ResidueStreamAssembler(Stream.STREAM_MASKED_INPUT, buffer);
+
+        @Override
+        public boolean accept(TensorChunk chunk) throws InvalidTensorStreamException {
+          return assembler.accept(chunk);
+        }
+
+        @Override
+        public void completed() {
+          roundThread.execute(() -> {
+            try {
+              if (isCurrent(connection, round) && current.contributeMasked(connection.siteId(), header, buffer)) {
+                settle(false);
+              }
+            } finally {
+              // The masked input is in the sum (or refused); wipe it before another site's lands here.
+              Arrays.fill(buffer, 0);
+              maskedStaging.release(buffer);
+            }
+          });
+        }
+
+        @Override
+        public void failed() {
+          Arrays.fill(buffer, 0);
+          maskedStaging.release(buffer);
+          roundThread.execute(() -> uploadFailed(connection, round));
+        }
+      }));
     }
   }
 
-  private void onUploadFailed(SiteConnection connection, long round, float[] buffer) {
-    if (buffer != null) {
-      staging.release(buffer);
-    }
-    if (current != null && current.number() == round && connected.get(connection.siteId()) == connection) {
+  private boolean isCurrent(SiteConnection connection, long round) {
+    return current != null && current.number() == round && connected.get(connection.siteId()) == connection;
+  }
+
+  private void uploadFailed(SiteConnection connection, long round) {
+    if (isCurrent(connection, round)) {
       current.reject(connection.siteId());
       settle(false);
     }
+  }
+
+  private void onSecureAggregationMessage(SiteConnection connection, Envelope envelope) {
+    long round = envelope.getRound();
+    String site = connection.siteId();
+    try {
+      if (connected.get(site) != connection) {
+        throw new Round.Refusal(ErrorCode.ERROR_CODE_NOT_PARTICIPANT, "connection was replaced");
+      }
+      if (current == null || current.number() != round) {
+        throw new Round.Refusal(ErrorCode.ERROR_CODE_WRONG_ROUND, "round " + round + " is not open");
+      }
+      try {
+        switch (envelope.getBodyCase()) {
+          case KEY_ADVERT -> current.acceptAdvert(site, KeyAdvert.decode(envelope.getKeyAdvert().getAdvert().toByteArray()),
+              envelope.getKeyAdvert().getSigningCertificate().toByteArray(), caCertificate, revocationList);
+          case SHARE_BUNDLE -> current.acceptShares(site,
+              ShareBundle.decode(envelope.getShareBundle().getCanonical().toByteArray()));
+          case UNMASK_RESPONSE -> current.acceptUnmaskResponse(site,
+              UnmaskResponse.decode(envelope.getUnmaskResponse().getCanonical().toByteArray()));
+          default -> throw new IllegalArgumentException("not a secure-aggregation message: " + envelope.getBodyCase());
+        }
+      } catch (SecAggException.MalformedMessage e) {
+        throw new Round.Refusal(ErrorCode.ERROR_CODE_MALFORMED, e.getMessage());
+      }
+    } catch (Round.Refusal refusal) {
+      metrics.rejected(refusal.code);
+      log.info("round {}: refused {} from {}: {} ({})", round, envelope.getBodyCase(), site, refusal.code,
+          refusal.getMessage());
+      connection.refuse(round, refusal.code, refusal.getMessage());
+      return;
+    }
+    settle(false);
   }
 
   private void onDeclined(SiteConnection connection, long round) {
@@ -213,32 +333,92 @@ final class Federation {
       return;
     }
     int min = config.sites().minPerRound();
-    if (connected.size() < min) {
-      log.info("waiting for sites: {} of {} connected", connected.size(), min);
+    boolean secure = config.secureAggregationEnabled();
+    // Secure aggregation needs 3 participants: with 2, each could subtract its own update from the sum.
+    int needed = secure ? Math.max(min, 3) : min;
+    if (connected.size() < needed) {
+      log.info("waiting for sites: {} of {} connected", connected.size(), needed);
       return;
     }
     Instant now = clock.instant();
-    Round round = new Round(++lastRound, connected.keySet(), min, global, now);
-    current = round;
-    Envelope task = Envelopes.stamped(config.federationId(), round.number())
-        .setRoundTask(RoundTask.newBuilder()
-            .setDeadlineUnixMs(now.plus(config.rounds().deadline()).toEpochMilli())
-            .setModel(config.model().spec())
-            .addAllLayout(layout.tensors())
-            .setTotalElements(global.length)
-            .setTraining(config.training().settings()))
-        .build();
-    for (SiteConnection connection : connected.values()) {
-      connection.sendTask(task, global);
+    long number = ++lastRound;
+    RoundTask.Builder task = RoundTask.newBuilder()
+        .setDeadlineUnixMs(now.plus(config.rounds().deadline()).toEpochMilli())
+        .setModel(config.model().spec())
+        .addAllLayout(layout.tensors())
+        .setTotalElements(global.length)
+        .setTraining(config.training().settings());
+    Round round;
+    if (secure) {
+      List<ParticipantId> participants = connected.keySet().stream().map(ParticipantId::of).toList();
+      byte[] graphSeed = new byte[32];
+      random.nextBytes(graphSeed);
+      CoordinatorConfig.SecureAggregation settings = config.secureAggregationSettings();
+      RoundSetup setup = new RoundSetup(config.federationId(), number, participants, graphSeed,
+          settings.parameters(participants.size(), global.length));
+      round = Round.secure(setup, min, global, now, config.rounds().deadline(), settings.phaseDeadline());
+      task.setSecureAggregationSetup(ByteString.copyFrom(setup.encode()));
+    } else {
+      round = Round.plain(number, connected.keySet(), min, global, now, config.rounds().deadline());
     }
+    current = round;
+    Envelope envelope = Envelopes.stamped(config.federationId(), number).setRoundTask(task).build();
+    for (SiteConnection connection : connected.values()) {
+      connection.sendTask(envelope, global);
+    }
+    scheduleDeadline(round);
+    log.info("round {} started with {}{}", number, round.participants(),
+        secure ? " (secure aggregation, " + round.setup().parameters().graph() + ")" : "");
+    for (RoundListener listener : listeners) {
+      listener.roundStarted(number, round.participants());
+    }
+  }
+
+  /** Settles the round when its current phase's deadline passes (unless it moved on by then). */
+  private void scheduleDeadline(Round round) {
+    RoundPhase phase = round.phase();
+    long delay = Math.max(0, Duration.between(clock.instant(), round.deadline()).toMillis());
     deadlineTimer = roundThread.schedule(() -> {
-      if (current == round) {
+      if (current == round && round.phase() == phase) {
         settle(true);
       }
-    }, config.rounds().deadline().toMillis(), TimeUnit.MILLISECONDS);
-    log.info("round {} started with {}", round.number(), round.participants());
-    for (RoundListener listener : listeners) {
-      listener.roundStarted(round.number(), round.participants());
+    }, delay, TimeUnit.MILLISECONDS);
+  }
+
+  /** Sends the messages that open the round's new phase to the sites still in it. */
+  private void openPhase(Round round) {
+    long number = round.number();
+    switch (round.phase()) {
+      case SHARING -> {
+        Envelope bundle = Envelopes.stamped(config.federationId(), number)
+            .setAdvertBundle(org.cohort.protocol.v1.AdvertBundle.newBuilder()
+                .setBundle(ByteString.copyFrom(round.advertBundle().encode()))
+                .addAllSigningCertificates(round.advertCertificates().stream().map(ByteString::copyFrom).toList()))
+            .build();
+        sendToActive(round, site -> bundle);
+      }
+      case COLLECTING -> sendToActive(round, site -> Envelopes.stamped(config.federationId(), number)
+          .setShareDelivery(SecAggPayload.newBuilder()
+              .setCanonical(ByteString.copyFrom(round.shareDelivery(site).encode())))
+          .build());
+      case UNMASKING -> {
+        Envelope request = Envelopes.stamped(config.federationId(), number)
+            .setUnmaskRequest(SecAggPayload.newBuilder()
+                .setCanonical(ByteString.copyFrom(round.unmaskRequest().encode())))
+            .build();
+        sendToActive(round, site -> request);
+      }
+      default -> throw new IllegalStateException("no messages open phase " + round.phase());
+    }
+    log.info("round {}: {} with {}", number, round.phase(), round.active());
+  }
+
+  private void sendToActive(Round round, Function<String, Envelope> message) {
+    for (String site : round.active()) {
+      SiteConnection connection = connected.get(site);
+      if (connection != null) {
+        connection.send(message.apply(site));
+      }
     }
   }
 
@@ -247,8 +427,16 @@ final class Federation {
       return;
     }
     Round round = current;
-    switch (round.settle(deadlinePassed)) {
+    switch (round.settle(deadlinePassed, clock.instant())) {
       case WAIT -> {
+        return;
+      }
+      case NEXT_PHASE -> {
+        deadlineTimer.cancel(false);
+        openPhase(round);
+        scheduleDeadline(round);
+        // Everyone expected may have answered already (or left): settle the new phase at once.
+        settle(false);
         return;
       }
       case COMPLETE -> {

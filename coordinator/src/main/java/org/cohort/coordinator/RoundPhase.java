@@ -1,9 +1,19 @@
 package org.cohort.coordinator;
 
-/** Where a round is. COLLECTING is the only phase that accepts updates; the other two are final. */
+/**
+ * Where a round is. A plain (FedAvg) round goes COLLECTING → COMPLETED | ABANDONED. A secure round
+ * goes ADVERTISING → SHARING → COLLECTING → UNMASKING → COMPLETED, and may be ABANDONED from any
+ * phase. Each open phase has a deadline ({@link Round#deadline()}); the last two are final.
+ */
 public enum RoundPhase {
-  /** The task went out; updates are folded in as they complete. */
+  /** Secure round: participants send signed key adverts (phase deadline). */
+  ADVERTISING,
+  /** Secure round: the adverts went out; participants send their encrypted shares (phase deadline). */
+  SHARING,
+  /** Updates (plain) or masked inputs (secure) stream in and are summed when complete (round deadline). */
   COLLECTING,
+  /** Secure round: survivors reveal the shares that strip the masks off the sum (phase deadline). */
+  UNMASKING,
   /** Enough contributions arrived: the new global model was applied and checkpointed. */
   COMPLETED,
   /** Too few contributions by the deadline (or too few participants left): nothing was applied. */

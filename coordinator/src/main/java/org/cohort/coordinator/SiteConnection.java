@@ -18,12 +18,10 @@ import org.cohort.protocol.v1.Envelope;
 import org.cohort.protocol.v1.ErrorCode;
 import org.cohort.protocol.v1.Stream;
 import org.cohort.protocol.v1.TensorChunk;
-import org.cohort.protocol.v1.UpdateHeader;
 import org.cohort.protocol.v1.Welcome;
 import org.cohort.protocol.wire.Envelopes;
 import org.cohort.protocol.wire.InvalidTensorStreamException;
 import org.cohort.protocol.wire.TensorChunkInput;
-import org.cohort.protocol.wire.TensorStreamAssembler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,8 +46,7 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> {
   private boolean joined;
   private Upload upload = Upload.NONE;
   private long uploadRound;
-  private UpdateHeader uploadHeader;
-  private TensorStreamAssembler assembler;
+  private StagedUpload staged;
   private final Deque<Envelope> heldWhileWaiting = new ArrayDeque<>();
 
   SiteConnection(CoordinatorConfig config, Federation federation, CoordinatorMetrics metrics) {
@@ -79,16 +76,21 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> {
     channel.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
   }
 
-  void uploadAdmitted(float[] buffer) {
+  void uploadAdmitted(StagedUpload granted) {
     channel.eventLoop().execute(() -> {
       if (upload != Upload.AWAITING_BUFFER || !channel.isActive()) {
-        federation.releaseStaging(buffer);
+        granted.failed();
         return;
       }
       upload = Upload.RECEIVING;
-      assembler = new TensorStreamAssembler(Stream.STREAM_UPDATE, buffer, true);
+      staged = granted;
       resumeReading();
     });
+  }
+
+  /** A refused message: a typed, non-fatal error; the connection stays open. */
+  void refuse(long round, ErrorCode code, String detail) {
+    channel.writeAndFlush(Envelopes.error(config.federationId(), round, code, detail, false));
   }
 
   void uploadRefused(long round, ErrorCode code, String detail) {
@@ -160,7 +162,8 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> {
       return;
     }
     switch (envelope.getBodyCase()) {
-      case UPDATE_HEADER -> onUpdateHeader(ctx, envelope);
+      case UPDATE_HEADER, MASKED_INPUT_HEADER -> onUploadHeader(ctx, envelope);
+      case KEY_ADVERT, SHARE_BUNDLE, UNMASK_RESPONSE -> federation.secureAggregationMessage(this, envelope);
       case TENSOR_CHUNK -> onChunk(ctx, envelope);
       case TASK_DECLINED -> federation.declined(this, envelope.getRound());
       case GOODBYE -> ctx.close();
@@ -188,7 +191,7 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> {
     federation.join(this);
   }
 
-  private void onUpdateHeader(ChannelHandlerContext ctx, Envelope envelope) {
+  private void onUploadHeader(ChannelHandlerContext ctx, Envelope envelope) {
     if (upload != Upload.NONE) {
       rejectNonFatal(ctx, envelope.getRound(), ErrorCode.ERROR_CODE_UNEXPECTED_MESSAGE,
           "an update is already in progress on this connection");
@@ -196,9 +199,8 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> {
     }
     upload = Upload.AWAITING_BUFFER;
     uploadRound = envelope.getRound();
-    uploadHeader = envelope.getUpdateHeader();
     ctx.channel().config().setAutoRead(false);
-    federation.requestUpload(this, uploadRound, uploadHeader);
+    federation.requestUpload(this, envelope);
   }
 
   private void onChunk(ChannelHandlerContext ctx, Envelope envelope) {
@@ -216,17 +218,17 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> {
           if (envelope.getRound() != uploadRound) {
             throw new InvalidTensorStreamException("chunk of round " + envelope.getRound() + " inside an update for round " + uploadRound);
           }
-          if (assembler.accept(chunk)) {
+          if (staged.accept(chunk)) {
             upload = Upload.NONE;
-            federation.uploadComplete(this, uploadRound, uploadHeader, assembler.target());
-            assembler = null;
+            staged.completed();
+            staged = null;
           }
         } catch (InvalidTensorStreamException e) {
           metrics.rejected(ErrorCode.ERROR_CODE_INVALID_UPDATE);
           ctx.writeAndFlush(Envelopes.error(config.federationId(), uploadRound,
               ErrorCode.ERROR_CODE_INVALID_UPDATE, e.getMessage(), false));
-          federation.uploadFailed(this, uploadRound, assembler.target());
-          assembler = null;
+          staged.failed();
+          staged = null;
           upload = chunk.getLast() ? Upload.NONE : Upload.DISCARDING;
         }
       }
@@ -249,9 +251,9 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
     if (upload == Upload.RECEIVING) {
-      // The partial update never reaches the sum: its buffer goes straight back to the pool.
-      federation.uploadFailed(this, uploadRound, assembler.target());
-      assembler = null;
+      // The partial upload never reaches the sum: its buffer goes straight back to the pool.
+      staged.failed();
+      staged = null;
     }
     upload = Upload.NONE;
     heldWhileWaiting.clear();

@@ -1,6 +1,7 @@
 package org.cohort.coordinator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.cohort.coordinator.config.ConfigException;
 import org.cohort.coordinator.config.CoordinatorConfig;
+import org.cohort.crypto.secagg.GraphPlan;
+import org.cohort.crypto.secagg.NeighbourGraph;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,6 +53,38 @@ class CoordinatorConfigTest {
     assertMessage(dir, VALID.replace("kind: logreg", "kind: forest"), "model.kind");
     assertMessage(dir, VALID.replace("seed: 42", "seed: 42, colour: red"), "colour");
     assertMessage(dir, VALID.replace("port: 7443", "port: seven"), "port");
+  }
+
+  @Test
+  void secureAggregationIsOnByDefaultWithTheDocumentedSettings(@TempDir Path dir) throws Exception {
+    CoordinatorConfig config = load(dir, VALID);
+    assertTrue(config.secureAggregationEnabled());
+    CoordinatorConfig.SecureAggregation settings = config.secureAggregationSettings();
+    assertEquals("auto", settings.graph());
+    assertEquals(1.0, settings.clip());
+    assertEquals(32, settings.bits());
+    assertEquals(100_000L, settings.maxWeight());
+    // Three sites are far too few for a sparse graph at 2^-40: auto falls back to the complete graph, t = 2.
+    assertEquals(GraphPlan.complete(3, 2), settings.plan(3));
+    assertEquals(NeighbourGraph.Kind.HARARY, settings.plan(1000).kind());
+
+    CoordinatorConfig off = load(dir, VALID + "secure_aggregation: {enabled: false}\n");
+    assertFalse(off.secureAggregationEnabled());
+    CoordinatorConfig sparse = load(dir, VALID + "secure_aggregation: {graph: sparse, degree: 2, threshold: 2, clip: 0.5}\n");
+    assertEquals(GraphPlan.harary(2, 2), sparse.secureAggregationSettings().plan(3 + 2));
+    assertEquals(0.5, sparse.secureAggregationSettings().clip());
+  }
+
+  @Test
+  void aConfigWhoseSumCouldWrapIsRefusedNamingTheFields(@TempDir Path dir) {
+    // 3 sites of weight up to 10^7 leave fewer than 256 quantization steps per clip range in 32 bits.
+    assertMessage(dir, VALID + "secure_aggregation: {max_weight: 10000000}\n", "secure_aggregation.clip, secure_aggregation.bits, "
+        + "secure_aggregation.max_weight and the 3 sites of sites.allowed could let the sum wrap");
+    // The total weight alone does not fit in 16 bits.
+    assertMessage(dir, VALID + "secure_aggregation: {bits: 16}\n", "secure_aggregation.max_weight");
+    assertMessage(dir, VALID + "secure_aggregation: {graph: ring}\n", "secure_aggregation.graph must be");
+    assertMessage(dir, VALID.replace("allowed: [hospital-a, hospital-b, hospital-c]", "allowed: [hospital-a, hospital-b]"),
+        "secure_aggregation needs sites.allowed to list at least 3 sites");
   }
 
   private static void assertMessage(Path dir, String yaml, String expected) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.cohort.protocol.v1.ErrorCode;
@@ -17,7 +18,7 @@ class RoundTest {
   private static final float[] BASE = {1f, 2f};
 
   private static Round round(int min, String... sites) {
-    return new Round(7, List.of(sites), min, BASE, Instant.EPOCH);
+    return Round.plain(7, List.of(sites), min, BASE, Instant.EPOCH, Duration.ofSeconds(60));
   }
 
   private static UpdateHeader header(long examples) {
@@ -33,9 +34,9 @@ class RoundTest {
   void newGlobalIsBasePlusTheExampleWeightedMeanOfTheUpdates() {
     Round round = round(2, "a", "b");
     upload(round, "a", 1, 1f, 1f);
-    assertEquals(Round.Decision.WAIT, round.settle(false));
+    assertEquals(Round.Decision.WAIT, round.settle(false, Instant.EPOCH));
     upload(round, "b", 3, 3f, -1f);
-    assertEquals(Round.Decision.COMPLETE, round.settle(false));
+    assertEquals(Round.Decision.COMPLETE, round.settle(false, Instant.EPOCH));
     assertEquals(RoundPhase.COMPLETED, round.phase());
     // (1*[1,1] + 3*[3,-1]) / 4 = [2.5, -0.5]
     assertArrayEquals(new float[] {3.5f, 1.5f}, round.newGlobal());
@@ -49,7 +50,7 @@ class RoundTest {
     assertNull(round.admitUpload("b", header(100)));
     round.drop("b");
     assertFalse(round.contribute("b", header(100), new float[] {50f, 50f}), "a late upload after a drop is refused");
-    assertEquals(Round.Decision.COMPLETE, round.settle(false));
+    assertEquals(Round.Decision.COMPLETE, round.settle(false, Instant.EPOCH));
     assertArrayEquals(new float[] {2f, 3f}, round.newGlobal());
   }
 
@@ -58,9 +59,9 @@ class RoundTest {
     Round round = round(2, "a", "b", "c");
     upload(round, "a", 1, 1f, 1f);
     round.drop("b");
-    assertEquals(Round.Decision.WAIT, round.settle(false));
+    assertEquals(Round.Decision.WAIT, round.settle(false, Instant.EPOCH));
     round.decline("c");
-    assertEquals(Round.Decision.ABANDON, round.settle(false));
+    assertEquals(Round.Decision.ABANDON, round.settle(false, Instant.EPOCH));
     assertEquals(RoundPhase.ABANDONED, round.phase());
     assertThrows(IllegalStateException.class, round::newGlobal);
     assertEquals(ErrorCode.ERROR_CODE_WRONG_ROUND, round.admitUpload("c", header(1)));
@@ -70,12 +71,12 @@ class RoundTest {
   void theDeadlineCompletesWithEnoughAndAbandonsWithTooFew() {
     Round enough = round(1, "a", "b");
     upload(enough, "a", 1, 1f, 1f);
-    assertEquals(Round.Decision.WAIT, enough.settle(false));
-    assertEquals(Round.Decision.COMPLETE, enough.settle(true));
+    assertEquals(Round.Decision.WAIT, enough.settle(false, Instant.EPOCH));
+    assertEquals(Round.Decision.COMPLETE, enough.settle(true, Instant.EPOCH));
 
     Round tooFew = round(2, "a", "b");
     upload(tooFew, "a", 1, 1f, 1f);
-    assertEquals(Round.Decision.ABANDON, tooFew.settle(true));
+    assertEquals(Round.Decision.ABANDON, tooFew.settle(true, Instant.EPOCH));
     assertEquals(1, tooFew.summary(Instant.EPOCH).contributions());
   }
 

@@ -31,7 +31,7 @@ class AuthenticationTest {
   void untrustedUnknownAndLyingPeersAreRefusedWhileTheFederationCarriesOn(@TempDir Path dir) throws Exception {
     try (TestFederation federation = new TestFederation(dir)) {
       Coordinator coordinator = federation.startCoordinator("coordinator.yaml",
-          new TestFederation.Settings(SITES, 2, 3, 20));
+          new TestFederation.Settings(SITES, 2, 3, 20).plain());
       GatedTrainer gated = new GatedTrainer(Trainers.real(federation, 0), 1);
       SiteAgent a = federation.startSite("hospital-a", coordinator.port(), gated);
       SiteAgent b = federation.startSite("hospital-b", coordinator.port(), Trainers.real(federation, 1));

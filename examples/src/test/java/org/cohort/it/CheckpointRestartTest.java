@@ -28,7 +28,7 @@ class CheckpointRestartTest {
   @Test
   void coordinatorResumesFromItsLastCheckpointAndSitesReconnect(@TempDir Path dir) throws Exception {
     try (TestFederation federation = new TestFederation(dir)) {
-      TestFederation.Settings settings = new TestFederation.Settings(SITES, 2, 4, 30);
+      TestFederation.Settings settings = new TestFederation.Settings(SITES, 2, 4, 30).plain();
       Coordinator first = federation.startCoordinator("coordinator.yaml", settings);
       int port = first.port();
       float[] initial = first.globalModel().parameters();

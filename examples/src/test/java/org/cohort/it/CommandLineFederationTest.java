@@ -29,7 +29,7 @@ class CommandLineFederationTest {
         port = probe.getLocalPort();
       }
       Path coordinatorYaml = federation.writeCoordinatorConfig("coordinator.yaml",
-          new TestFederation.Settings(SITES, 2, 2, 60), port);
+          new TestFederation.Settings(SITES, 2, 2, 60).plain(), port);
       CompletableFuture<Integer> coordinator = CompletableFuture.supplyAsync(
           () -> new CommandLine(new CoordinatorCommand()).execute("--config", coordinatorYaml.toString()), processes);
       List<CompletableFuture<Integer>> sites = SITES.stream().map(site -> {

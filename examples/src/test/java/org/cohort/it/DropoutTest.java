@@ -32,7 +32,7 @@ class DropoutTest {
   void dropoutsNeverLeavePartialContributionsAndTooFewAbandonTheRound(@TempDir Path dir) throws Exception {
     try (TestFederation federation = new TestFederation(dir)) {
       Coordinator coordinator = federation.startCoordinator("coordinator.yaml",
-          new TestFederation.Settings(SITES, 2, 3, 30));
+          new TestFederation.Settings(SITES, 2, 3, 30).plain());
       List<RoundSummary> summaries = new CopyOnWriteArrayList<>();
       coordinator.addListener(new RoundListener() {
         @Override

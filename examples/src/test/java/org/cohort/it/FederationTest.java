@@ -14,25 +14,50 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.cohort.coordinator.Coordinator;
 import org.cohort.coordinator.RoundListener;
 import org.cohort.coordinator.RoundPhase;
 import org.cohort.coordinator.RoundSummary;
+import org.cohort.crypto.secagg.GraphPlan;
+import org.cohort.crypto.secagg.SecAggParameters;
 import org.cohort.site.agent.SiteAgent;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
-/** Three sites and a coordinator over loopback mutual TLS run a whole federation. */
+/**
+ * Sites and a coordinator over loopback mutual TLS run a whole federation with secure aggregation
+ * (the default), on the complete graph and on a sparse SecAgg+ graph. The coordinator only ever
+ * unmasks the sum, and the global model it applies equals the plain example-weighted FedAvg of the
+ * sites' updates within the stated quantization bound.
+ */
 class FederationTest {
 
-  private static final List<String> SITES = List.of("hospital-a", "hospital-b", "hospital-c");
+  private static final long[] EXAMPLES = {100, 300, 1600, 50, 700};
+  /** The known updates reach |2.4|; a clip range that holds them keeps the comparison to FedAvg exact up to rounding. */
+  private static final double CLIP = 4.0;
 
-  @Test
-  void threeSitesCompleteThreeRoundsAndTheGlobalIsTheExampleWeightedMean(@TempDir Path dir) throws Exception {
+  static Stream<Arguments> graphs() {
+    return Stream.of(
+        Arguments.of("complete", 3, Map.of("graph", "complete", "clip", CLIP)),
+        // 5 sites on a ring, each masking with its 2 ring neighbours (k = 2, t = 2).
+        Arguments.of("sparse", 5, Map.of("graph", "sparse", "degree", 2, "threshold", 2, "clip", CLIP)));
+  }
+
+  @ParameterizedTest(name = "{0} graph, {1} sites")
+  @MethodSource("graphs")
+  void secureRoundsApplyTheWeightedMeanWithinTheQuantizationBound(String graph, int siteCount,
+      Map<String, Object> secureAggregation, @TempDir Path dir) throws Exception {
+    List<String> sites = List.of("hospital-a", "hospital-b", "hospital-c", "hospital-d", "hospital-e").subList(0, siteCount);
+    int rounds = 3;
     try (TestFederation federation = new TestFederation(dir)) {
       Coordinator coordinator = federation.startCoordinator("coordinator.yaml",
-          new TestFederation.Settings(SITES, 3, 3, 30));
+          new TestFederation.Settings(sites, siteCount, rounds, 30).withSecureAggregation(secureAggregation));
       List<RoundSummary> summaries = new CopyOnWriteArrayList<>();
       coordinator.addListener(new RoundListener() {
         @Override
@@ -41,49 +66,56 @@ class FederationTest {
         }
       });
       float[] initial = coordinator.globalModel().parameters();
-      long[] examples = {100, 300, 1600};
-      KnownUpdateTrainer[] trainers = new KnownUpdateTrainer[3];
-      SiteAgent[] agents = new SiteAgent[3];
-      for (int i = 0; i < 3; i++) {
-        trainers[i] = new KnownUpdateTrainer(i, examples[i]);
-        agents[i] = federation.startSite(SITES.get(i), coordinator.port(), trainers[i]);
+      KnownUpdateTrainer[] trainers = new KnownUpdateTrainer[siteCount];
+      SiteAgent[] agents = new SiteAgent[siteCount];
+      for (int i = 0; i < siteCount; i++) {
+        trainers[i] = new KnownUpdateTrainer(i, EXAMPLES[i]);
+        agents[i] = federation.startSite(sites.get(i), coordinator.port(), trainers[i]);
       }
 
-      await().atMost(Duration.ofSeconds(60)).until(() -> coordinator.finished().isDone());
-      assertEquals(3L, coordinator.finished().get());
+      await().atMost(Duration.ofSeconds(90)).until(() -> coordinator.finished().isDone());
+      assertEquals((long) rounds, coordinator.finished().get());
       for (SiteAgent agent : agents) {
         await().atMost(Duration.ofSeconds(10)).until(() -> agent.finished().isDone());
-        assertEquals(3, agent.updatesSent());
+        assertEquals(rounds, agent.updatesSent());
+        assertTrue(agent.secureAggregationRefusals().isEmpty(), () -> agent.secureAggregationRefusals().toString());
       }
 
-      float[] expected = initial;
-      for (int round = 0; round < 3; round++) {
+      long totalWeight = Arrays.stream(EXAMPLES, 0, siteCount).sum();
+      // Every coordinate of the dequantized weighted sum is within s / scale; the mean within that / total weight.
+      double bound = new SecAggParameters(siteCount, initial.length, GraphPlan.complete(siteCount, siteCount / 2 + 1),
+          32, CLIP, 100_000).sumErrorBound(siteCount) / totalWeight;
+      assertArrayEquals(initial, trainers[0].calls().get(0).received());
+      for (int round = 0; round < rounds; round++) {
+        float[] base = trainers[0].calls().get(round).received();
         for (KnownUpdateTrainer trainer : trainers) {
-          assertArrayEquals(expected, trainer.calls().get(round).received(), "round " + (round + 1) + " global");
+          assertArrayEquals(base, trainer.calls().get(round).received(), "round " + (round + 1) + " global");
         }
-        float[] next = weightedMean(expected, trainers, round);
-        assertFalse(Arrays.equals(expected, next), "the global model must change every round");
-        expected = next;
+        float[] expected = weightedMean(base, trainers, round);
+        float[] applied = round + 1 < rounds ? trainers[0].calls().get(round + 1).received()
+            : coordinator.globalModel().parameters();
+        assertFalse(Arrays.equals(base, applied), "the global model must change every round");
+        for (int i = 0; i < expected.length; i++) {
+          // float32 rounding of the applied model adds at most an ulp or two on top of the quantization bound.
+          assertEquals(expected[i], applied[i], bound + 1e-6, "round " + (round + 1) + " element " + i);
+        }
       }
-      float[] finalGlobal = coordinator.globalModel().parameters();
-      for (int i = 0; i < expected.length; i++) {
-        assertEquals(expected[i], finalGlobal[i], 1e-6, "final global element " + i);
-      }
-      assertEquals(3, coordinator.globalModel().completedRounds());
+      assertEquals(rounds, coordinator.globalModel().completedRounds());
 
-      assertEquals(3, summaries.size());
+      assertEquals(rounds, summaries.size());
+      double meanEvalLoss = IntStream.range(0, siteCount).mapToDouble(i -> 0.5 + i).average().orElseThrow();
       for (RoundSummary summary : summaries) {
         assertEquals(RoundPhase.COMPLETED, summary.phase());
-        assertEquals(3, summary.contributions());
-        assertEquals(2000, summary.totalExamples());
-        assertEquals(0.5 + 1.0, summary.meanEvalLoss(), 1e-9);
+        assertEquals(siteCount, summary.contributions());
+        assertEquals(totalWeight, summary.totalExamples(), "the coordinator learns the total weight");
+        assertEquals(meanEvalLoss, summary.meanEvalLoss(), 1e-9);
       }
 
       HttpResponse<String> metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
           URI.create("http://127.0.0.1:" + coordinator.metricsAddress().orElseThrow().getPort() + "/metrics")).build(),
           HttpResponse.BodyHandlers.ofString());
       assertEquals(200, metrics.statusCode());
-      assertTrue(metrics.body().contains("cohort_rounds_completed_total 3.0"), metrics.body());
+      assertTrue(metrics.body().contains("cohort_rounds_completed_total " + rounds + ".0"), metrics.body());
       assertTrue(metrics.body().contains("cohort_transport_bytes_in_total"), metrics.body());
     }
   }

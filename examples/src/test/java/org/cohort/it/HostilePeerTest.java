@@ -35,7 +35,7 @@ class HostilePeerTest {
   void hostileInputIsRefusedAndTheOtherSitesAreStillServed(@TempDir Path dir) throws Exception {
     try (TestFederation federation = new TestFederation(dir)) {
       Coordinator coordinator = federation.startCoordinator("coordinator.yaml",
-          new TestFederation.Settings(SITES, 2, 4, 20));
+          new TestFederation.Settings(SITES, 2, 4, 20).plain());
       SiteAgent a = federation.startSite("hospital-a", coordinator.port(), Trainers.real(federation, 0));
       // b holds its round-2 training, so round 2 stays open while the hostile peers act.
       GatedTrainer gated = new GatedTrainer(Trainers.real(federation, 1), 2);
@@ -60,7 +60,7 @@ class HostilePeerTest {
             .setHello(Hello.newBuilder().setClaimedSiteId("hospital-c")).build());
         await().atMost(Duration.ofSeconds(10)).until(() -> !otherVersion.isOpen());
         String detail = otherVersion.error(ErrorCode.ERROR_CODE_UNSUPPORTED_VERSION).orElseThrow().getDetail();
-        assertTrue(detail.contains("2.0") && detail.contains("1.0"), detail);
+        assertTrue(detail.contains("2.1") && detail.contains("1.1"), detail);
       }
 
       try (RawPeer confused = new RawPeer(hostileTls, coordinator.port())) {

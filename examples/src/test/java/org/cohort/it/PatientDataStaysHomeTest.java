@@ -45,7 +45,7 @@ class PatientDataStaysHomeTest {
 
     try (TestFederation federation = new TestFederation(dir)) {
       Coordinator coordinator = federation.startCoordinator("coordinator.yaml",
-          new TestFederation.Settings(SITES, 2, 2, 60, COLUMNS.size() * 2));
+          new TestFederation.Settings(SITES, 2, 2, 60, COLUMNS.size() * 2).plain());
       float[] initial = coordinator.globalModel().parameters();
       ByteArrayOutputStream captured = new ByteArrayOutputStream();
       SiteAgent marked = federation.startSite("hospital-a", coordinator.port(), csvTrainer(markedCsv),

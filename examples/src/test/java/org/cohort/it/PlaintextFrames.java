@@ -6,19 +6,22 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.function.Predicate;
 import org.cohort.protocol.v1.Envelope;
 
 /**
  * A plaintext tap for a SiteAgent (placed right after TLS): records every byte the site sends and
  * can cut the connection right after the first envelope matching a predicate, like a process
- * killed mid-upload. Frames arrive here as a 4-byte length buffer followed by the envelope buffer.
+ * killed mid-upload. Frames (4-byte length, then the envelope) arrive in one buffer or several.
  */
 final class PlaintextFrames extends ChannelOutboundHandlerAdapter {
 
   private final ByteArrayOutputStream captured;
   private final Predicate<Envelope> cutAfter;
-  private int expectedBody = -1;
+  /** Bytes of frames not yet complete: the encoder may write a frame in one buffer or in several. */
+  private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
   private boolean cut;
 
   PlaintextFrames(ByteArrayOutputStream captured, Predicate<Envelope> cutAfter) {
@@ -38,19 +41,31 @@ final class PlaintextFrames extends ChannelOutboundHandlerAdapter {
       synchronized (captured) {
         captured.write(bytes, 0, bytes.length);
       }
-      if (expectedBody < 0 && bytes.length == 4) {
-        expectedBody = buf.getInt(buf.readerIndex());
-      } else if (expectedBody == bytes.length) {
-        expectedBody = -1;
-        if (cutAfter.test(Envelope.parseFrom(bytes))) {
-          cut = true;
-          ctx.write(msg, promise);
-          ctx.flush();
-          ctx.channel().close();
-          return;
-        }
+      pending.write(bytes, 0, bytes.length);
+      if (completesMatchingFrame()) {
+        cut = true;
+        ctx.write(msg, promise);
+        ctx.flush();
+        ctx.channel().close();
+        return;
       }
     }
     ctx.write(msg, promise);
+  }
+
+  /** Parses the complete frames now pending; true if one of them matches the cut predicate. */
+  private boolean completesMatchingFrame() throws IOException {
+    ByteBuffer frames = ByteBuffer.wrap(pending.toByteArray());
+    boolean matched = false;
+    while (frames.remaining() >= 4 && frames.remaining() - 4 >= frames.getInt(frames.position())) {
+      byte[] body = new byte[frames.getInt()];
+      frames.get(body);
+      matched |= cutAfter.test(Envelope.parseFrom(body));
+    }
+    byte[] rest = new byte[frames.remaining()];
+    frames.get(rest);
+    pending.reset();
+    pending.write(rest);
+    return matched;
   }
 }

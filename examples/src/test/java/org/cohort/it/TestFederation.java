@@ -38,10 +38,27 @@ final class TestFederation implements AutoCloseable {
   private final List<Runnable> closers = new ArrayList<>();
   private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
 
-  /** Settings a test varies; everything else is fixed and small. */
-  record Settings(List<String> allowedSites, int minPerRound, int rounds, double deadlineSeconds, int features) {
+  /**
+   * Settings a test varies; everything else is fixed and small. {@code secureAggregation} is the
+   * config's secure_aggregation section, or null to leave it out (secure aggregation on, defaults).
+   */
+  record Settings(List<String> allowedSites, int minPerRound, int rounds, double deadlineSeconds, int features,
+                  Map<String, Object> secureAggregation) {
     Settings(List<String> allowedSites, int minPerRound, int rounds, double deadlineSeconds) {
-      this(allowedSites, minPerRound, rounds, deadlineSeconds, FEATURES);
+      this(allowedSites, minPerRound, rounds, deadlineSeconds, FEATURES, null);
+    }
+
+    Settings(List<String> allowedSites, int minPerRound, int rounds, double deadlineSeconds, int features) {
+      this(allowedSites, minPerRound, rounds, deadlineSeconds, features, null);
+    }
+
+    /** Plain FedAvg: secure_aggregation.enabled false. */
+    Settings plain() {
+      return withSecureAggregation(Map.of("enabled", false));
+    }
+
+    Settings withSecureAggregation(Map<String, Object> section) {
+      return new Settings(allowedSites, minPerRound, rounds, deadlineSeconds, features, section);
     }
   }
 
@@ -90,6 +107,9 @@ final class TestFederation implements AutoCloseable {
         "heartbeat_interval_ms", 200, "idle_timeout_ms", 3000));
     // One staging buffer: concurrent uploads must wait for it (autoRead backpressure) in every test.
     config.put("aggregation", Map.of("staging_buffers", 1));
+    if (settings.secureAggregation() != null) {
+      config.put("secure_aggregation", settings.secureAggregation());
+    }
     return write(name, config);
   }
 

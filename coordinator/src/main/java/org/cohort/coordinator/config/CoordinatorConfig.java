@@ -11,6 +11,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.cohort.crypto.secagg.GraphPlan;
+import org.cohort.crypto.secagg.SecAggException;
+import org.cohort.crypto.secagg.SecAggParameters;
 import org.cohort.protocol.model.ModelLayout;
 import org.cohort.protocol.v1.ModelSpec;
 import org.cohort.protocol.v1.Optimizer;
@@ -33,7 +36,8 @@ public record CoordinatorConfig(
     Training training,
     Checkpoint checkpoint,
     Transport transport,
-    Aggregation aggregation) {
+    Aggregation aggregation,
+    SecureAggregation secureAggregation) {
 
   /** host/port; port 0 picks a free port (tests). */
   public record Endpoint(String host, int port) {}
@@ -71,6 +75,71 @@ public record CoordinatorConfig(
   /** staging_buffers: uploads received at once (memory K x model); default 4. */
   public record Aggregation(Integer stagingBuffers) {}
 
+  /**
+   * secure_aggregation (optional; on unless {@code enabled: false}). Absent keys take the defaults of
+   * {@link SecureAggregation#DEFAULTS}. {@code graph}: complete (every pair of sites masks together,
+   * t = floor((n-1)/2) + 1), sparse (SecAgg+ random k-regular graph; {@code degree} and {@code threshold}
+   * if given, else chosen by GraphPlan.choose from {@code dropout_rate} and {@code corrupt_fraction})
+   * or auto (sparse when a sparse graph meets the targets, else complete).
+   */
+  public record SecureAggregation(Boolean enabled, String graph, Integer degree, Integer threshold,
+                                  Double dropoutRate, Double corruptFraction, Double clip, Integer bits,
+                                  Long maxWeight, Double phaseDeadlineSeconds) {
+    public static final SecureAggregation DEFAULTS =
+        new SecureAggregation(true, "auto", null, null, 0.1, 0.1, 1.0, 32, 100_000L, 30.0);
+    /** Privacy and correctness targets of GraphPlan.choose: failure probabilities 2^-40 and 2^-30. */
+    public static final int SECURITY_BITS = 40;
+    public static final int CORRECTNESS_BITS = 30;
+
+    SecureAggregation withDefaults() {
+      return new SecureAggregation(or(enabled, DEFAULTS.enabled), or(graph, DEFAULTS.graph), degree, threshold,
+          or(dropoutRate, DEFAULTS.dropoutRate), or(corruptFraction, DEFAULTS.corruptFraction), or(clip, DEFAULTS.clip),
+          or(bits, DEFAULTS.bits), or(maxWeight, DEFAULTS.maxWeight), or(phaseDeadlineSeconds, DEFAULTS.phaseDeadlineSeconds));
+    }
+
+    private static <T> T or(T value, T fallback) {
+      return value != null ? value : fallback;
+    }
+
+    public Duration phaseDeadline() {
+      return Duration.ofMillis(Math.round(phaseDeadlineSeconds * 1000));
+    }
+
+    /** The graph and threshold for a round of {@code sites} participants. */
+    public GraphPlan plan(int sites) {
+      return switch (graph) {
+        case "complete" -> GraphPlan.complete(sites, threshold != null ? threshold : majorityOfNeighbours(sites));
+        // A round with fewer sites than the configured degree needs is complete anyway.
+        case "sparse" -> degree != null && degree >= sites - 1
+            ? GraphPlan.complete(sites, majorityOfNeighbours(sites))
+            : degree != null
+            ? GraphPlan.harary(degree, threshold != null ? threshold : degree / 2 + 1)
+            : GraphPlan.choose(sites, dropoutRate, corruptFraction, SECURITY_BITS, CORRECTNESS_BITS);
+        default -> {
+          try {
+            yield GraphPlan.choose(sites, dropoutRate, corruptFraction, SECURITY_BITS, CORRECTNESS_BITS);
+          } catch (SecAggException.InfeasibleGraph e) {
+            yield GraphPlan.complete(sites, majorityOfNeighbours(sites));
+          }
+        }
+      };
+    }
+
+    /**
+     * The smallest threshold the engine allows on the complete graph: a strict majority of the
+     * n − 1 neighbours. A site's secrets are shared among its neighbours only, so this tolerates
+     * n − 1 − t dropouts (none with 3 sites, 1 with 4 or 5) and any t − 1 colluders.
+     */
+    private static int majorityOfNeighbours(int sites) {
+      return (sites - 1) / 2 + 1;
+    }
+
+    /** Round parameters for {@code sites} participants and a model of {@code elements} parameters. */
+    public SecAggParameters parameters(int sites, int elements) {
+      return new SecAggParameters(sites, elements, plan(sites), bits, clip, maxWeight);
+    }
+  }
+
   public static final int DEFAULT_HEARTBEAT_MS = 5_000;
   public static final int DEFAULT_IDLE_TIMEOUT_MS = 20_000;
   public static final int DEFAULT_STAGING_BUFFERS = 4;
@@ -86,6 +155,15 @@ public record CoordinatorConfig(
   public int stagingBuffers() {
     return aggregation == null || aggregation.stagingBuffers() == null
         ? DEFAULT_STAGING_BUFFERS : aggregation.stagingBuffers();
+  }
+
+  /** secure_aggregation with every default filled in. */
+  public SecureAggregation secureAggregationSettings() {
+    return (secureAggregation == null ? SecureAggregation.DEFAULTS : secureAggregation).withDefaults();
+  }
+
+  public boolean secureAggregationEnabled() {
+    return secureAggregationSettings().enabled();
   }
 
   public ModelLayout layout() {
@@ -122,7 +200,7 @@ public record CoordinatorConfig(
         resolve(base, kit.caCertificate()), resolve(base, kit.revocationList()));
     Checkpoint resolvedCheckpoint = checkpoint == null ? null : new Checkpoint(resolve(base, checkpoint.directory()));
     return new CoordinatorConfig(federationId, listen, metrics, resolvedKit, sites, rounds, model, training,
-        resolvedCheckpoint, transport, aggregation);
+        resolvedCheckpoint, transport, aggregation, secureAggregation);
   }
 
   private static Path resolve(Path base, Path p) {
@@ -177,8 +255,37 @@ public record CoordinatorConfig(
     require(heartbeatIntervalMs() >= 10, "transport.heartbeat_interval_ms must be >= 10");
     require(idleTimeoutMs() > heartbeatIntervalMs(), "transport.idle_timeout_ms must be > transport.heartbeat_interval_ms");
     require(stagingBuffers() >= 1, "aggregation.staging_buffers must be >= 1");
+    validateSecureAggregation(ModelLayout.of(normalizedModel.spec()).totalElements());
     return new CoordinatorConfig(federationId, listen, metrics, kit, sites, rounds, normalizedModel, training,
-        checkpoint, transport, aggregation);
+        checkpoint, transport, aggregation, secureAggregation);
+  }
+
+  private void validateSecureAggregation(int modelElements) {
+    SecureAggregation s = secureAggregationSettings();
+    if (!s.enabled()) {
+      return;
+    }
+    require(List.of("auto", "complete", "sparse").contains(s.graph()),
+        "secure_aggregation.graph must be auto, complete or sparse");
+    require(sites.allowed().size() >= 3, "secure_aggregation needs sites.allowed to list at least 3 sites "
+        + "(with 2, each could compute the other's update from the sum); set secure_aggregation.enabled: false to run without it");
+    require(s.clip() > 0 && Double.isFinite(s.clip()), "secure_aggregation.clip must be a positive number");
+    require(s.bits() >= 8 && s.bits() <= 32, "secure_aggregation.bits must be in 8..32");
+    require(s.maxWeight() >= 1, "secure_aggregation.max_weight must be >= 1");
+    require(s.dropoutRate() >= 0 && s.dropoutRate() < 1, "secure_aggregation.dropout_rate must be in [0, 1)");
+    require(s.corruptFraction() >= 0 && s.corruptFraction() < 1, "secure_aggregation.corrupt_fraction must be in [0, 1)");
+    require(s.phaseDeadlineSeconds() > 0, "secure_aggregation.phase_deadline_seconds must be > 0");
+    int allowed = sites.allowed().size();
+    try {
+      // Rounds have at most sites.allowed participants, and fewer sites only widen the margin.
+      s.parameters(allowed, modelElements);
+    } catch (SecAggException.SumMayWrap e) {
+      throw new ConfigException("secure_aggregation.clip, secure_aggregation.bits, secure_aggregation.max_weight and "
+          + "the " + allowed + " sites of sites.allowed could let the sum wrap around 2^bits: " + e.getMessage());
+    } catch (SecAggException e) {
+      throw new ConfigException("secure_aggregation.graph, secure_aggregation.degree or secure_aggregation.threshold: "
+          + e.getMessage());
+    }
   }
 
   private static void checkEndpoint(Endpoint endpoint, String name) {

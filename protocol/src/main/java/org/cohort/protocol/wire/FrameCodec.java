@@ -2,15 +2,13 @@ package org.cohort.protocol.wire;
 
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
-import io.netty.handler.codec.LengthFieldPrepender;
-import io.netty.handler.codec.protobuf.ProtobufDecoder;
-import io.netty.handler.codec.protobuf.ProtobufEncoder;
 import org.cohort.protocol.v1.Envelope;
 
 /**
  * Frames are a 4-byte big-endian length followed by one serialized {@link Envelope}. The decoder
  * fails fast (TooLongFrameException) as soon as a length above {@code maxFrameBytes} is read, so
- * a peer can never make us buffer more than one maximum frame.
+ * a peer can never make us buffer more than one maximum frame. Encoding and decoding copy a
+ * tensor chunk's bytes once each way (see {@link EnvelopeFrameEncoder}, {@link EnvelopeDecoder}).
  */
 public final class FrameCodec {
 
@@ -26,9 +24,8 @@ public final class FrameCodec {
     }
     pipeline.addLast("frame-decoder", new LengthFieldBasedFrameDecoder(
         maxFrameBytes, 0, LENGTH_FIELD_BYTES, 0, LENGTH_FIELD_BYTES, true));
-    pipeline.addLast("frame-encoder", new LengthFieldPrepender(LENGTH_FIELD_BYTES));
-    pipeline.addLast("envelope-decoder", new ProtobufDecoder(Envelope.getDefaultInstance()));
-    pipeline.addLast("envelope-encoder", new ProtobufEncoder());
+    pipeline.addLast("frame-encoder", new EnvelopeFrameEncoder());
+    pipeline.addLast("envelope-decoder", new EnvelopeDecoder());
   }
 
   /**

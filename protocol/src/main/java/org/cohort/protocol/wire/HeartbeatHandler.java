@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Heartbeats in both directions, driven by an {@link IdleStateHandler} placed before it: after
  * the writer-idle interval we send a Heartbeat, after the reader-idle timeout the silent peer is
- * dropped. Inbound heartbeats stop here.
+ * dropped, unless this side has paused reading (autoRead off). Inbound heartbeats stop here.
  */
 public final class HeartbeatHandler extends ChannelDuplexHandler {
 
@@ -30,6 +30,11 @@ public final class HeartbeatHandler extends ChannelDuplexHandler {
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
     if (event instanceof IdleStateEvent idle) {
       if (idle.state() == IdleState.READER_IDLE) {
+        if (!ctx.channel().config().isAutoRead()) {
+          // We stopped reading ourselves (e.g. an upload waits for a staging buffer): the peer's
+          // heartbeats sit unread in TCP, so its silence says nothing about it.
+          return;
+        }
         log.info("dropping silent peer {}", ctx.channel().remoteAddress());
         ctx.close();
       } else if (idle.state() == IdleState.WRITER_IDLE) {

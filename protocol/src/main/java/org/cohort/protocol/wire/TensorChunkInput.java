@@ -1,5 +1,6 @@
 package org.cohort.protocol.wire;
 
+import com.google.protobuf.ByteString;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.stream.ChunkedInput;
@@ -9,7 +10,8 @@ import org.cohort.protocol.v1.Stream;
 import org.cohort.protocol.v1.TensorChunk;
 
 /**
- * A flat float32 vector as a sequence of TensorChunk envelopes, for Netty's
+ * A flat float32 vector (or, for masked inputs, a vector of uint32 residues) as a sequence of
+ * TensorChunk envelopes, for Netty's
  * {@link ChunkedWriteHandler}: that handler produces the next chunk only while the channel is
  * writable and resumes on channelWritabilityChanged, so a slow reader holds back the writer instead
  * of making it buffer the whole model. Each chunk is encoded when it is about to be written.
@@ -18,7 +20,13 @@ import org.cohort.protocol.v1.TensorChunk;
  */
 public final class TensorChunkInput implements ChunkedInput<Envelope> {
 
-  private final float[] values;
+  /** Encodes elements [offset, offset + length) of the vector as TensorChunk.data. */
+  private interface SliceEncoder {
+    ByteString encode(int offset, int length);
+  }
+
+  private final int elements;
+  private final SliceEncoder encoder;
   private final int chunkElements;
   private final String federationId;
   private final long round;
@@ -27,10 +35,23 @@ public final class TensorChunkInput implements ChunkedInput<Envelope> {
   private boolean emptySent;
 
   public TensorChunkInput(float[] values, int chunkElements, String federationId, long round, Stream stream) {
+    this(values.length, (offset, length) -> FloatsLittleEndian.encode(values, offset, length), chunkElements,
+        federationId, round, stream);
+  }
+
+  /** Residues (masked inputs) as little-endian uint32 values; the array is read, not copied. */
+  public static TensorChunkInput residues(int[] values, int chunkElements, String federationId, long round, Stream stream) {
+    return new TensorChunkInput(values.length, (offset, length) -> IntsLittleEndian.encode(values, offset, length),
+        chunkElements, federationId, round, stream);
+  }
+
+  private TensorChunkInput(int elements, SliceEncoder encoder, int chunkElements, String federationId, long round,
+      Stream stream) {
     if (chunkElements < 1) {
       throw new IllegalArgumentException("chunk elements must be >= 1");
     }
-    this.values = values;
+    this.elements = elements;
+    this.encoder = encoder;
     this.chunkElements = chunkElements;
     this.federationId = federationId;
     this.round = round;
@@ -39,7 +60,7 @@ public final class TensorChunkInput implements ChunkedInput<Envelope> {
 
   @Override
   public boolean isEndOfInput() {
-    return values.length == 0 ? emptySent : offset >= values.length;
+    return elements == 0 ? emptySent : offset >= elements;
   }
 
   @Override
@@ -56,12 +77,12 @@ public final class TensorChunkInput implements ChunkedInput<Envelope> {
     if (isEndOfInput()) {
       return null;
     }
-    int length = Math.min(chunkElements, values.length - offset);
+    int length = Math.min(chunkElements, elements - offset);
     TensorChunk chunk = TensorChunk.newBuilder()
         .setStream(stream)
         .setOffset(offset)
-        .setData(FloatsLittleEndian.encode(values, offset, length))
-        .setLast(offset + length == values.length)
+        .setData(encoder.encode(offset, length))
+        .setLast(offset + length == elements)
         .build();
     offset += length;
     emptySent = true;
@@ -70,7 +91,7 @@ public final class TensorChunkInput implements ChunkedInput<Envelope> {
 
   @Override
   public long length() {
-    return values.length;
+    return elements;
   }
 
   @Override

@@ -23,5 +23,11 @@
  *  |<-------------- Goodbye(federation_finished) after the last round
  * Heartbeats both ways on writer idle; Error(code, fatal) for refused input.
  * </pre>
+ *
+ * <p>With secure aggregation (protocol 1.1, the default) the RoundTask carries a RoundSetup and the
+ * update is replaced by: SignedKeyAdvert (site), AdvertBundle (coordinator), share_bundle (site),
+ * share_delivery (coordinator), MaskedInputHeader + TensorChunk* STREAM_MASKED_INPUT (site, uint32
+ * residues, {@link org.cohort.protocol.wire.ResidueStreamAssembler}), unmask_request (coordinator),
+ * unmask_response (site); see docs/secure-aggregation.md.
  */
 package org.cohort.protocol.wire;

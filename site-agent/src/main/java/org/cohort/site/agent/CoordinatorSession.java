@@ -6,6 +6,9 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import org.cohort.crypto.secagg.ParticipantId;
+import org.cohort.crypto.secagg.RoundSetup;
+import org.cohort.crypto.secagg.SecAggException;
 import org.cohort.protocol.model.ModelLayout;
 import org.cohort.protocol.v1.DeclineReason;
 import org.cohort.protocol.v1.Envelope;
@@ -26,8 +29,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The site's side of one connection: hello, then for each round task receive the global model,
- * train off the event loop, and send the update (new - old weights) in chunks. A task that is
- * newer than the one being trained supersedes it; the stale result is dropped.
+ * train off the event loop, and send the update (new - old weights) in chunks — in the clear for a
+ * plain task, masked through a {@link SecureRound} when the task carries a secure-aggregation
+ * setup. A task that is newer than the one being trained supersedes it; the stale result is dropped.
  */
 final class CoordinatorSession extends SimpleChannelInboundHandler<Envelope> {
 
@@ -36,6 +40,7 @@ final class CoordinatorSession extends SimpleChannelInboundHandler<Envelope> {
   private final SiteAgent agent;
   private final LocalTrainer trainer;
   private final Executor trainingThread;
+  private final Executor secureThread;
   private final long maxModelElements;
   private volatile String federationId;
   private ChannelHandlerContext ctx;
@@ -43,11 +48,15 @@ final class CoordinatorSession extends SimpleChannelInboundHandler<Envelope> {
   private long taskRound;
   private RoundTask task;
   private TensorStreamAssembler modelStream;
+  /** The current task's secure round; null for a plain FedAvg task. */
+  private SecureRound secure;
 
-  CoordinatorSession(SiteAgent agent, LocalTrainer trainer, Executor trainingThread, long maxModelElements) {
+  CoordinatorSession(SiteAgent agent, LocalTrainer trainer, Executor trainingThread, Executor secureThread,
+                     long maxModelElements) {
     this.agent = agent;
     this.trainer = trainer;
     this.trainingThread = trainingThread;
+    this.secureThread = secureThread;
     this.maxModelElements = maxModelElements;
   }
 
@@ -73,7 +82,25 @@ final class CoordinatorSession extends SimpleChannelInboundHandler<Envelope> {
       case WELCOME -> onWelcome(ctx, envelope);
       case ROUND_TASK -> onRoundTask(ctx, envelope);
       case TENSOR_CHUNK -> onModelChunk(ctx, envelope);
+      case ADVERT_BUNDLE -> {
+        if (isSecureRound(envelope)) {
+          secure.adverts(envelope.getAdvertBundle());
+        }
+      }
+      case SHARE_DELIVERY -> {
+        if (isSecureRound(envelope)) {
+          secure.shares(envelope.getShareDelivery());
+        }
+      }
+      case UNMASK_REQUEST -> {
+        if (isSecureRound(envelope)) {
+          secure.unmask(envelope.getUnmaskRequest());
+        }
+      }
       case ROUND_RESULT -> {
+        if (isSecureRound(envelope)) {
+          secure = null;
+        }
         log.info("{}: round {} {} with {} contributions", agent.siteId(), envelope.getRound(),
             envelope.getRoundResult().getStatus(), envelope.getRoundResult().getContributions());
         agent.roundResult();
@@ -94,6 +121,14 @@ final class CoordinatorSession extends SimpleChannelInboundHandler<Envelope> {
     }
   }
 
+  private boolean isSecureRound(Envelope envelope) {
+    if (secure == null || secure.round() != envelope.getRound()) {
+      log.debug("{}: dropping {} outside its secure round", agent.siteId(), envelope.getBodyCase());
+      return false;
+    }
+    return true;
+  }
+
   private void onWelcome(ChannelHandlerContext ctx, Envelope envelope) {
     Welcome welcome = envelope.getWelcome();
     federationId = envelope.getFederationId();
@@ -110,9 +145,39 @@ final class CoordinatorSession extends SimpleChannelInboundHandler<Envelope> {
       decline(ctx, envelope.getRound(), DeclineReason.DECLINE_REASON_POLICY, problem);
       return;
     }
+    if (secure != null) {
+      secure.cancel();
+      secure = null;
+    }
+    if (!next.getSecureAggregationSetup().isEmpty()) {
+      RoundSetup setup;
+      try {
+        setup = RoundSetup.decode(next.getSecureAggregationSetup().toByteArray());
+        checkSetup(setup, envelope.getRound(), next);
+      } catch (SecAggException e) {
+        agent.secureAggregationRefused(e);
+        decline(ctx, envelope.getRound(), DeclineReason.DECLINE_REASON_SECAGG_REFUSED,
+            e.getClass().getSimpleName() + ": " + e.getMessage());
+        return;
+      }
+      secure = new SecureRound(agent, ctx, secureThread, setup, chunkElements);
+      secure.start();
+    }
     taskRound = envelope.getRound();
     task = next;
     modelStream = new TensorStreamAssembler(Stream.STREAM_GLOBAL_MODEL, new float[(int) next.getTotalElements()], true);
+  }
+
+  /** The setup must be for this federation, round and model, and name this site. */
+  private void checkSetup(RoundSetup setup, long round, RoundTask next) {
+    setup.requireRound(federationId, round);
+    if (setup.parameters().vectorLength() != next.getTotalElements()) {
+      throw new SecAggException.InvalidParameters("secure aggregation setup is for " + setup.parameters().vectorLength()
+          + " parameters, the model has " + next.getTotalElements());
+    }
+    if (!setup.participants().contains(ParticipantId.of(agent.siteId()))) {
+      throw new SecAggException.InvalidParameters(agent.siteId() + " is not among the round's participants");
+    }
   }
 
   private String checkTask(RoundTask next) {
@@ -162,6 +227,8 @@ final class CoordinatorSession extends SimpleChannelInboundHandler<Envelope> {
             decline(ctx, round, DeclineReason.DECLINE_REASON_POLICY, "local training failed");
           } else if (outcome.newParameters().length != global.length || outcome.exampleCount() < 1) {
             decline(ctx, round, DeclineReason.DECLINE_REASON_POLICY, "trainer returned an unusable model");
+          } else if (secure != null && secure.round() == round) {
+            secure.trained(update(outcome, global), outcome.exampleCount(), outcome.metrics());
           } else {
             sendUpdate(ctx, round, outcome, global);
           }
@@ -169,10 +236,7 @@ final class CoordinatorSession extends SimpleChannelInboundHandler<Envelope> {
   }
 
   private void sendUpdate(ChannelHandlerContext ctx, long round, LocalTrainer.Outcome outcome, float[] global) {
-    float[] update = outcome.newParameters();
-    for (int i = 0; i < update.length; i++) {
-      update[i] -= global[i];
-    }
+    float[] update = update(outcome, global);
     ctx.write(Envelopes.stamped(federationId, round).setUpdateHeader(UpdateHeader.newBuilder()
         .setExampleCount(outcome.exampleCount())
         .setTotalElements(update.length)
@@ -183,6 +247,15 @@ final class CoordinatorSession extends SimpleChannelInboundHandler<Envelope> {
             agent.updateSent();
           }
         });
+  }
+
+  /** new − old parameters, computed in place in the trainer's fresh output array. */
+  private static float[] update(LocalTrainer.Outcome outcome, float[] global) {
+    float[] update = outcome.newParameters();
+    for (int i = 0; i < update.length; i++) {
+      update[i] -= global[i];
+    }
+    return update;
   }
 
   private void decline(ChannelHandlerContext ctx, long round, DeclineReason reason, String detail) {

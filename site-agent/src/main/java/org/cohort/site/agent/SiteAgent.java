@@ -15,7 +15,13 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateHandler;
+import java.security.PrivateKey;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -25,7 +31,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import org.cohort.crypto.pki.Pem;
 import org.cohort.crypto.pki.StartupKit;
+import org.cohort.crypto.secagg.SecAggException;
+import org.cohort.crypto.secagg.SigningCertificates;
 import org.cohort.crypto.tls.MutualTls;
 import org.cohort.protocol.v1.Error;
 import org.cohort.protocol.wire.EnvelopeValidator;
@@ -63,6 +72,10 @@ public final class SiteAgent implements AutoCloseable {
   private final ReconnectBackoff backoff;
   private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final ExecutorService trainingThread;
+  private final ExecutorService secureThread;
+  private final Supplier<ChannelHandler> envelopeTap;
+  private final List<SecAggException> secureAggregationRefusals = new CopyOnWriteArrayList<>();
+  private SigningIdentity signingIdentity;
   private final Bootstrap bootstrap;
   private final CompletableFuture<Void> finished = new CompletableFuture<>();
   private final AtomicReference<Channel> channel = new AtomicReference<>();
@@ -78,9 +91,15 @@ public final class SiteAgent implements AutoCloseable {
     this.claimedSiteId = b.claimedSiteId != null ? b.claimedSiteId : b.config.siteId();
     this.tls = b.tls != null ? b.tls : MutualTls.client(StartupKit.load(b.config.kit().files()));
     this.plaintextTap = b.plaintextTap;
+    this.envelopeTap = b.envelopeTap;
     this.backoff = new ReconnectBackoff(b.config.initialReconnectDelay(), b.config.maxReconnectDelay());
     this.trainingThread = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "cohort-training-" + b.config.siteId());
+      t.setDaemon(true);
+      return t;
+    });
+    this.secureThread = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "cohort-secagg-" + b.config.siteId());
       t.setDaemon(true);
       return t;
     });
@@ -94,7 +113,8 @@ public final class SiteAgent implements AutoCloseable {
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
-            CoordinatorSession session = new CoordinatorSession(SiteAgent.this, trainer, trainingThread, maxModelElements);
+            CoordinatorSession session = new CoordinatorSession(SiteAgent.this, trainer, trainingThread, secureThread,
+                maxModelElements);
             ChannelPipeline p = ch.pipeline();
             p.addLast("tls", tls.newHandler(ch.alloc(), config.coordinator().host(), config.coordinator().port()));
             if (plaintextTap != null) {
@@ -105,6 +125,9 @@ public final class SiteAgent implements AutoCloseable {
             p.addLast("chunked-writer", new ChunkedWriteHandler());
             p.addLast("idle", new IdleStateHandler(INITIAL_HEARTBEAT_MS * 4L, INITIAL_HEARTBEAT_MS, 0, TimeUnit.MILLISECONDS));
             p.addLast("heartbeat", new HeartbeatHandler(session::federationId));
+            if (envelopeTap != null) {
+              p.addLast("envelope-tap", envelopeTap.get());
+            }
             p.addLast("session", session);
             p.addLast("failures", new ProtocolFailureHandler(session::federationId, RejectionListener.IGNORE));
           }
@@ -121,6 +144,7 @@ public final class SiteAgent implements AutoCloseable {
     private final LocalTrainer trainer;
     private SslContext tls;
     private Supplier<ChannelHandler> plaintextTap;
+    private Supplier<ChannelHandler> envelopeTap;
     private String claimedSiteId;
     private long maxModelElements = 64L * 1024 * 1024;
 
@@ -138,6 +162,15 @@ public final class SiteAgent implements AutoCloseable {
     /** A fresh handler per connection, placed right after TLS: it sees every plaintext byte. */
     public Builder plaintextTap(Supplier<ChannelHandler> tap) {
       this.plaintextTap = tap;
+      return this;
+    }
+
+    /**
+     * A fresh handler per connection, placed just before the session: it sees, and may replace,
+     * every decoded inbound envelope (tests use it to play a coordinator that tampers with relays).
+     */
+    public Builder envelopeTap(Supplier<ChannelHandler> tap) {
+      this.envelopeTap = tap;
       return this;
     }
 
@@ -210,6 +243,34 @@ public final class SiteAgent implements AutoCloseable {
     updatesSent.incrementAndGet();
   }
 
+  /** The kit's signing key and certificate and the trust anchors, loaded on first use. */
+  record SigningIdentity(PrivateKey signingKey, byte[] signingCertificate, X509Certificate caCertificate,
+                         Optional<X509CRL> revocationList) {}
+
+  synchronized SigningIdentity signingIdentity() {
+    if (signingIdentity == null) {
+      StartupKit kit = StartupKit.load(config.kit().files());
+      byte[] certificate;
+      try {
+        certificate = kit.signingCertificate().getEncoded();
+      } catch (CertificateEncodingException e) {
+        throw new SecAggException.InvalidParameters("the kit's signing certificate cannot be encoded");
+      }
+      signingIdentity = new SigningIdentity(SigningCertificates.signingKey(kit), certificate, kit.caCertificate(),
+          kit.revocationList().map(Pem::readCrl));
+    }
+    return signingIdentity;
+  }
+
+  void secureAggregationRefused(SecAggException refusal) {
+    secureAggregationRefusals.add(refusal);
+  }
+
+  /** Secure-aggregation messages (or setups) this site refused, oldest first. */
+  public List<SecAggException> secureAggregationRefusals() {
+    return List.copyOf(secureAggregationRefusals);
+  }
+
   void federationFinished() {
     finished.complete(null);
   }
@@ -256,5 +317,6 @@ public final class SiteAgent implements AutoCloseable {
     }
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     trainingThread.shutdownNow();
+    secureThread.shutdownNow();
   }
 }

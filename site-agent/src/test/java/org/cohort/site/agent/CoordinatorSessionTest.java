@@ -1,9 +1,11 @@
 package org.cohort.site.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.google.protobuf.ByteString;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.stream.ChunkedWriteHandler;
@@ -11,6 +13,11 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.cohort.crypto.secagg.GraphPlan;
+import org.cohort.crypto.secagg.ParticipantId;
+import org.cohort.crypto.secagg.RoundSetup;
+import org.cohort.crypto.secagg.SecAggException;
+import org.cohort.crypto.secagg.SecAggParameters;
 import org.cohort.protocol.model.ModelLayout;
 import org.cohort.protocol.v1.DeclineReason;
 import org.cohort.protocol.v1.Envelope;
@@ -53,7 +60,7 @@ class CoordinatorSessionTest {
     channel = new EmbeddedChannel(false, false);
     channel.pipeline().addLast("chunked-writer", new ChunkedWriteHandler());
     channel.pipeline().addLast("idle", new IdleStateHandler(0, 0, 0));
-    channel.pipeline().addLast("session", new CoordinatorSession(agent, addHalf, Runnable::run, 1000));
+    channel.pipeline().addLast("session", new CoordinatorSession(agent, addHalf, Runnable::run, Runnable::run, 1000));
     channel.register();
   }
 
@@ -132,5 +139,26 @@ class CoordinatorSessionTest {
     ModelSpec huge = ModelSpec.newBuilder().setKind("mlp").setInputFeatures(100).addHiddenSizes(100).build();
     channel.writeInbound(Envelopes.stamped("fed", 2).setRoundTask(taskFor(huge)).build());
     assertEquals(DeclineReason.DECLINE_REASON_POLICY, outbound().get(0).getTaskDeclined().getReason());
+  }
+
+  @Test
+  void aSecureTaskWhoseSetupDoesNotFitIsDeclinedWithTheTypedRefusal() {
+    outbound();
+    welcome();
+    SecAggParameters parameters = new SecAggParameters(3, ELEMENTS, GraphPlan.complete(3, 2), 1.0, 1000);
+    RoundSetup others = new RoundSetup("fed", 1, List.of(ParticipantId.of("hospital-x"), ParticipantId.of("hospital-y"),
+        ParticipantId.of("hospital-z")), new byte[32], parameters);
+    channel.writeInbound(Envelopes.stamped("fed", 1).setRoundTask(taskFor(MODEL).toBuilder()
+        .setSecureAggregationSetup(ByteString.copyFrom(others.encode()))).build());
+    assertEquals(DeclineReason.DECLINE_REASON_SECAGG_REFUSED, outbound().get(0).getTaskDeclined().getReason());
+    assertInstanceOf(SecAggException.InvalidParameters.class, agent.secureAggregationRefusals().get(0));
+
+    RoundSetup earlier = new RoundSetup("fed", 1, List.of(ParticipantId.of("hospital-a"), ParticipantId.of("hospital-y"),
+        ParticipantId.of("hospital-z")), new byte[32], parameters);
+    channel.writeInbound(Envelopes.stamped("fed", 2).setRoundTask(taskFor(MODEL).toBuilder()
+        .setSecureAggregationSetup(ByteString.copyFrom(earlier.encode()))).build());
+    assertEquals(DeclineReason.DECLINE_REASON_SECAGG_REFUSED, outbound().get(0).getTaskDeclined().getReason());
+    assertInstanceOf(SecAggException.WrongRound.class, agent.secureAggregationRefusals().get(1));
+    assertEquals(0, agent.updatesSent(), "nothing is sent in the clear for a secure task");
   }
 }

@@ -1,0 +1,247 @@
+package org.cohort.benchmarks.round;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.sun.management.OperatingSystemMXBean;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.cohort.benchmarks.aggregation.HeapWatch;
+import org.cohort.crypto.pki.ConsortiumCa;
+import org.cohort.crypto.pki.ParticipantIdentity;
+import org.cohort.crypto.pki.Role;
+import org.cohort.crypto.tls.MutualTls;
+import org.cohort.site.agent.SiteAgent;
+import org.cohort.site.agent.SiteConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Whole federated rounds over loopback mutual TLS: a real {@code Coordinator} in its own JVM
+ * ({@link CoordinatorProcess}, started here with a fixed heap) and N real {@link SiteAgent}s in this
+ * JVM whose trainer only echoes the model back plus a constant ({@link EchoTrainer}), so what is
+ * measured is the framework: TLS, framing, chunk streaming, staging, the weighted sum and the
+ * checkpoint. Certificates come from a fresh {@link ConsortiumCa}; the coordinator is configured by
+ * a coordinator.yaml that this harness writes and {@code CoordinatorConfig.load} reads, so any
+ * coordinator option (e.g. a secure-aggregation section) can be added to the run the same way.
+ *
+ * <p>Each configuration runs {@code --warmup-rounds} rounds that are not counted, then
+ * {@code --rounds} measured ones; the table shows the median round time (the coordinator's own
+ * RoundSummary duration: task sent to new model checkpointed), the coordinator's CPU time per
+ * round, the sites' JVM CPU time per round, the coordinator's peak heap and its peak RSS (VmHWM).
+ */
+@Command(name = "round-benchmark", mixinStandardHelpOptions = true,
+    description = "Median time of whole federated rounds with echo trainers over loopback mTLS.")
+public final class RoundBenchmark implements Callable<Integer> {
+
+  private static final String FEDERATION = "bench-federation";
+  private static final OperatingSystemMXBean OS =
+      (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+
+  @Option(names = "--sites", split = ",", defaultValue = "10,50", description = "numbers of sites (default ${DEFAULT-VALUE})")
+  List<Integer> siteCounts;
+
+  @Option(names = "--params", split = ",", defaultValue = "1000000,10000000",
+      description = "model parameters (default ${DEFAULT-VALUE})")
+  List<Integer> parameterCounts;
+
+  @Option(names = "--rounds", defaultValue = "3", description = "measured rounds per configuration (default ${DEFAULT-VALUE})")
+  int rounds;
+
+  @Option(names = "--warmup-rounds", defaultValue = "1", description = "uncounted first rounds (default ${DEFAULT-VALUE})")
+  int warmupRounds;
+
+  @Option(names = "--coordinator-heap", defaultValue = "512m", description = "the coordinator JVM's -Xmx (default ${DEFAULT-VALUE})")
+  String coordinatorHeap;
+
+  @Option(names = "--chunk-elements", defaultValue = "262144",
+      description = "transport.chunk_elements (default ${DEFAULT-VALUE})")
+  int chunkElements;
+
+  @Option(names = "--max-frame-bytes", defaultValue = "4194304",
+      description = "transport.max_frame_bytes (default ${DEFAULT-VALUE})")
+  int maxFrameBytes;
+
+  @Option(names = "--staging-buffers", defaultValue = "4", description = "aggregation.staging_buffers (default ${DEFAULT-VALUE})")
+  int stagingBuffers;
+
+  @Option(names = "--idle-timeout-ms", description = "transport.idle_timeout_ms (default: the coordinator's own)")
+  Integer idleTimeoutMs;
+
+  @Option(names = "--coordinator-jvm-option", description = "extra option for the coordinator JVM (repeatable)")
+  List<String> coordinatorJvmOptions = new ArrayList<>();
+
+  /** plain: secure_aggregation.enabled false; secure: the default secure aggregation (graph auto). */
+  enum Aggregation { plain, secure }
+
+  @Option(names = "--aggregation", split = ",", defaultValue = "plain",
+      description = "plain and/or secure rounds, measured in the same run (default ${DEFAULT-VALUE})")
+  List<Aggregation> aggregations = new ArrayList<>();
+
+  @Option(names = "--work", description = "directory for the CA, kits, configs and checkpoints (default: a new temp dir)")
+  Path work;
+
+  private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+
+  public static void main(String[] args) {
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    System.exit(new CommandLine(new RoundBenchmark()).execute(args));
+  }
+
+  private record Result(Aggregation aggregation, int sites, int parameters, List<Long> roundNanos, List<Long> cpuNanos,
+                        List<Long> siteCpuNanos, double maxError, long heapPeak, long residentPeak, String loadBefore,
+                        String loadAfter) {
+    static double median(List<Long> values) {
+      List<Long> sorted = values.stream().sorted().toList();
+      int n = sorted.size();
+      return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2.0;
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Path root = work != null ? Files.createDirectories(work) : Files.createTempDirectory("cohort-round-bench");
+    int maxSites = siteCounts.stream().mapToInt(Integer::intValue).max().orElseThrow();
+    ConsortiumCa ca = ConsortiumCa.create(root.resolve("ca"), "bench-consortium");
+    ca.issue(new ParticipantIdentity("coordinator", Role.COORDINATOR), root.resolve("kits/coordinator"), List.of());
+    List<String> allSites = IntStream.rangeClosed(1, maxSites).mapToObj(i -> String.format("site-%03d", i)).toList();
+    for (String site : allSites) {
+      ca.issue(new ParticipantIdentity(site, Role.SITE), root.resolve("kits/" + site), List.of());
+    }
+    System.out.printf("round benchmark: echo trainers, loopback mTLS (%s), coordinator -Xmx%s, %d+%d rounds, "
+            + "%,d elements per chunk, %d staging buffers, sites in one JVM with max heap %s; work dir %s%n",
+        MutualTls.preferredProvider(), coordinatorHeap, warmupRounds, rounds, chunkElements, stagingBuffers,
+        HeapWatch.mib(HeapWatch.maxHeapBytes()), root);
+    List<Result> results = new ArrayList<>();
+    for (int parameters : parameterCounts) {
+      for (int sites : siteCounts) {
+        for (Aggregation aggregation : aggregations) {
+          Result result = run(root, allSites.subList(0, sites), parameters, aggregation);
+          results.add(result);
+          System.out.printf("  %s N=%d P=%,d: rounds %s ms, load %s -> %s%n", aggregation, sites, parameters,
+              result.roundNanos().stream().map(ns -> ns / 1_000_000).toList(), result.loadBefore(), result.loadAfter());
+        }
+      }
+    }
+    printTable(results);
+    return 0;
+  }
+
+  private Result run(Path root, List<String> sites, int parameters, Aggregation aggregation) throws Exception {
+    String name = aggregation + "-n" + sites.size() + "-p" + parameters;
+    Path config = writeCoordinatorConfig(root, name, sites, parameters, aggregation);
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + coordinatorHeap,
+        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
+    command.addAll(coordinatorJvmOptions);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), CoordinatorProcess.class.getName(),
+        config.toString()));
+    String loadBefore = HeapWatch.loadAverage();
+    Process coordinator = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    List<SiteAgent> agents = new ArrayList<>();
+    try (BufferedReader out = new BufferedReader(new InputStreamReader(coordinator.getInputStream(), StandardCharsets.UTF_8))) {
+      int port = Integer.parseInt(expect(out, "LISTENING")[1]);
+      for (String site : sites) {
+        agents.add(SiteAgent.builder(siteConfig(root, site, port), new EchoTrainer()).build().start());
+      }
+      List<Long> roundNanos = new ArrayList<>();
+      List<Long> cpuNanos = new ArrayList<>();
+      List<Long> siteCpuNanos = new ArrayList<>();
+      long siteCpu = 0;
+      for (int r = 1; r <= warmupRounds + rounds; r++) {
+        String[] round = expect(out, "ROUND");
+        // Rounds run back to back, so the sites' CPU between two round ends is one round's.
+        long siteCpuBefore = siteCpu;
+        siteCpu = OS.getProcessCpuTime();
+        if (!"COMPLETED".equals(round[2])) {
+          throw new IllegalStateException(name + ": round " + round[1] + " " + round[2]);
+        }
+        if (r > warmupRounds) {
+          roundNanos.add(Long.parseLong(round[3]));
+          cpuNanos.add(Long.parseLong(round[4]));
+          siteCpuNanos.add(siteCpu - siteCpuBefore);
+        }
+      }
+      double maxError = Double.parseDouble(expect(out, "CHECK")[1]);
+      String[] memory = expect(out, "MEMORY");
+      CompletableFuture.allOf(agents.stream().map(SiteAgent::finished).toArray(CompletableFuture[]::new))
+          .get(60, TimeUnit.SECONDS);
+      return new Result(aggregation, sites.size(), parameters, roundNanos, cpuNanos, siteCpuNanos, maxError,
+          Long.parseLong(memory[1]), Long.parseLong(memory[2]), loadBefore, HeapWatch.loadAverage());
+    } finally {
+      agents.forEach(SiteAgent::close);
+      if (!coordinator.waitFor(30, TimeUnit.SECONDS)) {
+        coordinator.destroyForcibly();
+      }
+    }
+  }
+
+  /** The next line starting with {@code tag}, split on spaces; fails if the coordinator exits first. */
+  private static String[] expect(BufferedReader out, String tag) throws IOException {
+    for (String line = out.readLine(); line != null; line = out.readLine()) {
+      if (line.startsWith(tag + " ")) {
+        return line.split(" ");
+      }
+    }
+    throw new IllegalStateException("the coordinator exited before reporting " + tag);
+  }
+
+  private Path writeCoordinatorConfig(Path root, String name, List<String> sites, int parameters,
+      Aggregation aggregation) throws IOException {
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put("federation_id", FEDERATION);
+    config.put("listen", Map.of("host", "127.0.0.1", "port", 0));
+    config.put("kit", Map.of("certificate", "kits/coordinator/tls-cert.pem", "private_key", "kits/coordinator/tls-key.pem",
+        "ca_certificate", "kits/coordinator/ca.pem", "revocation_list", "ca/crl.pem"));
+    config.put("sites", Map.of("allowed", sites, "min_per_round", sites.size()));
+    config.put("rounds", Map.of("count", warmupRounds + rounds, "deadline_seconds", 600));
+    // logreg over P-1 features has exactly P parameters (weights plus one bias).
+    config.put("model", Map.of("kind", "logreg", "input_features", parameters - 1, "hidden_sizes", List.of(), "seed", 42));
+    config.put("training", Map.of("epochs", 1, "batch_size", 32, "learning_rate", 0.1, "optimizer", "sgd", "seed", 7));
+    config.put("checkpoint", Map.of("directory", "checkpoints/" + name));
+    Map<String, Object> transport = new LinkedHashMap<>(Map.of("max_frame_bytes", maxFrameBytes, "chunk_elements", chunkElements));
+    if (idleTimeoutMs != null) {
+      transport.put("idle_timeout_ms", idleTimeoutMs);
+    }
+    config.put("transport", transport);
+    config.put("aggregation", Map.of("staging_buffers", stagingBuffers));
+    config.put("secure_aggregation", Map.of("enabled", aggregation == Aggregation.secure));
+    Path file = root.resolve("coordinator-" + name + ".yaml");
+    yaml.writeValue(file.toFile(), config);
+    return file;
+  }
+
+  private static SiteConfig siteConfig(Path root, String site, int port) {
+    Path kit = root.resolve("kits/" + site);
+    return new SiteConfig(site, new SiteConfig.Endpoint("127.0.0.1", port),
+        new SiteConfig.Kit(kit.resolve("tls-cert.pem"), kit.resolve("tls-key.pem"), kit.resolve("ca.pem"), null),
+        JsonNodeFactory.instance.objectNode(), null, root).validated();
+  }
+
+  private static void printTable(List<Result> results) {
+    System.out.println();
+    System.out.printf("| aggregation | sites | parameters | median round | coordinator CPU/round | sites' CPU/round | coord. heap peak"
+        + " | coord. RSS peak (VmHWM) | max error | load avg (1/5/15) before -> after |%n");
+    System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    for (Result r : results) {
+      System.out.printf("| %s | %d | %,d | %.3f s | %.2f s | %.2f s | %s | %s | %.1e | %s -> %s |%n", r.aggregation(), r.sites(),
+          r.parameters(), Result.median(r.roundNanos()) / 1e9, Result.median(r.cpuNanos()) / 1e9,
+          Result.median(r.siteCpuNanos()) / 1e9, HeapWatch.mib(r.heapPeak()), HeapWatch.mib(r.residentPeak()), r.maxError(),
+          r.loadBefore(), r.loadAfter());
+    }
+  }
+}
