@@ -29,7 +29,8 @@ import org.cohort.site.training.DatasetTrainer;
 /**
  * A whole federation in one JVM over real loopback sockets: a freshly created consortium CA, one
  * startup kit per participant, a {@link Coordinator} and one {@link SiteAgent} per site, talking
- * the real protocol over mutual TLS 1.3. Every site must contribute to every round.
+ * the real protocol over mutual TLS 1.3, with secure aggregation from 3 sites on. Every site must
+ * contribute to every round.
  */
 final class LoopbackFederation {
 
@@ -77,6 +78,9 @@ final class LoopbackFederation {
         .put("seed", settings.getSeed());
     yaml.putObject("checkpoint").put("directory", "checkpoints");
     yaml.putObject("transport").put("max_frame_bytes", MAX_FRAME_BYTES).put("chunk_elements", CHUNK_ELEMENTS);
+    if (!secureAggregation(sites.size())) {
+      yaml.putObject("secure_aggregation").put("enabled", false);
+    }
     CoordinatorConfig config = CoordinatorConfig.load(write(workDirectory.resolve("coordinator.yaml"), yaml));
 
     List<SiteAgent> agents = new ArrayList<>();
@@ -104,6 +108,15 @@ final class LoopbackFederation {
       }
       return coordinator.globalModel().parameters();
     }
+  }
+
+  /**
+   * Secure aggregation (the coordinator's default) needs at least 3 sites: with 2, each could
+   * compute the other's update from the sum, so the coordinator refuses it and the simulation
+   * runs without it.
+   */
+  static boolean secureAggregation(int sites) {
+    return sites >= 3;
   }
 
   private static Path write(Path file, ObjectNode yaml) {

@@ -117,6 +117,9 @@ public final class SimulateCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "  site %-20s %5d training rows, %5d held out, %.0f%% label 1%n", "'" + site.name() + "'",
           site.split().train().rows(), site.split().holdout().rows(), 100.0 * positiveShare(site));
     }
+    out.println(LoopbackFederation.secureAggregation(cohort.sites().size())
+        ? "Secure aggregation: on (the coordinator only ever sees the sum of the sites' masked updates)"
+        : "Secure aggregation: off (it needs at least 3 sites; with 2, each could compute the other's update)");
     out.flush();
 
     List<RoundRecord> history = new ArrayList<>();

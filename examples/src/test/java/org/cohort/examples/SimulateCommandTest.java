@@ -54,6 +54,7 @@ class SimulateCommandTest {
         "--categorical", "color", "--missing-value", "NA", "--rounds", "8", "--seed", "3", "--json", json.toString());
     assertEquals(0, run.exitCode(), run.err());
     assertTrue(run.out().contains("pooled centrally"), run.out());
+    assertTrue(run.out().contains("Secure aggregation: on"), run.out());
 
     JsonNode result = new ObjectMapper().readTree(json.toFile());
     JsonNode comparison = result.get("comparison");
@@ -72,6 +73,23 @@ class SimulateCommandTest {
     assertTrue(federated > 0.75, "federated AUROC " + federated);
     // Every site's held-out rows are in the common test set: 30 % of 450, stratified per site.
     assertEquals(135, comparison.get("test_rows").asInt(), 3);
+  }
+
+  @Test
+  void twoSitesFederateWithoutSecureAggregationWhichNeedsThree(@TempDir Path dir) throws Exception {
+    SplittableRandom random = new SplittableRandom(8);
+    List<String> lines = new ArrayList<>(List.of("site,x,label"));
+    for (String site : new String[] {"a", "b"}) {
+      for (int i = 0; i < 40; i++) {
+        double x = random.nextGaussian();
+        lines.add(String.format(Locale.ROOT, "%s,%.4f,%d", site, x, random.nextDouble() < 1 / (1 + Math.exp(-3 * x)) ? 1 : 0));
+      }
+    }
+    Path csv = Files.write(dir.resolve("two-sites.csv"), lines);
+    Cli run = Cli.run("simulate", "--data", csv.toString(), "--rounds", "2");
+    assertEquals(0, run.exitCode(), run.err());
+    assertTrue(run.out().contains("Secure aggregation: off"), run.out());
+    assertTrue(run.out().contains("round   2/2  2 sites"), run.out());
   }
 
   @Test
