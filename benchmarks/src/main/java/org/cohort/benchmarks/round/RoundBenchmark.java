@@ -79,6 +79,10 @@ public final class RoundBenchmark implements Callable<Integer> {
   @Option(names = "--staging-buffers", defaultValue = "4", description = "aggregation.staging_buffers (default ${DEFAULT-VALUE})")
   int stagingBuffers;
 
+  @Option(names = "--deadline-seconds", defaultValue = "600",
+      description = "rounds.deadline_seconds; a round still open then is abandoned (default ${DEFAULT-VALUE})")
+  double deadlineSeconds;
+
   @Option(names = "--idle-timeout-ms", description = "transport.idle_timeout_ms (default: the coordinator's own)")
   Integer idleTimeoutMs;
 
@@ -208,7 +212,7 @@ public final class RoundBenchmark implements Callable<Integer> {
     config.put("kit", Map.of("certificate", "kits/coordinator/tls-cert.pem", "private_key", "kits/coordinator/tls-key.pem",
         "ca_certificate", "kits/coordinator/ca.pem", "revocation_list", "ca/crl.pem"));
     config.put("sites", Map.of("allowed", sites, "min_per_round", sites.size()));
-    config.put("rounds", Map.of("count", warmupRounds + rounds, "deadline_seconds", 600));
+    config.put("rounds", Map.of("count", warmupRounds + rounds, "deadline_seconds", deadlineSeconds));
     // logreg over P-1 features has exactly P parameters (weights plus one bias).
     config.put("model", Map.of("kind", "logreg", "input_features", parameters - 1, "hidden_sizes", List.of(), "seed", 42));
     config.put("training", Map.of("epochs", 1, "batch_size", 32, "learning_rate", 0.1, "optimizer", "sgd", "seed", 7));

@@ -4,40 +4,43 @@ import com.google.protobuf.CodedOutputStream;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.MessageToByteEncoder;
+import io.netty.handler.codec.MessageToMessageEncoder;
 import java.io.IOException;
+import java.util.List;
 import org.cohort.protocol.v1.Envelope;
 
 /**
- * Writes an {@link Envelope} as one frame (4-byte big-endian length, then the serialized envelope)
- * straight into one exactly-sized buffer from the channel's allocator (direct when the transport
- * prefers it). Netty's ProtobufEncoder + LengthFieldPrepender produce the same bytes but first
- * serialize to a fresh heap array, which for a tensor chunk is a megabyte-sized garbage copy per
- * chunk and per site that the TLS engine then copies again into direct memory.
+ * Writes an {@link Envelope} as one frame: a 4-byte big-endian length buffer, then the serialized
+ * envelope written straight into one exactly-sized buffer from the channel's allocator (direct
+ * for socket channels). Netty's ProtobufEncoder + LengthFieldPrepender produce the same bytes (and
+ * the same two buffers) but first serialize to a fresh heap array. For a tensor chunk that is a
+ * megabyte-sized garbage copy per chunk and per site, which the TLS engine then copies again into
+ * direct memory.
  */
-final class EnvelopeFrameEncoder extends MessageToByteEncoder<Envelope> {
+final class EnvelopeFrameEncoder extends MessageToMessageEncoder<Envelope> {
 
   EnvelopeFrameEncoder() {
-    super(Envelope.class, true);
+    super(Envelope.class);
   }
 
   @Override
-  protected ByteBuf allocateBuffer(ChannelHandlerContext ctx, Envelope envelope, boolean preferDirect) {
-    int frameBytes = FrameCodec.LENGTH_FIELD_BYTES + envelope.getSerializedSize();
-    return preferDirect ? ctx.alloc().ioBuffer(frameBytes, frameBytes) : ctx.alloc().heapBuffer(frameBytes, frameBytes);
-  }
-
-  @Override
-  protected void encode(ChannelHandlerContext ctx, Envelope envelope, ByteBuf out) throws IOException {
+  protected void encode(ChannelHandlerContext ctx, Envelope envelope, List<Object> out) throws IOException {
     int size = envelope.getSerializedSize();
-    out.writeInt(size);
-    if (out.nioBufferCount() == 1) {
-      CodedOutputStream coded = CodedOutputStream.newInstance(out.nioBuffer(out.writerIndex(), size));
-      envelope.writeTo(coded);
-      coded.checkNoSpaceLeft();
-      out.writerIndex(out.writerIndex() + size);
-    } else {
-      envelope.writeTo(new ByteBufOutputStream(out));
+    ByteBuf body = ctx.alloc().ioBuffer(size, size);
+    try {
+      if (body.nioBufferCount() == 1) {
+        CodedOutputStream coded = CodedOutputStream.newInstance(body.nioBuffer(0, size));
+        envelope.writeTo(coded);
+        coded.checkNoSpaceLeft();
+        body.writerIndex(size);
+      } else {
+        envelope.writeTo(new ByteBufOutputStream(body));
+      }
+    } catch (IOException | RuntimeException e) {
+      body.release();
+      throw e;
     }
+    out.add(ctx.alloc().ioBuffer(FrameCodec.LENGTH_FIELD_BYTES).writeInt(size));
+    out.add(body);
   }
 }

@@ -38,16 +38,18 @@ class EnvelopeFramingTest {
   }
 
   @Test
-  void encodesLengthPrefixThenProtobufBytes() {
+  void encodesLengthBufferThenProtobufBytes() {
     Envelope envelope = chunk();
     EmbeddedChannel channel = codec();
     channel.writeOutbound(envelope);
+    ByteBuf length = channel.readOutbound();
     ByteBuf frame = channel.readOutbound();
     byte[] body = envelope.toByteArray();
-    assertEquals(FrameCodec.LENGTH_FIELD_BYTES + body.length, frame.readableBytes());
-    assertEquals(body.length, frame.readInt());
+    assertEquals(FrameCodec.LENGTH_FIELD_BYTES, length.readableBytes());
+    assertEquals(body.length, length.getInt(length.readerIndex()));
     assertArrayEquals(body, ByteBufUtil.getBytes(frame));
     assertNull(channel.readOutbound());
+    length.release();
     frame.release();
   }
 
@@ -57,7 +59,7 @@ class EnvelopeFramingTest {
     EmbeddedChannel sender = codec();
     EmbeddedChannel receiver = codec();
     sender.writeOutbound(envelope);
-    receiver.writeInbound((ByteBuf) sender.readOutbound());
+    receiver.writeInbound((ByteBuf) sender.readOutbound(), (ByteBuf) sender.readOutbound());
     assertEquals(envelope, receiver.readInbound());
   }
 
