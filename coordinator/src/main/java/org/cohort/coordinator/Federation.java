@@ -20,6 +20,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.cohort.coordinator.config.CoordinatorConfig;
 import org.cohort.crypto.pki.Pem;
@@ -131,25 +132,25 @@ final class Federation {
   // ---- events from connections (any thread) ----
 
   void join(SiteConnection connection) {
-    roundThread.execute(() -> onJoin(connection));
+    onRoundThread(() -> onJoin(connection));
   }
 
   void leave(SiteConnection connection) {
-    roundThread.execute(() -> onLeave(connection));
+    onRoundThread(() -> onLeave(connection));
   }
 
   /** An UpdateHeader (plain) or MaskedInputHeader (secure) announcing an upload. */
   void requestUpload(SiteConnection connection, Envelope header) {
-    roundThread.execute(() -> onUploadRequest(connection, header));
+    onRoundThread(() -> onUploadRequest(connection, header));
   }
 
   /** A key advert, share bundle or unmask response. */
   void secureAggregationMessage(SiteConnection connection, Envelope envelope) {
-    roundThread.execute(() -> onSecureAggregationMessage(connection, envelope));
+    onRoundThread(() -> onSecureAggregationMessage(connection, envelope));
   }
 
   void declined(SiteConnection connection, long round) {
-    roundThread.execute(() -> onDeclined(connection, round));
+    onRoundThread(() -> onDeclined(connection, round));
   }
 
   // ---- round thread ----
@@ -214,7 +215,7 @@ final class Federation {
     }
     if (envelope.hasUpdateHeader()) {
       UpdateHeader header = envelope.getUpdateHeader();
-      updateStaging.acquire(buffer -> connection.uploadAdmitted(new StagedUpload() {
+      updateStaging.acquire(buffer -> admitIfCurrent(connection, round, buffer, updateStaging::release, new StagedUpload() {
         private final TensorStreamAssembler assembler = new TensorStreamAssembler(Stream.STREAM_UPDATE, buffer, true);
 
         @Override
@@ -224,7 +225,7 @@ final class Federation {
 
         @Override
         public void completed() {
-          roundThread.execute(() -> {
+          onRoundThread(() -> {
             try {
               if (isCurrent(connection, round) && current.contribute(connection.siteId(), header, buffer)) {
                 settle(false);
@@ -238,12 +239,12 @@ final class Federation {
         @Override
         public void failed() {
           updateStaging.release(buffer);
-          roundThread.execute(() -> uploadFailed(connection, round));
+          onRoundThread(() -> uploadFailed(connection, round));
         }
       }));
     } else {
       MaskedInputHeader header = envelope.getMaskedInputHeader();
-      maskedStaging.acquire(buffer -> connection.uploadAdmitted(new StagedUpload() {
+      maskedStaging.acquire(buffer -> admitIfCurrent(connection, round, buffer, maskedStaging::release, new StagedUpload() {
         private final ResidueStreamAssembler assembler = new ResidueStreamAssembler(Stream.STREAM_MASKED_INPUT, buffer);
 
         @Override
@@ -253,7 +254,7 @@ final class Federation {
 
         @Override
         public void completed() {
-          roundThread.execute(() -> {
+          onRoundThread(() -> {
             try {
               if (isCurrent(connection, round) && current.contributeMasked(connection.siteId(), header, buffer)) {
                 settle(false);
@@ -268,12 +269,47 @@ final class Federation {
 
         @Override
         public void failed() {
-          Arrays.fill(buffer, 0);
-          maskedStaging.release(buffer);
-          roundThread.execute(() -> uploadFailed(connection, round));
+          // Called on an event loop: wiping a model-sized buffer belongs on the round thread.
+          onRoundThread(() -> {
+            Arrays.fill(buffer, 0);
+            maskedStaging.release(buffer);
+            uploadFailed(connection, round);
+          });
         }
       }));
     }
+  }
+
+  /**
+   * A buffer may be granted long after it was asked for (on whichever thread released it). By then
+   * the round may be over or the site gone: such a grant goes straight back to the pool, so stale
+   * uploads never hold buffers that the next round's uploads are waiting for.
+   */
+  private <B> void admitIfCurrent(SiteConnection connection, long round, B buffer, Consumer<B> release,
+      StagedUpload upload) {
+    onRoundThread(() -> {
+      if (isCurrent(connection, round)) {
+        connection.uploadAdmitted(upload);
+      } else {
+        release.accept(buffer);
+        connection.uploadRefused(round, ErrorCode.ERROR_CODE_WRONG_ROUND, "round " + round + " is over");
+      }
+    });
+  }
+
+  /** Runs on the round thread; a failure is logged instead of vanishing inside the executor. */
+  private void onRoundThread(Runnable task) {
+    roundThread.execute(logged(task));
+  }
+
+  private static Runnable logged(Runnable task) {
+    return () -> {
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        log.error("round thread task failed", e);
+      }
+    };
   }
 
   private boolean isCurrent(SiteConnection connection, long round) {
@@ -378,11 +414,11 @@ final class Federation {
   private void scheduleDeadline(Round round) {
     RoundPhase phase = round.phase();
     long delay = Math.max(0, Duration.between(clock.instant(), round.deadline()).toMillis());
-    deadlineTimer = roundThread.schedule(() -> {
+    deadlineTimer = roundThread.schedule(logged(() -> {
       if (current == round && round.phase() == phase) {
         settle(true);
       }
-    }, delay, TimeUnit.MILLISECONDS);
+    }), delay, TimeUnit.MILLISECONDS);
   }
 
   /** Sends the messages that open the round's new phase to the sites still in it. */

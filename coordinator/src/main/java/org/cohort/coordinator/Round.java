@@ -266,8 +266,14 @@ final class Round {
       return false;
     }
     RoundSetup setup = secure.setup();
-    secure.server().acceptMaskedInput(
-        new MaskedInput(setup.federationId(), setup.round(), ParticipantId.of(site), (int) header.getBits(), values));
+    try {
+      secure.server().acceptMaskedInput(
+          new MaskedInput(setup.federationId(), setup.round(), ParticipantId.of(site), (int) header.getBits(), values));
+    } catch (SecAggException e) {
+      // The engine refused the input (e.g. wrong length or bit width): the site is out of this round.
+      participants.put(site, ParticipantState.REJECTED);
+      return true;
+    }
     participants.put(site, ParticipantState.CONTRIBUTED);
     maskedInputs++;
     recordMetrics(header.getMetrics());

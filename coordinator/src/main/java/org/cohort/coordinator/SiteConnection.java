@@ -235,12 +235,18 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> {
     }
   }
 
+  /** Runs as an event-loop task, outside the pipeline: a failure must not leave reading paused. */
   private void resumeReading() {
-    while (!heldWhileWaiting.isEmpty() && channel.isActive()) {
-      onChunk(channel.pipeline().context(this), heldWhileWaiting.poll());
+    try {
+      while (!heldWhileWaiting.isEmpty() && channel.isActive()) {
+        onChunk(channel.pipeline().context(this), heldWhileWaiting.poll());
+      }
+    } catch (RuntimeException e) {
+      channel.pipeline().fireExceptionCaught(e);
+    } finally {
+      heldWhileWaiting.clear();
+      channel.config().setAutoRead(true);
     }
-    heldWhileWaiting.clear();
-    channel.config().setAutoRead(true);
   }
 
   private void rejectNonFatal(ChannelHandlerContext ctx, long round, ErrorCode code, String detail) {
