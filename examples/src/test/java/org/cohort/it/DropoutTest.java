@@ -63,7 +63,7 @@ class DropoutTest {
       assertEquals(400, second.totalExamples());
       float[] afterRound1 = trainerA.calls().get(1).received();
       float[] afterRound2 = coordinator.globalModel().parameters();
-      assertClose(mean(afterRound1, List.of(trainerA.calls().get(1), trainerB.calls().get(1))), afterRound2);
+      assertClose(KnownUpdateTrainer.weightedMean(afterRound1, List.of(trainerA.calls().get(1), trainerB.calls().get(1))), afterRound2);
 
       // Round 3: b dies while training, leaving only a: abandoned, nothing applied.
       await().atMost(Duration.ofSeconds(30)).until(gatedB::isHeld);
@@ -90,29 +90,12 @@ class DropoutTest {
       for (KnownUpdateTrainer.Call call : round4) {
         assertArrayEquals(afterRound2, call.received());
       }
-      assertClose(mean(afterRound2, round4), coordinator.globalModel().parameters());
+      assertClose(KnownUpdateTrainer.weightedMean(afterRound2, round4), coordinator.globalModel().parameters());
       assertEquals(1.0, coordinator.scrapeMetrics().lines()
           .filter(l -> l.startsWith("cohort_rounds_abandoned_total")).mapToDouble(l -> Double.parseDouble(l.split(" ")[1]))
           .sum());
       assertEquals(0, a.lastError().map(e -> 1).orElse(0));
     }
-  }
-
-  private static float[] mean(float[] base, List<KnownUpdateTrainer.Call> calls) {
-    double[] sum = new double[base.length];
-    double weights = 0;
-    for (KnownUpdateTrainer.Call call : calls) {
-      float[] update = call.update();
-      for (int i = 0; i < sum.length; i++) {
-        sum[i] += call.examples() * (double) update[i];
-      }
-      weights += call.examples();
-    }
-    float[] next = new float[base.length];
-    for (int i = 0; i < next.length; i++) {
-      next[i] = (float) (base[i] + sum[i] / weights);
-    }
-    return next;
   }
 
   private static void assertClose(float[] expected, float[] actual) {

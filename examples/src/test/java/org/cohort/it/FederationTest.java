@@ -91,7 +91,9 @@ class FederationTest {
         for (KnownUpdateTrainer trainer : trainers) {
           assertArrayEquals(base, trainer.calls().get(round).received(), "round " + (round + 1) + " global");
         }
-        float[] expected = weightedMean(base, trainers, round);
+        int index = round;
+        float[] expected = KnownUpdateTrainer.weightedMean(base,
+            Arrays.stream(trainers).map(trainer -> trainer.calls().get(index)).toList());
         float[] applied = round + 1 < rounds ? trainers[0].calls().get(round + 1).received()
             : coordinator.globalModel().parameters();
         assertFalse(Arrays.equals(base, applied), "the global model must change every round");
@@ -118,27 +120,5 @@ class FederationTest {
       assertTrue(metrics.body().contains("cohort_rounds_completed_total " + rounds + ".0"), metrics.body());
       assertTrue(metrics.body().contains("cohort_transport_bytes_in_total"), metrics.body());
     }
-  }
-
-  /**
-   * Expected next global, computed independently of the coordinator: received + sum(w_k u_k) / sum(w_k),
-   * where u_k is what site k's trainer returned minus what it received.
-   */
-  private static float[] weightedMean(float[] base, KnownUpdateTrainer[] trainers, int round) {
-    double[] sum = new double[base.length];
-    double weights = 0;
-    for (KnownUpdateTrainer trainer : trainers) {
-      KnownUpdateTrainer.Call call = trainer.calls().get(round);
-      float[] update = call.update();
-      for (int i = 0; i < sum.length; i++) {
-        sum[i] += call.examples() * (double) update[i];
-      }
-      weights += call.examples();
-    }
-    float[] next = new float[base.length];
-    for (int i = 0; i < next.length; i++) {
-      next[i] = (float) (base[i] + sum[i] / weights);
-    }
-    return next;
   }
 }

@@ -50,4 +50,25 @@ final class KnownUpdateTrainer implements LocalTrainer {
   List<Call> calls() {
     return calls;
   }
+
+  /**
+   * The next global model, computed independently of the coordinator: base + sum(w_k u_k) / sum(w_k),
+   * where u_k is what site k's trainer returned minus what it received and w_k its example count.
+   */
+  static float[] weightedMean(float[] base, List<Call> calls) {
+    double[] sum = new double[base.length];
+    double weights = 0;
+    for (Call call : calls) {
+      float[] update = call.update();
+      for (int i = 0; i < sum.length; i++) {
+        sum[i] += call.examples() * (double) update[i];
+      }
+      weights += call.examples();
+    }
+    float[] next = new float[base.length];
+    for (int i = 0; i < next.length; i++) {
+      next[i] = (float) (base[i] + sum[i] / weights);
+    }
+    return next;
+  }
 }

@@ -98,12 +98,12 @@ class SecureDropoutTest {
       assertEquals(inputs.size(), second.contributions(), "exactly the inputs that arrived whole are unmasked");
       assertEquals(weight, second.totalExamples());
       float[] afterRound2 = a.calls().get(2).received();
-      assertWithinBound(mean(a.calls().get(1).received(), inputs), afterRound2, 4, weight);
+      assertWithinBound(KnownUpdateTrainer.weightedMean(a.calls().get(1).received(), inputs), afterRound2, 4, weight);
 
       RoundSummary third = summaries.get(2);
       assertEquals(RoundPhase.COMPLETED, third.phase(), third.abandonReason());
       assertEquals(3, third.contributions());
-      assertWithinBound(mean(afterRound2, List.of(a.calls().get(2), b.calls().get(2), c.calls().get(1))),
+      assertWithinBound(KnownUpdateTrainer.weightedMean(afterRound2, List.of(a.calls().get(2), b.calls().get(2), c.calls().get(1))),
           coordinator.globalModel().parameters(), 3, 1100);
     }
   }
@@ -142,7 +142,7 @@ class SecureDropoutTest {
       assertEquals(3, second.contributions());
       KnownUpdateTrainer.Call lastOfA = a.calls().get(a.calls().size() - 1);
       assertArrayEquals(initial, lastOfA.received());
-      assertWithinBound(mean(initial, List.of(lastOfA, b.calls().get(0), c.calls().get(0))),
+      assertWithinBound(KnownUpdateTrainer.weightedMean(initial, List.of(lastOfA, b.calls().get(0), c.calls().get(0))),
           coordinator.globalModel().parameters(), 3, 1100);
     }
   }
@@ -156,23 +156,6 @@ class SecureDropoutTest {
       }
     });
     return summaries;
-  }
-
-  private static float[] mean(float[] base, List<KnownUpdateTrainer.Call> calls) {
-    double[] sum = new double[base.length];
-    double weights = 0;
-    for (KnownUpdateTrainer.Call call : calls) {
-      float[] update = call.update();
-      for (int i = 0; i < sum.length; i++) {
-        sum[i] += call.examples() * (double) update[i];
-      }
-      weights += call.examples();
-    }
-    float[] next = new float[base.length];
-    for (int i = 0; i < next.length; i++) {
-      next[i] = (float) (base[i] + sum[i] / weights);
-    }
-    return next;
   }
 
   /** Within the quantization bound of a secure round of {@code sites} participants (plus float32 rounding). */
