@@ -22,6 +22,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.cohort.coordinator.config.CoordinatorConfig;
 import org.cohort.crypto.pki.Pem;
 import org.cohort.crypto.secagg.KeyAdvert;
@@ -215,69 +216,65 @@ final class Federation {
     }
     if (envelope.hasUpdateHeader()) {
       UpdateHeader header = envelope.getUpdateHeader();
-      updateStaging.acquire(buffer -> admitIfCurrent(connection, round, buffer, updateStaging::release, new StagedUpload() {
-        private final TensorStreamAssembler assembler = new TensorStreamAssembler(Stream.STREAM_UPDATE, buffer, true);
-
-        @Override
-        public boolean accept(TensorChunk chunk) throws InvalidTensorStreamException {
-          return assembler.accept(chunk);
-        }
-
-        @Override
-        public void completed() {
-          onRoundThread(() -> {
-            try {
-              if (isCurrent(connection, round) && current.contribute(connection.siteId(), header, buffer)) {
-                settle(false);
-              }
-            } finally {
-              updateStaging.release(buffer);
-            }
-          });
-        }
-
-        @Override
-        public void failed() {
-          updateStaging.release(buffer);
-          onRoundThread(() -> uploadFailed(connection, round));
-        }
-      }));
+      stage(connection, round, updateStaging,
+          buffer -> new TensorStreamAssembler(Stream.STREAM_UPDATE, buffer, true)::accept,
+          buffer -> current.contribute(connection.siteId(), header, buffer),
+          updateStaging::release);
     } else {
       MaskedInputHeader header = envelope.getMaskedInputHeader();
-      maskedStaging.acquire(buffer -> admitIfCurrent(connection, round, buffer, maskedStaging::release, new StagedUpload() {
-        private final ResidueStreamAssembler assembler = new ResidueStreamAssembler(Stream.STREAM_MASKED_INPUT, buffer);
-
-        @Override
-        public boolean accept(TensorChunk chunk) throws InvalidTensorStreamException {
-          return assembler.accept(chunk);
-        }
-
-        @Override
-        public void completed() {
-          onRoundThread(() -> {
-            try {
-              if (isCurrent(connection, round) && current.contributeMasked(connection.siteId(), header, buffer)) {
-                settle(false);
-              }
-            } finally {
-              // The masked input is in the sum (or refused); wipe it before another site's lands here.
-              Arrays.fill(buffer, 0);
-              maskedStaging.release(buffer);
-            }
-          });
-        }
-
-        @Override
-        public void failed() {
-          // Called on an event loop: wiping a model-sized buffer belongs on the round thread.
-          onRoundThread(() -> {
+      stage(connection, round, maskedStaging,
+          buffer -> new ResidueStreamAssembler(Stream.STREAM_MASKED_INPUT, buffer)::accept,
+          buffer -> current.contributeMasked(connection.siteId(), header, buffer),
+          buffer -> {
+            // A masked input (whole or partial) is wiped before another site's lands in this buffer.
             Arrays.fill(buffer, 0);
             maskedStaging.release(buffer);
-            uploadFailed(connection, round);
           });
-        }
-      }));
     }
+  }
+
+  /** Where an upload's chunks land in its staging buffer (an assembler's accept). */
+  @FunctionalInterface
+  private interface ChunkReceiver {
+    boolean accept(TensorChunk chunk) throws InvalidTensorStreamException;
+  }
+
+  /**
+   * Receives one upload into a staging buffer from {@code pool} on the connection's event loop. A
+   * complete upload is summed on the round thread by {@code contribute} (true when the round may
+   * settle); complete or not, the buffer is recycled on the round thread, never on an event loop.
+   */
+  private <B> void stage(SiteConnection connection, long round, BufferPool<B> pool, Function<B, ChunkReceiver> receiver,
+      Predicate<B> contribute, Consumer<B> recycle) {
+    pool.acquire(buffer -> admitIfCurrent(connection, round, buffer, recycle, new StagedUpload() {
+      private final ChunkReceiver chunks = receiver.apply(buffer);
+
+      @Override
+      public boolean accept(TensorChunk chunk) throws InvalidTensorStreamException {
+        return chunks.accept(chunk);
+      }
+
+      @Override
+      public void completed() {
+        onRoundThread(() -> {
+          try {
+            if (isCurrent(connection, round) && contribute.test(buffer)) {
+              settle(false);
+            }
+          } finally {
+            recycle.accept(buffer);
+          }
+        });
+      }
+
+      @Override
+      public void failed() {
+        onRoundThread(() -> {
+          recycle.accept(buffer);
+          uploadFailed(connection, round);
+        });
+      }
+    }));
   }
 
   /**

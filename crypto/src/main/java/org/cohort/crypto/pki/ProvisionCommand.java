@@ -140,10 +140,7 @@ public final class ProvisionCommand implements Runnable {
             if (consortium.isBlank()) {
                 throw new ParameterException(spec.commandLine(), "--consortium must not be blank");
             }
-            if (!ParticipantIdentity.isValidId(federationId)) {
-                throw new ParameterException(spec.commandLine(),
-                        "--federation-id must be 1..63 lowercase letters, digits or '-'");
-            }
+            requireValidId(spec, federationId, "--federation-id");
             if (coordinatorPort < 1 || coordinatorPort > 65535) {
                 throw new ParameterException(spec.commandLine(), "--coordinator-port must be between 1 and 65535");
             }
@@ -219,10 +216,7 @@ public final class ProvisionCommand implements Runnable {
 
         @Override
         public Integer call() {
-            if (!ParticipantIdentity.isValidId(participantId)) {
-                throw new ParameterException(spec.commandLine(),
-                        "--participant must be 1..63 lowercase letters, digits or '-'");
-            }
+            requireValidId(spec, participantId, "--participant");
             ConsortiumCa ca = ConsortiumCa.load(out.resolve(CA_DIRECTORY));
             ca.revoke(participantId);
             PrintWriter printer = spec.commandLine().getOut();
@@ -247,10 +241,7 @@ public final class ProvisionCommand implements Runnable {
 
         @Override
         public Integer call() {
-            if (!ParticipantIdentity.isValidId(participantId)) {
-                throw new ParameterException(spec.commandLine(),
-                        "--participant must be 1..63 lowercase letters, digits or '-'");
-            }
+            requireValidId(spec, participantId, "--participant");
             Path caDir = out.resolve(CA_DIRECTORY);
             ConsortiumCa ca = ConsortiumCa.load(caDir);
             ParticipantIdentity participant = ca.issued().stream()
@@ -301,11 +292,15 @@ public final class ProvisionCommand implements Runnable {
         }
     }
 
-    private static void requireNewId(CommandSpec spec, Set<String> seen, String id, String option) {
+    private static void requireValidId(CommandSpec spec, String id, String option) {
         if (!ParticipantIdentity.isValidId(id)) {
             throw new ParameterException(spec.commandLine(),
                     option + ": '" + id + "' is not 1..63 lowercase letters, digits or '-'");
         }
+    }
+
+    private static void requireNewId(CommandSpec spec, Set<String> seen, String id, String option) {
+        requireValidId(spec, id, option);
         if (!seen.add(id)) {
             throw new ParameterException(spec.commandLine(), option + ": participant id '" + id + "' is used twice");
         }
