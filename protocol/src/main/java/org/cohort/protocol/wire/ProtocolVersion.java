@@ -4,7 +4,7 @@ package org.cohort.protocol.wire;
 public final class ProtocolVersion {
 
   public static final int MAJOR = 1;
-  public static final int MINOR = 1;
+  public static final int MINOR = 2;
 
   private ProtocolVersion() {}
 
