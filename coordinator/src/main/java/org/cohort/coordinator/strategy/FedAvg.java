@@ -46,7 +46,7 @@ public final class FedAvg implements ServerStrategy {
   public void restore(byte[] state) {
     if (state.length != 0) {
       throw new IllegalArgumentException(name + " keeps no optimizer state, but was given " + state.length
-          + " bytes of it: the checkpoint was written by a stateful strategy (fedavgm, fedadagrad, fedadam or fedyogi)");
+          + " bytes of it: the checkpoint was written by a stateful strategy");
     }
   }
 

@@ -33,7 +33,7 @@ record OptimizerState(StrategyName strategy, long steps, float[]... vectors) {
   static OptimizerState decode(byte[] bytes, StrategyName expected, int vectorCount) {
     if (bytes.length == 0) {
       throw new IllegalArgumentException(expected + " needs its optimizer state, but the checkpoint has none: "
-          + "it was written by a strategy without state (fedavg, fedprox or a robust one)");
+          + "it was written by a strategy without optimizer state");
     }
     ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
     try {
