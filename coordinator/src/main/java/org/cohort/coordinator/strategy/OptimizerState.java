@@ -29,7 +29,10 @@ record OptimizerState(StrategyName strategy, long steps, float[]... vectors) {
     return out.array();
   }
 
-  /** The state of {@code expected}, which keeps {@code vectorCount} vectors; IllegalArgumentException if it is not that. */
+  /**
+   * The state of {@code expected}, which keeps {@code vectorCount} vectors; IllegalArgumentException
+   * if the bytes are anything else.
+   */
   static OptimizerState decode(byte[] bytes, StrategyName expected, int vectorCount) {
     if (bytes.length == 0) {
       throw new IllegalArgumentException(expected + " needs its optimizer state, but the checkpoint has none: "

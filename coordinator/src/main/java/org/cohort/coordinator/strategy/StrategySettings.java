@@ -73,9 +73,11 @@ public record StrategySettings(String name, Double mu, Double serverLearningRate
     Double rate = number(strategy, serverLearningRate, "server_learning_rate", Range.POSITIVE,
         Map.of(FEDAVGM, 1.0, FEDADAGRAD, 0.1, FEDADAM, 0.1, FEDYOGI, 0.01));
     Double serverMomentum = number(strategy, momentum, "momentum", Range.UNIT, Map.of(FEDAVGM, 0.9));
-    Double firstMoment = number(strategy, beta1, "beta1", Range.UNIT, Map.of(FEDADAGRAD, 0.0, FEDADAM, 0.9, FEDYOGI, 0.9));
+    Double firstMoment = number(strategy, beta1, "beta1", Range.UNIT,
+        Map.of(FEDADAGRAD, 0.0, FEDADAM, 0.9, FEDYOGI, 0.9));
     Double secondMoment = number(strategy, beta2, "beta2", Range.UNIT, Map.of(FEDADAM, 0.99, FEDYOGI, 0.99));
-    Double adaptivity = number(strategy, tau, "tau", Range.POSITIVE, Map.of(FEDADAGRAD, 1e-9, FEDADAM, 1e-9, FEDYOGI, 1e-3));
+    Double adaptivity = number(strategy, tau, "tau", Range.POSITIVE,
+        Map.of(FEDADAGRAD, 1e-9, FEDADAM, 1e-9, FEDYOGI, 1e-3));
     Double trimmed = number(strategy, beta, "beta", Range.BELOW_HALF, Map.of(TRIMMED_MEAN, 0.2));
     Integer tolerated = required(strategy, byzantine, "byzantine", EnumSet.of(KRUM, MULTI_KRUM),
         "the number of Byzantine sites to tolerate");
@@ -87,12 +89,13 @@ public record StrategySettings(String name, Double mu, Double serverLearningRate
     if (tolerated != null) {
       require(tolerated >= 0, "strategy.byzantine must be >= 0");
       require(maxSites >= 2 * tolerated + 3, "strategy.byzantine = " + tolerated + " needs at least "
-          + (2 * tolerated + 3) + " sites (2·byzantine + 3) for " + strategy + ", but at most " + maxSites + " take part");
+          + (2 * tolerated + 3) + " sites (2·byzantine + 3) for " + strategy + ", but at most " + maxSites
+          + " take part");
     }
     if (selected != null) {
       require(selected >= 2, "strategy.select must be >= 2 (select 1 is krum)");
-      require(selected <= maxSites - tolerated, "strategy.select must be <= the number of sites minus strategy.byzantine ("
-          + (maxSites - tolerated) + "), so the selected updates can all be honest");
+      require(selected <= maxSites - tolerated, "strategy.select must be <= the number of sites minus "
+          + "strategy.byzantine (" + (maxSites - tolerated) + "), so the selected updates can all be honest");
     }
     return new StrategySettings(strategy.spelling(), proximal, rate, serverMomentum, firstMoment, secondMoment,
         adaptivity, trimmed, tolerated, selected);
