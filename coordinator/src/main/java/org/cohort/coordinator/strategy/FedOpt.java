@@ -17,7 +17,7 @@ import org.cohort.protocol.v1.TrainingSettings;
  * </pre>
  * per coordinate, from m = 0 and v = τ² (Algorithm 2 asks for v₋₁ ≥ τ²; Flower starts v at 0). As
  * in Algorithm 2 there is no bias correction (recent Flower FedAdam adds one). m and v are kept as
- * float32, the step is computed in double.
+ * float32, the step is computed in double. Defaults and their sources: {@link StrategySettings}.
  */
 public final class FedOpt implements ServerStrategy {
 

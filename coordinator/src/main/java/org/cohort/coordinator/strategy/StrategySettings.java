@@ -26,14 +26,16 @@ import org.cohort.coordinator.aggregate.UpdateAggregator;
 import org.cohort.coordinator.config.ConfigException;
 
 /**
- * The {@code strategy} section of coordinator.yaml. Absent fields take these defaults:
+ * The {@code strategy} section of coordinator.yaml. Absent fields take these defaults ("Flower" is
+ * flwr.server.strategy, whose FedOpt family implements Reddi et al. 2021, arXiv:2003.00295v5):
  * <ul>
- *   <li>fedprox: mu has no default (Li et al. 2020 tune it per task over 0.001 … 1).
- *   <li>fedavgm: server_learning_rate 1.0, momentum 0.9 (Hsu et al. 2019).
+ *   <li>fedprox: mu has no default (Li et al. 2020 tune it per task over 0.001 … 1; Flower
+ *       requires it too).
+ *   <li>fedavgm: server_learning_rate 1.0, momentum 0.9 (the usual SGD momentum and one of the
+ *       values Hsu et al. 2019 sweep; Flower's FedAvgM defaults to momentum 0, which is FedAvg).
  *   <li>fedadagrad: server_learning_rate 0.1, beta1 0, tau 1e-9 (Flower's FedAdagrad, which fixes
- *       beta1 = 0; Algorithm 2 of Reddi et al. 2021 allows any beta1).
- *   <li>fedadam: server_learning_rate 0.1, beta1 0.9, beta2 0.99, tau 1e-9 (Flower's FedAdam;
- *       beta1/beta2 as in Reddi et al. 2021).
+ *       beta1 = 0; Algorithm 2 allows any beta1).
+ *   <li>fedadam: server_learning_rate 0.1, beta1 0.9, beta2 0.99, tau 1e-9 (Flower's FedAdam).
  *   <li>fedyogi: server_learning_rate 0.01, beta1 0.9, beta2 0.99, tau 1e-3 (Flower's FedYogi).
  *   <li>trimmed-mean: beta 0.2 (Flower's FedTrimmedAvg).
  *   <li>krum, multi-krum: byzantine has no default (it is the threat model: the number of
