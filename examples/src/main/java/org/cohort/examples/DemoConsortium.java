@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
-import org.cohort.crypto.pki.ProvisionCommand;
+import org.cohort.provisioning.ProvisionCommand;
 import org.cohort.protocol.v1.TrainingSettings;
 import org.cohort.site.data.SyntheticCohort;
 
