@@ -74,6 +74,12 @@ public record CoordinatorConfig(
   }
 
   public record Training(int epochs, int batchSize, double learningRate, String optimizer, long seed) {
+    /** The section that {@link #settings} turns back into {@code settings}. */
+    public static Training of(TrainingSettings settings) {
+      return new Training(settings.getEpochs(), settings.getBatchSize(), settings.getLearningRate(),
+          settings.getOptimizer() == Optimizer.OPTIMIZER_ADAM ? "adam" : "sgd", settings.getSeed());
+    }
+
     public TrainingSettings settings() {
       return TrainingSettings.newBuilder().setEpochs(epochs).setBatchSize(batchSize)
           .setLearningRate(learningRate).setSeed(seed)
