@@ -7,8 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.cohort.coordinator.config.ConfigException;
 import org.cohort.coordinator.config.CoordinatorConfig;
+import org.cohort.coordinator.config.CoordinatorConfig.Aggregation;
+import org.cohort.coordinator.config.CoordinatorConfig.Checkpoint;
+import org.cohort.coordinator.config.CoordinatorConfig.Endpoint;
+import org.cohort.coordinator.config.CoordinatorConfig.Kit;
+import org.cohort.coordinator.config.CoordinatorConfig.Model;
+import org.cohort.coordinator.config.CoordinatorConfig.Rounds;
+import org.cohort.coordinator.config.CoordinatorConfig.SecureAggregation;
+import org.cohort.coordinator.config.CoordinatorConfig.Sites;
+import org.cohort.coordinator.config.CoordinatorConfig.Training;
+import org.cohort.coordinator.config.CoordinatorConfig.Transport;
+import org.cohort.crypto.pki.KitFiles;
 import org.cohort.crypto.secagg.GraphPlan;
 import org.cohort.crypto.secagg.NeighbourGraph;
 import org.junit.jupiter.api.Test;
@@ -46,6 +58,38 @@ class CoordinatorConfigTest {
   }
 
   @Test
+  void aWrittenStarterConfigLoadsBackEqualWithKitPathsRelativeToTheFile(@TempDir Path dir) throws Exception {
+    CoordinatorConfig starter = CoordinatorConfig.starter("demo-consortium", dir,
+        List.of("hospital-a", "hospital-b", "hospital-c"), 12);
+    Path file = dir.resolve("coordinator.yaml");
+    starter.write(file);
+
+    assertEquals(starter, CoordinatorConfig.load(file));
+    assertEquals(starter, starter.validated());
+    String yaml = Files.readString(file);
+    assertTrue(yaml.contains("certificate: tls-cert.pem"), yaml);
+    assertTrue(yaml.contains("directory: checkpoints"), yaml);
+    assertFalse(yaml.contains("secure_aggregation"), "absent sections are left out: " + yaml);
+  }
+
+  @Test
+  void everySectionRoundTripsAndPathsOutsideTheFilesDirectoryStayAbsolute(@TempDir Path dir) throws Exception {
+    Path kit = dir.resolve("kit");
+    Path elsewhere = dir.resolve("elsewhere").toAbsolutePath();
+    CoordinatorConfig config = new CoordinatorConfig("2024", new Endpoint("127.0.0.1", 0), null,
+        Kit.of(KitFiles.in(kit)), new Sites(List.of("a", "b", "c"), 3), new Rounds(2, 1.5),
+        new Model("mlp", 4, List.of(3), 1), new Training(2, 16, 0.05, "adam", 3), new Checkpoint(elsewhere),
+        new Transport(4096, 5, 200, 3000), new Aggregation(1),
+        new SecureAggregation(null, "sparse", 2, 2, null, null, 0.5, null, null, null));
+    Files.createDirectories(kit);
+    Path file = kit.resolve("coordinator.yaml");
+    config.write(file);
+
+    assertEquals(config, CoordinatorConfig.load(file));
+    assertTrue(Files.readString(file).contains("directory: " + elsewhere), Files.readString(file));
+  }
+
+  @Test
   void errorsNameTheField(@TempDir Path dir) {
     assertMessage(dir, VALID.replace("count: 10", "count: 0"), "rounds.count must be >= 1");
     assertMessage(dir, VALID.replace("min_per_round: 2", "min_per_round: 4"), "sites.min_per_round");
@@ -59,7 +103,7 @@ class CoordinatorConfigTest {
   void secureAggregationIsOnByDefaultWithTheDocumentedSettings(@TempDir Path dir) throws Exception {
     CoordinatorConfig config = load(dir, VALID);
     assertTrue(config.secureAggregationEnabled());
-    CoordinatorConfig.SecureAggregation settings = config.secureAggregationSettings();
+    SecureAggregation settings = config.secureAggregationSettings();
     assertEquals("auto", settings.graph());
     assertEquals(1.0, settings.clip());
     assertEquals(32, settings.bits());

@@ -6,7 +6,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.cohort.auditor.AuditorCommand;
 import org.cohort.coordinator.CoordinatorCommand;
-import org.cohort.crypto.pki.ProvisionCommand;
+import org.cohort.provisioning.ProvisionCommand;
 import org.cohort.site.SiteCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -1,9 +1,6 @@
 package org.cohort.examples;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -12,9 +9,10 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
-import org.cohort.crypto.pki.ProvisionCommand;
+import org.cohort.coordinator.config.CoordinatorConfig;
 import org.cohort.protocol.v1.TrainingSettings;
+import org.cohort.provisioning.ProvisionCommand;
+import org.cohort.site.agent.SiteConfig;
 import org.cohort.site.data.SyntheticCohort;
 
 /**
@@ -28,10 +26,6 @@ final class DemoConsortium {
   static final String FEDERATION_ID = "cohort-demo";
   /** Generous for rounds that take well under a second, so a slow machine never abandons one. */
   static final int ROUND_DEADLINE_SECONDS = 60;
-
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
-      .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-      .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
 
   /** Where everything is. */
   record Layout(Path pki, Path coordinatorConfig, List<Path> siteConfigs, Path checkpoint, int port, int metricsPort) {}
@@ -60,43 +54,29 @@ final class DemoConsortium {
     }
     Path kits = pki.resolve("kits");
     Path coordinatorConfig = kits.resolve("coordinator/coordinator.yaml");
-    edit(coordinatorConfig, config -> {
-      config.putObject("listen").put("host", "127.0.0.1").put("port", port);
-      config.putObject("metrics").put("host", "127.0.0.1").put("port", metricsPort);
-      // Every hospital in every round, so the federated model has seen all of them from round 1.
-      config.with("sites").put("min_per_round", plan.hospitals().size());
-      config.putObject("rounds").put("count", plan.rounds()).put("deadline_seconds", ROUND_DEADLINE_SECONDS);
-      ObjectNode model = config.putObject("model").put("kind", plan.model().configName())
-          .put("input_features", SyntheticCohort.FEATURE_COUNT);
-      plan.model().hiddenSizes().forEach(model.putArray("hidden_sizes")::add);
-      model.put("seed", plan.seed());
-      TrainingSettings training = plan.training();
-      config.putObject("training").put("epochs", training.getEpochs()).put("batch_size", training.getBatchSize())
-          .put("learning_rate", training.getLearningRate()).put("optimizer", "sgd").put("seed", training.getSeed());
-    });
+    CoordinatorConfig starter = CoordinatorConfig.load(coordinatorConfig);
+    starter.withListen(new CoordinatorConfig.Endpoint("127.0.0.1", port))
+        .withMetrics(new CoordinatorConfig.Endpoint("127.0.0.1", metricsPort))
+        // Every hospital in every round, so the federated model has seen all of them from round 1.
+        .withSites(new CoordinatorConfig.Sites(starter.sites().allowed(), plan.hospitals().size()))
+        .withRounds(new CoordinatorConfig.Rounds(plan.rounds(), ROUND_DEADLINE_SECONDS))
+        .withModel(new CoordinatorConfig.Model(plan.model().configName(), SyntheticCohort.FEATURE_COUNT,
+            plan.model().hiddenSizes(), plan.seed()))
+        .withTraining(CoordinatorConfig.Training.of(plan.training()))
+        .write(coordinatorConfig);
     List<Path> siteConfigs = new ArrayList<>();
     for (int index = 0; index < plan.hospitals().size(); index++) {
-      int hospital = index;
       Path siteConfig = kits.resolve(plan.siteIds().get(index)).resolve("site.yaml");
-      edit(siteConfig, config -> {
-        config.putObject("data").put("source", "synthetic").put("hospital", hospital).put("seed", plan.seed());
-        // The coordinator JVM may start after this one: retry quickly at first.
-        config.putObject("reconnect").put("initial_delay_ms", 250).put("max_delay_ms", 2000);
-      });
+      SiteConfig.load(siteConfig)
+          .withData(JsonNodeFactory.instance.objectNode()
+              .put("source", "synthetic").put("hospital", index).put("seed", plan.seed()))
+          // The coordinator JVM may start after this one: retry quickly at first.
+          .withReconnect(new SiteConfig.Reconnect(250, 2000))
+          .write(siteConfig);
       siteConfigs.add(siteConfig);
     }
     return new Layout(pki, coordinatorConfig, siteConfigs,
-        kits.resolve("coordinator/checkpoints").resolve(CheckpointFile.FILE_NAME), port, metricsPort);
-  }
-
-  private static void edit(Path file, Consumer<ObjectNode> edit) {
-    try {
-      ObjectNode config = (ObjectNode) YAML.readTree(file.toFile());
-      edit.accept(config);
-      YAML.writeValue(file.toFile(), config);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot edit " + file, e);
-    }
+        starter.checkpoint().directory().resolve(CheckpointFile.FILE_NAME), port, metricsPort);
   }
 
   private static int freePort() {

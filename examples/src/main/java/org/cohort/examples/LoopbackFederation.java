@@ -1,10 +1,6 @@
 package org.cohort.examples;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,12 +11,10 @@ import org.cohort.coordinator.Coordinator;
 import org.cohort.coordinator.RoundListener;
 import org.cohort.coordinator.config.CoordinatorConfig;
 import org.cohort.crypto.pki.ConsortiumCa;
-import org.cohort.crypto.pki.KitFiles;
 import org.cohort.crypto.pki.ParticipantIdentity;
 import org.cohort.crypto.pki.Role;
 import org.cohort.crypto.pki.StartupKit;
 import org.cohort.protocol.v1.ModelSpec;
-import org.cohort.protocol.v1.Optimizer;
 import org.cohort.protocol.v1.TrainingSettings;
 import org.cohort.site.agent.SiteAgent;
 import org.cohort.site.agent.SiteConfig;
@@ -36,9 +30,6 @@ final class LoopbackFederation {
 
   static final String FEDERATION_ID = "simulation";
   private static final double ROUND_DEADLINE_SECONDS = 120;
-  private static final int MAX_FRAME_BYTES = 4 * 1024 * 1024;
-  private static final int CHUNK_ELEMENTS = 262_144;
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   private LoopbackFederation() {}
 
@@ -56,32 +47,20 @@ final class LoopbackFederation {
     for (int i = 0; i < sites.size(); i++) {
       siteIds.add("site-" + (i + 1));
     }
-    // Written and loaded like an operator's coordinator.yaml, so sections added later keep their defaults.
-    ObjectNode yaml = YAML.createObjectNode().put("federation_id", FEDERATION_ID);
-    yaml.putObject("listen").put("host", "127.0.0.1").put("port", 0);
-    KitFiles serverKit = coordinatorKit.files();
-    yaml.putObject("kit").put("certificate", serverKit.tlsCertificate().toString())
-        .put("private_key", serverKit.tlsPrivateKey().toString())
-        .put("ca_certificate", serverKit.caCertificate().toString())
-        .put("revocation_list", serverKit.revocationList().toString());
-    ObjectNode allowed = yaml.putObject("sites");
-    siteIds.forEach(allowed.putArray("allowed")::add);
-    allowed.put("min_per_round", siteIds.size());
-    yaml.putObject("rounds").put("count", rounds).put("deadline_seconds", ROUND_DEADLINE_SECONDS);
-    ObjectNode modelNode = yaml.putObject("model").put("kind", model.getKind())
-        .put("input_features", model.getInputFeatures());
-    model.getHiddenSizesList().forEach(modelNode.putArray("hidden_sizes")::add);
-    modelNode.put("seed", modelSeed);
-    yaml.putObject("training").put("epochs", settings.getEpochs()).put("batch_size", settings.getBatchSize())
-        .put("learning_rate", settings.getLearningRate())
-        .put("optimizer", settings.getOptimizer() == Optimizer.OPTIMIZER_ADAM ? "adam" : "sgd")
-        .put("seed", settings.getSeed());
-    yaml.putObject("checkpoint").put("directory", "checkpoints");
-    yaml.putObject("transport").put("max_frame_bytes", MAX_FRAME_BYTES).put("chunk_elements", CHUNK_ELEMENTS);
-    if (!secureAggregation(sites.size())) {
-      yaml.putObject("secure_aggregation").put("enabled", false);
-    }
-    CoordinatorConfig config = CoordinatorConfig.load(write(workDirectory.resolve("coordinator.yaml"), yaml));
+    // Written and loaded like an operator's coordinator.yaml, so it is checked the same way.
+    Path configFile = coordinatorKit.directory().resolve("coordinator.yaml");
+    CoordinatorConfig.starter(FEDERATION_ID, coordinatorKit.directory(), siteIds, model.getInputFeatures())
+        .withListen(new CoordinatorConfig.Endpoint("127.0.0.1", 0))
+        .withMetrics(null)
+        .withSites(new CoordinatorConfig.Sites(siteIds, siteIds.size()))
+        .withRounds(new CoordinatorConfig.Rounds(rounds, ROUND_DEADLINE_SECONDS))
+        .withModel(new CoordinatorConfig.Model(model.getKind(), model.getInputFeatures(), model.getHiddenSizesList(),
+            modelSeed))
+        .withTraining(CoordinatorConfig.Training.of(settings))
+        // null keeps the default: on.
+        .withSecureAggregation(secureAggregation(sites.size()) ? null : CoordinatorConfig.SecureAggregation.DISABLED)
+        .write(configFile);
+    CoordinatorConfig config = CoordinatorConfig.load(configFile);
 
     List<SiteAgent> agents = new ArrayList<>();
     try (Coordinator coordinator = Coordinator.start(config)) {
@@ -90,14 +69,13 @@ final class LoopbackFederation {
         for (int i = 0; i < sites.size(); i++) {
           StartupKit kit = ca.issue(new ParticipantIdentity(siteIds.get(i), Role.SITE),
               workDirectory.resolve("kits").resolve(siteIds.get(i)), List.of());
-          ObjectNode siteYaml = YAML.createObjectNode().put("site_id", siteIds.get(i));
-          siteYaml.putObject("coordinator").put("host", "localhost").put("port", coordinator.port());
-          siteYaml.putObject("kit").put("certificate", KitFiles.TLS_CERTIFICATE)
-              .put("private_key", KitFiles.TLS_PRIVATE_KEY).put("ca_certificate", KitFiles.CA_CERTIFICATE);
-          // The trainer is handed to the agent directly; this section only documents where the rows came from.
-          siteYaml.putObject("data").put("source", "in-process").put("site", sites.get(i).name());
-          siteYaml.putObject("reconnect").put("initial_delay_ms", 50).put("max_delay_ms", 1_000);
-          SiteConfig siteConfig = SiteConfig.load(write(kit.directory().resolve("site.yaml"), siteYaml));
+          // The trainer is handed to the agent directly; data only documents where the rows came from.
+          Path siteConfigFile = kit.directory().resolve("site.yaml");
+          SiteConfig.starter(siteIds.get(i), new SiteConfig.Endpoint("localhost", coordinator.port()), kit.directory(),
+                  JsonNodeFactory.instance.objectNode().put("source", "in-process").put("site", sites.get(i).name()))
+              .withReconnect(new SiteConfig.Reconnect(50, 1_000))
+              .write(siteConfigFile);
+          SiteConfig siteConfig = SiteConfig.load(siteConfigFile);
           agents.add(SiteAgent.builder(siteConfig, new DatasetTrainer(sites.get(i).split())).build().start());
         }
         coordinator.finished().get(rounds * (long) ROUND_DEADLINE_SECONDS + 60, TimeUnit.SECONDS);
@@ -117,14 +95,5 @@ final class LoopbackFederation {
    */
   static boolean secureAggregation(int sites) {
     return sites >= 3;
-  }
-
-  private static Path write(Path file, ObjectNode yaml) {
-    try {
-      YAML.writeValue(file.toFile(), yaml);
-      return file;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
-    }
   }
 }

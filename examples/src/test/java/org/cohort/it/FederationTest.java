@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -22,6 +21,7 @@ import org.cohort.coordinator.Coordinator;
 import org.cohort.coordinator.RoundListener;
 import org.cohort.coordinator.RoundPhase;
 import org.cohort.coordinator.RoundSummary;
+import org.cohort.coordinator.config.CoordinatorConfig;
 import org.cohort.crypto.secagg.GraphPlan;
 import org.cohort.crypto.secagg.SecAggParameters;
 import org.cohort.site.agent.SiteAgent;
@@ -44,15 +44,15 @@ class FederationTest {
 
   static Stream<Arguments> graphs() {
     return Stream.of(
-        Arguments.of("complete", 3, Map.of("graph", "complete", "clip", CLIP)),
+        Arguments.of("complete", 3, TestFederation.secureAggregation("complete", null, null, CLIP)),
         // 5 sites on a ring, each masking with its 2 ring neighbours (k = 2, t = 2).
-        Arguments.of("sparse", 5, Map.of("graph", "sparse", "degree", 2, "threshold", 2, "clip", CLIP)));
+        Arguments.of("sparse", 5, TestFederation.secureAggregation("sparse", 2, 2, CLIP)));
   }
 
   @ParameterizedTest(name = "{0} graph, {1} sites")
   @MethodSource("graphs")
   void secureRoundsApplyTheWeightedMeanWithinTheQuantizationBound(String graph, int siteCount,
-      Map<String, Object> secureAggregation, @TempDir Path dir) throws Exception {
+      CoordinatorConfig.SecureAggregation secureAggregation, @TempDir Path dir) throws Exception {
     List<String> sites = List.of("hospital-a", "hospital-b", "hospital-c", "hospital-d", "hospital-e").subList(0, siteCount);
     int rounds = 3;
     try (TestFederation federation = new TestFederation(dir)) {

@@ -60,7 +60,8 @@ class HostilePeerTest {
             .setHello(Hello.newBuilder().setClaimedSiteId("hospital-c")).build());
         await().atMost(Duration.ofSeconds(10)).until(() -> !otherVersion.isOpen());
         String detail = otherVersion.error(ErrorCode.ERROR_CODE_UNSUPPORTED_VERSION).orElseThrow().getDetail();
-        assertTrue(detail.contains("2.1") && detail.contains("1.1"), detail);
+        assertTrue(detail.contains(ProtocolVersion.describe(ProtocolVersion.MAJOR + 1, ProtocolVersion.MINOR))
+            && detail.contains(ProtocolVersion.describe(ProtocolVersion.MAJOR, ProtocolVersion.MINOR)), detail);
       }
 
       try (RawPeer confused = new RawPeer(hostileTls, coordinator.port())) {

@@ -8,7 +8,7 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
 import org.cohort.coordinator.config.CoordinatorConfig;
-import org.cohort.crypto.pki.ProvisionCommand;
+import org.cohort.provisioning.ProvisionCommand;
 import org.cohort.site.agent.SiteConfig;
 import org.cohort.site.training.TrainerFactory;
 import org.junit.jupiter.api.Test;

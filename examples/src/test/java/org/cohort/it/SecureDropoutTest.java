@@ -9,13 +9,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 import org.cohort.coordinator.Coordinator;
 import org.cohort.coordinator.RoundListener;
 import org.cohort.coordinator.RoundPhase;
 import org.cohort.coordinator.RoundSummary;
+import org.cohort.coordinator.config.CoordinatorConfig;
 import org.cohort.crypto.secagg.GraphPlan;
 import org.cohort.crypto.secagg.SecAggParameters;
 import org.cohort.protocol.v1.Envelope;
@@ -36,7 +36,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 class SecureDropoutTest {
 
   private static final double CLIP = 4.0;
-  private static final Map<String, Object> SECURE = Map.of("graph", "complete", "clip", CLIP);
+  private static final CoordinatorConfig.SecureAggregation SECURE =
+      TestFederation.secureAggregation("complete", null, null, CLIP);
 
   /**
    * Where the victim dies in round 2: right after writing the matching envelope. Only a whole

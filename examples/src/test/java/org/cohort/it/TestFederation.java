@@ -1,9 +1,6 @@
 package org.cohort.it;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,6 +9,7 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.cohort.coordinator.Coordinator;
 import org.cohort.coordinator.config.CoordinatorConfig;
+import org.cohort.coordinator.config.CoordinatorConfig.SecureAggregation;
 import org.cohort.crypto.pki.ConsortiumCa;
 import org.cohort.crypto.pki.ParticipantIdentity;
 import org.cohort.crypto.pki.Role;
@@ -36,14 +34,13 @@ final class TestFederation implements AutoCloseable {
   private final ConsortiumCa ca;
   private final Map<String, StartupKit> kits = new LinkedHashMap<>();
   private final List<Runnable> closers = new ArrayList<>();
-  private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
 
   /**
    * Settings a test varies; everything else is fixed and small. {@code secureAggregation} is the
    * config's secure_aggregation section, or null to leave it out (secure aggregation on, defaults).
    */
   record Settings(List<String> allowedSites, int minPerRound, int rounds, double deadlineSeconds, int features,
-                  Map<String, Object> secureAggregation) {
+                  SecureAggregation secureAggregation) {
     Settings(List<String> allowedSites, int minPerRound, int rounds, double deadlineSeconds) {
       this(allowedSites, minPerRound, rounds, deadlineSeconds, FEATURES, null);
     }
@@ -54,12 +51,17 @@ final class TestFederation implements AutoCloseable {
 
     /** Plain FedAvg: secure_aggregation.enabled false. */
     Settings plain() {
-      return withSecureAggregation(Map.of("enabled", false));
+      return withSecureAggregation(SecureAggregation.DISABLED);
     }
 
-    Settings withSecureAggregation(Map<String, Object> section) {
+    Settings withSecureAggregation(SecureAggregation section) {
       return new Settings(allowedSites, minPerRound, rounds, deadlineSeconds, features, section);
     }
+  }
+
+  /** secure_aggregation: {graph, degree, threshold, clip}, the other keys left to their defaults. */
+  static SecureAggregation secureAggregation(String graph, Integer degree, Integer threshold, double clip) {
+    return new SecureAggregation(null, graph, degree, threshold, null, null, clip, null, null, null);
   }
 
   TestFederation(Path root) {
@@ -91,26 +93,23 @@ final class TestFederation implements AutoCloseable {
   }
 
   Path writeCoordinatorConfig(String name, Settings settings, int listenPort) {
-    Map<String, Object> config = new LinkedHashMap<>();
-    config.put("federation_id", FEDERATION);
-    config.put("listen", Map.of("host", "127.0.0.1", "port", listenPort));
-    config.put("metrics", Map.of("host", "127.0.0.1", "port", 0));
-    config.put("kit", Map.of("certificate", "kits/coordinator/tls-cert.pem", "private_key", "kits/coordinator/tls-key.pem",
-        "ca_certificate", "kits/coordinator/ca.pem", "revocation_list", "ca/crl.pem"));
-    config.put("sites", Map.of("allowed", settings.allowedSites(), "min_per_round", settings.minPerRound()));
-    config.put("rounds", Map.of("count", settings.rounds(), "deadline_seconds", settings.deadlineSeconds()));
-    config.put("model", Map.of("kind", "logreg", "input_features", settings.features(), "hidden_sizes", List.of(), "seed", 42));
-    config.put("training", Map.of("epochs", 2, "batch_size", 16, "learning_rate", 0.1, "optimizer", "sgd", "seed", 7));
-    config.put("checkpoint", Map.of("directory", "checkpoints"));
-    // 5 elements per chunk: a model travels in several chunks each way.
-    config.put("transport", Map.of("max_frame_bytes", MAX_FRAME_BYTES, "chunk_elements", 5,
-        "heartbeat_interval_ms", 200, "idle_timeout_ms", 3000));
-    // One staging buffer: concurrent uploads must wait for it (autoRead backpressure) in every test.
-    config.put("aggregation", Map.of("staging_buffers", 1));
-    if (settings.secureAggregation() != null) {
-      config.put("secure_aggregation", settings.secureAggregation());
-    }
-    return write(name, config);
+    CoordinatorConfig config = new CoordinatorConfig(FEDERATION,
+        new CoordinatorConfig.Endpoint("127.0.0.1", listenPort),
+        new CoordinatorConfig.Endpoint("127.0.0.1", 0),
+        CoordinatorConfig.Kit.of(kits.get("coordinator").files().withRevocationList(ca.revocationListFile())),
+        new CoordinatorConfig.Sites(settings.allowedSites(), settings.minPerRound()),
+        new CoordinatorConfig.Rounds(settings.rounds(), settings.deadlineSeconds()),
+        new CoordinatorConfig.Model("logreg", settings.features(), List.of(), 42),
+        new CoordinatorConfig.Training(2, 16, 0.1, "sgd", 7),
+        new CoordinatorConfig.Checkpoint(root.resolve("checkpoints")),
+        // 5 elements per chunk: a model travels in several chunks each way.
+        new CoordinatorConfig.Transport(MAX_FRAME_BYTES, 5, 200, 3000),
+        // One staging buffer: concurrent uploads must wait for it (autoRead backpressure) in every test.
+        new CoordinatorConfig.Aggregation(1),
+        settings.secureAggregation());
+    Path file = root.resolve(name);
+    config.write(file);
+    return file;
   }
 
   Coordinator startCoordinator(String configName, Settings settings) {
@@ -128,17 +127,16 @@ final class TestFederation implements AutoCloseable {
     return SiteConfig.load(writeSiteConfig(site, coordinatorPort, initialReconnectMs));
   }
 
-  /** A site.yaml whose data section is a small synthetic hospital, as the site CLI reads it. */
+  /** The site's kit's site.yaml, its data section a small synthetic hospital, as the site CLI reads it. */
   Path writeSiteConfig(String site, int coordinatorPort, int initialReconnectMs) {
-    siteKit(site);
-    Map<String, Object> config = new LinkedHashMap<>();
-    config.put("site_id", site);
-    config.put("coordinator", Map.of("host", "127.0.0.1", "port", coordinatorPort));
-    config.put("kit", Map.of("certificate", "kits/" + site + "/tls-cert.pem", "private_key", "kits/" + site + "/tls-key.pem",
-        "ca_certificate", "kits/" + site + "/ca.pem"));
-    config.put("data", Map.of("source", "synthetic", "hospital", Math.floorMod(site.hashCode(), 3), "seed", 1, "rows", 200));
-    config.put("reconnect", Map.of("initial_delay_ms", initialReconnectMs, "max_delay_ms", Math.max(initialReconnectMs, 500)));
-    return write(site + ".yaml", config);
+    Path kit = siteKit(site).directory();
+    Path file = kit.resolve("site.yaml");
+    SiteConfig.starter(site, new SiteConfig.Endpoint("127.0.0.1", coordinatorPort), kit,
+            JsonNodeFactory.instance.objectNode().put("source", "synthetic")
+                .put("hospital", Math.floorMod(site.hashCode(), 3)).put("seed", 1).put("rows", 200))
+        .withReconnect(new SiteConfig.Reconnect(initialReconnectMs, Math.max(initialReconnectMs, 500)))
+        .write(file);
+    return file;
   }
 
   SiteAgent startSite(String site, int coordinatorPort, LocalTrainer trainer) {
@@ -154,16 +152,6 @@ final class TestFederation implements AutoCloseable {
     SiteAgent agent = options.apply(SiteAgent.builder(siteConfig(site, coordinatorPort, initialReconnectMs), trainer)).build();
     closers.add(agent::close);
     return agent.start();
-  }
-
-  private Path write(String name, Map<String, Object> config) {
-    try {
-      Path file = root.resolve(name);
-      yaml.writeValue(file.toFile(), config);
-      return file;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   @Override

@@ -1,8 +1,6 @@
 package org.cohort.benchmarks.round;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.sun.management.OperatingSystemMXBean;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -12,15 +10,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.cohort.benchmarks.aggregation.HeapWatch;
+import org.cohort.coordinator.config.CoordinatorConfig;
 import org.cohort.crypto.pki.ConsortiumCa;
+import org.cohort.crypto.pki.KitFiles;
 import org.cohort.crypto.pki.ParticipantIdentity;
 import org.cohort.crypto.pki.Role;
 import org.cohort.crypto.tls.MutualTls;
@@ -98,8 +96,6 @@ public final class RoundBenchmark implements Callable<Integer> {
 
   @Option(names = "--work", description = "directory for the CA, kits, configs and checkpoints (default: a new temp dir)")
   Path work;
-
-  private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
 
   public static void main(String[] args) {
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
@@ -205,35 +201,29 @@ public final class RoundBenchmark implements Callable<Integer> {
   }
 
   private Path writeCoordinatorConfig(Path root, String name, List<String> sites, int parameters,
-      Aggregation aggregation) throws IOException {
-    Map<String, Object> config = new LinkedHashMap<>();
-    config.put("federation_id", FEDERATION);
-    config.put("listen", Map.of("host", "127.0.0.1", "port", 0));
-    config.put("kit", Map.of("certificate", "kits/coordinator/tls-cert.pem", "private_key", "kits/coordinator/tls-key.pem",
-        "ca_certificate", "kits/coordinator/ca.pem", "revocation_list", "ca/crl.pem"));
-    config.put("sites", Map.of("allowed", sites, "min_per_round", sites.size()));
-    config.put("rounds", Map.of("count", warmupRounds + rounds, "deadline_seconds", deadlineSeconds));
-    // logreg over P-1 features has exactly P parameters (weights plus one bias).
-    config.put("model", Map.of("kind", "logreg", "input_features", parameters - 1, "hidden_sizes", List.of(), "seed", 42));
-    config.put("training", Map.of("epochs", 1, "batch_size", 32, "learning_rate", 0.1, "optimizer", "sgd", "seed", 7));
-    config.put("checkpoint", Map.of("directory", "checkpoints/" + name));
-    Map<String, Object> transport = new LinkedHashMap<>(Map.of("max_frame_bytes", maxFrameBytes, "chunk_elements", chunkElements));
-    if (idleTimeoutMs != null) {
-      transport.put("idle_timeout_ms", idleTimeoutMs);
-    }
-    config.put("transport", transport);
-    config.put("aggregation", Map.of("staging_buffers", stagingBuffers));
-    config.put("secure_aggregation", Map.of("enabled", aggregation == Aggregation.secure));
+      Aggregation aggregation) {
+    CoordinatorConfig config = new CoordinatorConfig(FEDERATION,
+        new CoordinatorConfig.Endpoint("127.0.0.1", 0),
+        null,
+        CoordinatorConfig.Kit.of(KitFiles.in(root.resolve("kits/coordinator"))
+            .withRevocationList(root.resolve("ca").resolve(ConsortiumCa.REVOCATION_LIST_FILE))),
+        new CoordinatorConfig.Sites(sites, sites.size()),
+        new CoordinatorConfig.Rounds(warmupRounds + rounds, deadlineSeconds),
+        // logreg over P-1 features has exactly P parameters (weights plus one bias).
+        new CoordinatorConfig.Model("logreg", parameters - 1, List.of(), 42),
+        new CoordinatorConfig.Training(1, 32, 0.1, "sgd", 7),
+        new CoordinatorConfig.Checkpoint(root.resolve("checkpoints").resolve(name)),
+        new CoordinatorConfig.Transport(maxFrameBytes, chunkElements, null, idleTimeoutMs),
+        new CoordinatorConfig.Aggregation(stagingBuffers),
+        aggregation == Aggregation.secure ? null : CoordinatorConfig.SecureAggregation.DISABLED);
     Path file = root.resolve("coordinator-" + name + ".yaml");
-    yaml.writeValue(file.toFile(), config);
+    config.write(file);
     return file;
   }
 
   private static SiteConfig siteConfig(Path root, String site, int port) {
-    Path kit = root.resolve("kits/" + site);
-    return new SiteConfig(site, new SiteConfig.Endpoint("127.0.0.1", port),
-        new SiteConfig.Kit(kit.resolve("tls-cert.pem"), kit.resolve("tls-key.pem"), kit.resolve("ca.pem"), null),
-        JsonNodeFactory.instance.objectNode(), null, root).validated();
+    return SiteConfig.starter(site, new SiteConfig.Endpoint("127.0.0.1", port), root.resolve("kits/" + site),
+        JsonNodeFactory.instance.objectNode()).validated();
   }
 
   private static void printTable(List<Result> results) {

@@ -1,16 +1,25 @@
 package org.cohort.coordinator.config;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
+import org.cohort.crypto.pki.KitFiles;
 import org.cohort.crypto.secagg.GraphPlan;
 import org.cohort.crypto.secagg.SecAggException;
 import org.cohort.crypto.secagg.SecAggParameters;
@@ -21,9 +30,10 @@ import org.cohort.protocol.v1.TrainingSettings;
 import org.cohort.protocol.wire.FrameCodec;
 
 /**
- * The coordinator's configuration (coordinator.yaml). {@link #load} parses and validates it;
- * relative paths are resolved against the file's directory. Sections after {@code transport} are
- * optional and have defaults.
+ * The coordinator's configuration (coordinator.yaml), the one schema every tool writes and the
+ * coordinator reads. {@link #load} parses and validates it, resolving relative paths against the
+ * file's directory; {@link #write} is its inverse. Sections after {@code transport} are optional
+ * and have defaults. {@link #starter} is the config a startup kit ships with.
  */
 public record CoordinatorConfig(
     String federationId,
@@ -42,7 +52,11 @@ public record CoordinatorConfig(
   /** host/port; port 0 picks a free port (tests). */
   public record Endpoint(String host, int port) {}
 
-  public record Kit(Path certificate, Path privateKey, Path caCertificate, Path revocationList) {}
+  public record Kit(Path certificate, Path privateKey, Path caCertificate, Path revocationList) {
+    public static Kit of(KitFiles files) {
+      return new Kit(files.tlsCertificate(), files.tlsPrivateKey(), files.caCertificate(), files.revocationList());
+    }
+  }
 
   public record Sites(List<String> allowed, int minPerRound) {}
 
@@ -60,6 +74,12 @@ public record CoordinatorConfig(
   }
 
   public record Training(int epochs, int batchSize, double learningRate, String optimizer, long seed) {
+    /** The section that {@link #settings} turns back into {@code settings}. */
+    public static Training of(TrainingSettings settings) {
+      return new Training(settings.getEpochs(), settings.getBatchSize(), settings.getLearningRate(),
+          settings.getOptimizer() == Optimizer.OPTIMIZER_ADAM ? "adam" : "sgd", settings.getSeed());
+    }
+
     public TrainingSettings settings() {
       return TrainingSettings.newBuilder().setEpochs(epochs).setBatchSize(batchSize)
           .setLearningRate(learningRate).setSeed(seed)
@@ -87,6 +107,9 @@ public record CoordinatorConfig(
                                   Long maxWeight, Double phaseDeadlineSeconds) {
     public static final SecureAggregation DEFAULTS =
         new SecureAggregation(true, "auto", null, null, 0.1, 0.1, 1.0, 32, 100_000L, 30.0);
+    /** {@code secure_aggregation: {enabled: false}}: plain FedAvg. */
+    public static final SecureAggregation DISABLED =
+        new SecureAggregation(false, null, null, null, null, null, null, null, null, null);
     /** Privacy and correctness targets of GraphPlan.choose: failure probabilities 2^-40 and 2^-30. */
     public static final int SECURITY_BITS = 40;
     public static final int CORRECTNESS_BITS = 30;
@@ -170,14 +193,103 @@ public record CoordinatorConfig(
     return ModelLayout.of(model.spec());
   }
 
+  /** Reads and writes coordinator.yaml: snake_case keys, unknown keys refused, absent sections left out. */
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
+      .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+      .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+      // Strings that look like numbers (an id such as 2024) are quoted, so they read back as strings.
+      .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS))
+      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+      .setSerializationInclusion(JsonInclude.Include.NON_NULL)
+      // Jackson would write a Path as a file: URI, which is always absolute.
+      .registerModule(new SimpleModule().addSerializer(Path.class, ToStringSerializer.instance))
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+  /**
+   * The documented defaults for a federation of {@code allowedSites} training logistic regression
+   * over {@code inputFeatures} features, with the kit's files and the checkpoints in
+   * {@code kitDirectory}: listening on port 7443 of every interface, metrics on 127.0.0.1:9464,
+   * half the sites (at least 2) per round, 10 rounds of at most 120 s, secure aggregation on.
+   */
+  public static CoordinatorConfig starter(String federationId, Path kitDirectory, List<String> allowedSites,
+      int inputFeatures) {
+    return new CoordinatorConfig(federationId,
+        new Endpoint("0.0.0.0", 7443),
+        new Endpoint("127.0.0.1", 9464),
+        Kit.of(KitFiles.in(kitDirectory)),
+        new Sites(List.copyOf(allowedSites), Math.max(2, (allowedSites.size() + 1) / 2)),
+        new Rounds(10, 120),
+        new Model("logreg", inputFeatures, List.of(), 42),
+        new Training(1, 32, 0.1, "sgd", 7),
+        new Checkpoint(kitDirectory.resolve("checkpoints")),
+        new Transport(4_194_304, 262_144, null, null),
+        null,
+        null);
+  }
+
+  public CoordinatorConfig withListen(Endpoint listen) {
+    return new CoordinatorConfig(federationId, listen, metrics, kit, sites, rounds, model, training, checkpoint,
+        transport, aggregation, secureAggregation);
+  }
+
+  /** {@code null} runs no metrics endpoint. */
+  public CoordinatorConfig withMetrics(Endpoint metrics) {
+    return new CoordinatorConfig(federationId, listen, metrics, kit, sites, rounds, model, training, checkpoint,
+        transport, aggregation, secureAggregation);
+  }
+
+  public CoordinatorConfig withSites(Sites sites) {
+    return new CoordinatorConfig(federationId, listen, metrics, kit, sites, rounds, model, training, checkpoint,
+        transport, aggregation, secureAggregation);
+  }
+
+  public CoordinatorConfig withRounds(Rounds rounds) {
+    return new CoordinatorConfig(federationId, listen, metrics, kit, sites, rounds, model, training, checkpoint,
+        transport, aggregation, secureAggregation);
+  }
+
+  public CoordinatorConfig withModel(Model model) {
+    return new CoordinatorConfig(federationId, listen, metrics, kit, sites, rounds, model, training, checkpoint,
+        transport, aggregation, secureAggregation);
+  }
+
+  public CoordinatorConfig withTraining(Training training) {
+    return new CoordinatorConfig(federationId, listen, metrics, kit, sites, rounds, model, training, checkpoint,
+        transport, aggregation, secureAggregation);
+  }
+
+  public CoordinatorConfig withSecureAggregation(SecureAggregation secureAggregation) {
+    return new CoordinatorConfig(federationId, listen, metrics, kit, sites, rounds, model, training, checkpoint,
+        transport, aggregation, secureAggregation);
+  }
+
+  /** This config as YAML, paths as they are. */
+  public String toYaml() {
+    try {
+      return YAML.writeValueAsString(this);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write the configuration of " + federationId, e);
+    }
+  }
+
+  /**
+   * Writes this config to {@code file} so that {@link #load} reads it back equal: paths inside the
+   * file's directory are written relative to it, as in a startup kit, so the directory can move.
+   */
+  public void write(Path file) {
+    Path base = file.toAbsolutePath().normalize().getParent();
+    try {
+      Files.writeString(file, mapPaths(p -> relativeIfInside(base, p)).toYaml());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+  }
+
   public static CoordinatorConfig load(Path file) {
-    ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
-        .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-        .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
     CoordinatorConfig raw;
     try {
-      raw = yaml.readValue(file.toFile(), CoordinatorConfig.class);
+      raw = YAML.readValue(file.toFile(), CoordinatorConfig.class);
     } catch (JsonMappingException e) {
       throw new ConfigException(file + ": " + fieldPath(e) + ": " + e.getOriginalMessage(), e);
     } catch (IOException e) {
@@ -187,7 +299,7 @@ public record CoordinatorConfig(
       throw new ConfigException(file + ": empty configuration");
     }
     Path base = file.toAbsolutePath().getParent();
-    return raw.resolvedAgainst(base).validated();
+    return raw.mapPaths(p -> base.resolve(p).normalize()).validated();
   }
 
   private static String fieldPath(JsonMappingException e) {
@@ -195,16 +307,22 @@ public record CoordinatorConfig(
         .collect(Collectors.joining(".")).replace(".[", "[");
   }
 
-  private CoordinatorConfig resolvedAgainst(Path base) {
-    Kit resolvedKit = kit == null ? null : new Kit(resolve(base, kit.certificate()), resolve(base, kit.privateKey()),
-        resolve(base, kit.caCertificate()), resolve(base, kit.revocationList()));
-    Checkpoint resolvedCheckpoint = checkpoint == null ? null : new Checkpoint(resolve(base, checkpoint.directory()));
-    return new CoordinatorConfig(federationId, listen, metrics, resolvedKit, sites, rounds, model, training,
-        resolvedCheckpoint, transport, aggregation, secureAggregation);
+  /** The same config with {@code map} applied to every path that is set. */
+  private CoordinatorConfig mapPaths(UnaryOperator<Path> map) {
+    UnaryOperator<Path> ifSet = p -> p == null ? null : map.apply(p);
+    Kit mappedKit = kit == null ? null : new Kit(ifSet.apply(kit.certificate()), ifSet.apply(kit.privateKey()),
+        ifSet.apply(kit.caCertificate()), ifSet.apply(kit.revocationList()));
+    Checkpoint mappedCheckpoint = checkpoint == null ? null : new Checkpoint(ifSet.apply(checkpoint.directory()));
+    return new CoordinatorConfig(federationId, listen, metrics, mappedKit, sites, rounds, model, training,
+        mappedCheckpoint, transport, aggregation, secureAggregation);
   }
 
-  private static Path resolve(Path base, Path p) {
-    return p == null ? null : base.resolve(p).normalize();
+  private static Path relativeIfInside(Path base, Path p) {
+    if (!p.isAbsolute()) {
+      return p; // already relative to the file's directory, as load reads it
+    }
+    Path normalized = p.normalize();
+    return normalized.startsWith(base) ? base.relativize(normalized) : p;
   }
 
   /** Checks every field; throws {@link ConfigException} naming the first bad one. */

@@ -233,6 +233,29 @@ public final class ConsortiumCa {
         writeRevocationList(issued());
     }
 
+    /**
+     * Copies the current {@code crl.pem} into a kit directory. The coordinator is the one that checks
+     * revocation, so after a revoke, reissue or refresh its kit gets the new list (a running
+     * coordinator applies it on the next handshake).
+     *
+     * @return the file written
+     */
+    public Path publishRevocationList(Path kitDirectory) {
+        Path target = kitDirectory.resolve(KitFiles.REVOCATION_LIST);
+        SecureFiles.writePublic(target, Pem.encode(Pem.readCrl(revocationListFile())));
+        return target;
+    }
+
+    /**
+     * Checks the coordinator's host names as {@link #issue} would, so that provisioning can refuse
+     * bad ones before it creates anything.
+     *
+     * @throws IllegalArgumentException naming the first bad host name
+     */
+    public static void requireValidCoordinatorHostNames(List<String> hostNames) {
+        subjectAltNames(Role.COORDINATOR, hostNames);
+    }
+
     @Override
     public String toString() {
         return "ConsortiumCa[" + consortium + " in " + directory + "]";
@@ -324,8 +347,7 @@ public final class ConsortiumCa {
         return X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded());
     }
 
-    /** The coordinator's SANs; also used by provisioning to validate host names before creating anything. */
-    static List<GeneralName> subjectAltNames(Role role, List<String> hostNames) {
+    private static List<GeneralName> subjectAltNames(Role role, List<String> hostNames) {
         Objects.requireNonNull(hostNames, "hostNames");
         if (role != Role.COORDINATOR) {
             if (!hostNames.isEmpty()) {

@@ -15,7 +15,7 @@ import java.util.Set;
  * File writes for key material: permissions are set when a file is created (never widened by a
  * later chmod), and every write replaces the file atomically so readers never see half a file.
  */
-final class SecureFiles {
+public final class SecureFiles {
     static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
     static final Set<PosixFilePermission> PUBLIC_FILE = PosixFilePermissions.fromString("rw-r--r--");
     private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY_DIRECTORY =
@@ -24,8 +24,8 @@ final class SecureFiles {
     private SecureFiles() {
     }
 
-    /** Creates the directory (and missing parents) as 0700; an existing directory is kept as is. */
-    static void createPrivateDirectory(Path directory) {
+    /** Creates the directory as 0700 (missing parents with default permissions); an existing directory is kept as is. */
+    public static void createPrivateDirectory(Path directory) {
         try {
             Path parent = directory.toAbsolutePath().getParent();
             if (parent != null) {

@@ -1,5 +1,7 @@
 /**
- * The consortium's identities: a small certificate authority, startup kits and the provisioning CLI.
+ * The consortium's identities: a small certificate authority and startup kits. The operator's
+ * {@code provision} CLI that drives them (and writes the kits' starter configs) is
+ * {@code org.cohort.provisioning.ProvisionCommand}.
  *
  * <h2>Files</h2>
  * <pre>

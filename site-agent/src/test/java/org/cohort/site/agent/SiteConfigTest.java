@@ -1,9 +1,12 @@
 package org.cohort.site.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -33,6 +36,26 @@ class SiteConfigTest {
     assertEquals("synthetic", config.data().get("source").asText());
     assertEquals(dir, config.configDirectory());
     assertEquals(500, config.initialReconnectDelay().toMillis());
+  }
+
+  @Test
+  void aWrittenStarterConfigLoadsBackEqualWithKitPathsRelativeToTheFile(@TempDir Path dir) throws Exception {
+    ObjectNode data = JsonNodeFactory.instance.objectNode().put("source", "csv").put("path", "site.csv")
+        .put("label", "007");
+    SiteConfig starter = SiteConfig.starter("hospital-a", new SiteConfig.Endpoint("coord.example.org", 7443), dir, data);
+    Path file = dir.resolve("site.yaml");
+    starter.write(file);
+
+    assertEquals(starter, SiteConfig.load(file));
+    assertEquals(starter, starter.validated());
+    String yaml = Files.readString(file);
+    assertTrue(yaml.contains("certificate: tls-cert.pem"), yaml);
+    assertFalse(yaml.contains("config_directory") || yaml.contains("revocation_list") || yaml.contains("reconnect"),
+        "derived and absent fields are left out: " + yaml);
+
+    SiteConfig edited = starter.withReconnect(new SiteConfig.Reconnect(50, 1_000));
+    edited.write(file);
+    assertEquals(edited, SiteConfig.load(file));
   }
 
   @Test

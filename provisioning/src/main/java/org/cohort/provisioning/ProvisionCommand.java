@@ -1,7 +1,7 @@
-package org.cohort.crypto.pki;
+package org.cohort.provisioning;
 
-import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,6 +9,15 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.cohort.crypto.pki.ConsortiumCa;
+import org.cohort.crypto.pki.IssuedCertificate;
+import org.cohort.crypto.pki.ParticipantIdentity;
+import org.cohort.crypto.pki.Pem;
+import org.cohort.crypto.pki.PkiException;
+import org.cohort.crypto.pki.Role;
+import org.cohort.crypto.pki.SecureFiles;
+import org.cohort.crypto.pki.StartupKit;
+import org.cohort.crypto.pki.UnknownParticipantException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -53,7 +62,8 @@ public final class ProvisionCommand implements Runnable {
             return CommandLine.ExitCode.USAGE;
         });
         cli.setExecutionExceptionHandler((failure, command, parsed) -> {
-            if (failure instanceof PkiException || failure instanceof IllegalArgumentException) {
+            if (failure instanceof PkiException || failure instanceof IllegalArgumentException
+                    || failure instanceof UncheckedIOException) {
                 err.println("provision: " + failure.getMessage());
                 return CommandLine.ExitCode.USAGE;
             }
@@ -115,14 +125,14 @@ public final class ProvisionCommand implements Runnable {
             printer.println("CA: " + caDir + " (keep " + ConsortiumCa.PRIVATE_KEY_FILE + " offline)");
             StartupKit coordinator = ca.issue(new ParticipantIdentity(COORDINATOR_ID, Role.COORDINATOR),
                     kits.resolve(COORDINATOR_ID), coordinatorHosts);
-            StarterConfigs.write(coordinator.directory().resolve(StarterConfigs.COORDINATOR_FILE),
-                    StarterConfigs.coordinator(federation, sites));
+            StarterConfigs.coordinator(federation, coordinator.directory(), sites)
+                    .write(coordinator.directory().resolve(StarterConfigs.COORDINATOR_FILE));
             printer.println("kit " + COORDINATOR_ID + ": " + coordinator.directory());
             for (int index = 0; index < sites.size(); index++) {
                 StartupKit site = ca.issue(new ParticipantIdentity(sites.get(index), Role.SITE),
                         kits.resolve(sites.get(index)), List.of());
-                StarterConfigs.write(site.directory().resolve(StarterConfigs.SITE_FILE),
-                        StarterConfigs.site(federation, sites.get(index), index));
+                StarterConfigs.site(federation, sites.get(index), site.directory(), index)
+                        .write(site.directory().resolve(StarterConfigs.SITE_FILE));
                 printer.println("kit " + sites.get(index) + ": " + site.directory());
             }
             for (String auditorId : auditors) {
@@ -156,7 +166,7 @@ public final class ProvisionCommand implements Runnable {
                 requireNewId(spec, ids, id, "--auditors");
             }
             try {
-                ConsortiumCa.subjectAltNames(Role.COORDINATOR, coordinatorHosts);
+                ConsortiumCa.requireValidCoordinatorHostNames(coordinatorHosts);
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), "--coordinator-host: " + e.getMessage());
             }
@@ -183,7 +193,8 @@ public final class ProvisionCommand implements Runnable {
             }
             Path caDir = out.resolve(CA_DIRECTORY);
             ConsortiumCa ca = ConsortiumCa.load(caDir);
-            StarterConfigs.Federation federation = readFederation(caDir.resolve(StarterConfigs.FEDERATION_FILE));
+            StarterConfigs.Federation federation =
+                    StarterConfigs.readFederation(caDir.resolve(StarterConfigs.FEDERATION_FILE));
             int hospitalIndex = (int) ca.issued().stream()
                     .map(IssuedCertificate::participant)
                     .filter(participant -> participant.role() == Role.SITE)
@@ -191,8 +202,8 @@ public final class ProvisionCommand implements Runnable {
                     .count();
             StartupKit site = ca.issue(new ParticipantIdentity(siteId, Role.SITE),
                     out.resolve(KITS_DIRECTORY).resolve(siteId), List.of());
-            StarterConfigs.write(site.directory().resolve(StarterConfigs.SITE_FILE),
-                    StarterConfigs.site(federation, siteId, hospitalIndex));
+            StarterConfigs.site(federation, siteId, site.directory(), hospitalIndex)
+                    .write(site.directory().resolve(StarterConfigs.SITE_FILE));
             PrintWriter printer = spec.commandLine().getOut();
             printer.println("kit " + siteId + ": " + site.directory());
             printer.println("reminder: add " + siteId + " to sites.allowed in the coordinator's "
@@ -250,7 +261,7 @@ public final class ProvisionCommand implements Runnable {
                     .findFirst()
                     .orElseThrow(() -> new UnknownParticipantException(participantId));
             List<String> hostNames = participant.role() == Role.COORDINATOR
-                    ? readFederation(caDir.resolve(StarterConfigs.FEDERATION_FILE)).coordinatorHosts()
+                    ? StarterConfigs.readFederation(caDir.resolve(StarterConfigs.FEDERATION_FILE)).coordinatorHosts()
                     : List.of();
             StartupKit kit = ca.reissue(participant, out.resolve(KITS_DIRECTORY).resolve(participantId), hostNames);
             PrintWriter printer = spec.commandLine().getOut();
@@ -286,8 +297,7 @@ public final class ProvisionCommand implements Runnable {
     private static void publishRevocationList(ConsortiumCa ca, Path out, PrintWriter printer) {
         Path coordinatorKit = out.resolve(KITS_DIRECTORY).resolve(COORDINATOR_ID);
         if (Files.isDirectory(coordinatorKit)) {
-            Path target = coordinatorKit.resolve(KitFiles.REVOCATION_LIST);
-            SecureFiles.writePublic(target, Pem.encode(Pem.readCrl(ca.revocationListFile())));
+            Path target = ca.publishRevocationList(coordinatorKit);
             printer.println("updated " + target + " (a running coordinator applies it on the next handshake)");
         }
     }
@@ -303,14 +313,6 @@ public final class ProvisionCommand implements Runnable {
         requireValidId(spec, id, option);
         if (!seen.add(id)) {
             throw new ParameterException(spec.commandLine(), option + ": participant id '" + id + "' is used twice");
-        }
-    }
-
-    private static StarterConfigs.Federation readFederation(Path file) {
-        try {
-            return StarterConfigs.YAML.readValue(file.toFile(), StarterConfigs.Federation.class);
-        } catch (IOException e) {
-            throw new PkiException("cannot read " + file + ": " + e.getMessage(), e);
         }
     }
 }

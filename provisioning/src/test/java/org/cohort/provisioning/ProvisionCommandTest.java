@@ -1,4 +1,4 @@
-package org.cohort.crypto.pki;
+package org.cohort.provisioning;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -21,6 +21,12 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.cohort.coordinator.config.CoordinatorConfig;
+import org.cohort.crypto.pki.ParticipantIdentity;
+import org.cohort.crypto.pki.Pem;
+import org.cohort.crypto.pki.Role;
+import org.cohort.crypto.pki.StartupKit;
+import org.cohort.site.agent.SiteConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -96,7 +102,7 @@ class ProvisionCommandTest {
     }
 
     @Test
-    void coordinatorConfigHasTheContractShapeAndTheProvisionedSites() throws Exception {
+    void coordinatorConfigHasTheContractShapeAndLoadsAsTheStarterConfig() throws Exception {
         Path dir = root.resolve("out");
         assertEquals(0, init(dir, "hospital-a,hospital-b,hospital-c,hospital-d,hospital-e").code());
         JsonNode config = YAML.readTree(dir.resolve("kits/coordinator/coordinator.yaml").toFile());
@@ -110,10 +116,15 @@ class ProvisionCommandTest {
         assertEquals("crl.pem", config.path("kit").path("revocation_list").asText());
         assertTrue(config.path("model").path("hidden_sizes").isArray());
         assertEquals(0.1, config.path("training").path("learning_rate").asDouble());
+
+        StarterConfigs.Federation federation = StarterConfigs.readFederation(dir.resolve("ca/federation.yaml"));
+        Path kit = dir.resolve("kits/coordinator");
+        assertEquals(StarterConfigs.coordinator(federation, kit, texts(config.path("sites").path("allowed"))),
+                CoordinatorConfig.load(kit.resolve("coordinator.yaml")));
     }
 
     @Test
-    void siteConfigsHaveTheContractShapeAndTheirHospitalIndex() throws Exception {
+    void siteConfigsHaveTheContractShapeAndLoadAsTheirStarterConfigs() throws Exception {
         Path dir = root.resolve("out");
         assertEquals(0, provision("init", "--out", dir.toString(), "--consortium", "demo", "--federation-id", "fed-1",
                 "--coordinator-host", "coord.example.org", "--coordinator-port", "9443",
@@ -129,6 +140,10 @@ class ProvisionCommandTest {
             assertEquals(1, config.path("data").path("seed").asInt());
             assertEquals("coord.example.org", config.path("coordinator").path("host").asText());
             assertEquals(9443, config.path("coordinator").path("port").asInt());
+
+            Path kit = dir.resolve("kits").resolve(sites.get(index));
+            assertEquals(StarterConfigs.site(StarterConfigs.readFederation(dir.resolve("ca/federation.yaml")),
+                    sites.get(index), kit, index), SiteConfig.load(kit.resolve("site.yaml")));
         }
         assertEquals(2, YAML.readTree(dir.resolve("kits/coordinator/coordinator.yaml").toFile())
                 .path("sites").path("min_per_round").asInt());
