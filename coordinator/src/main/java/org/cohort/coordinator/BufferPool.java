@@ -14,7 +14,7 @@ import java.util.function.Supplier;
  * a site that disconnects mid-upload leaves nothing in the sum; K bounds memory at O(K x model)
  * whatever the number of sites. Waiters are served first come, first served.
  */
-class BufferPool<B> {
+final class BufferPool<B> {
 
   private final Deque<B> free = new ArrayDeque<>();
   private final Deque<Consumer<B>> waiters = new ArrayDeque<>();
@@ -26,6 +26,10 @@ class BufferPool<B> {
       free.add(buffer);
       own.add(buffer);
     }
+  }
+
+  static BufferPool<float[]> floats(int buffers, int elements) {
+    return new BufferPool<>(buffers, () -> new float[elements]);
   }
 
   static BufferPool<int[]> ints(int buffers, int elements) {

@@ -9,6 +9,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -16,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.cohort.coordinator.config.CoordinatorConfig;
+import org.cohort.coordinator.strategy.StrategySettings;
 import org.cohort.crypto.pki.KitFiles;
 import org.cohort.crypto.pki.StartupKit;
 import org.cohort.crypto.tls.MutualTls;
@@ -23,9 +25,10 @@ import org.cohort.protocol.v1.ErrorCode;
 
 /**
  * The coordinator: accepts site connections over mutual TLS, runs the configured rounds with
- * secure aggregation (by default; it unmasks only the sum) or plain streaming weighted FedAvg
- * ({@code secure_aggregation.enabled: false}, logged as a warning at start), checkpoints after each completed round and resumes from the last
- * checkpoint on start. Start with {@link #start(CoordinatorConfig)}; stop with {@link #close()}.
+ * secure aggregation (by default; it unmasks only the sum) or plain aggregation
+ * ({@code secure_aggregation.enabled: false}, logged as a warning at start), applies the configured
+ * server strategy, checkpoints after each completed round, resumes from the last checkpoint on
+ * start, and ends with a cross-site evaluation of the final model. Start with {@link #start(CoordinatorConfig)}; stop with {@link #close()}.
  */
 public final class Coordinator implements AutoCloseable {
 
@@ -46,7 +49,10 @@ public final class Coordinator implements AutoCloseable {
   private Coordinator(CoordinatorConfig config, SslContext tls) {
     this.config = config;
     try {
-      this.federation = new Federation(config, roundThread, metrics, Clock.systemUTC());
+      StrategySettings strategy = config.strategySettings();
+      Path spill = config.checkpoint().directory().resolve("spill");
+      this.federation = new Federation(config, strategy.strategy(),
+          () -> strategy.aggregator(config.layout().totalElements(), spill), roundThread, metrics, Clock.systemUTC());
       this.serverChannel = new ServerBootstrap()
           .group(bossGroup, workerGroup)
           .channel(NioServerSocketChannel.class)

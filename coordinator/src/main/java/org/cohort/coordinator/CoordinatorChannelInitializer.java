@@ -41,7 +41,7 @@ final class CoordinatorChannelInitializer extends ChannelInitializer<SocketChann
     p.addLast("chunked-writer", new ChunkedWriteHandler());
     p.addLast("idle", new IdleStateHandler(config.idleTimeoutMs(), config.heartbeatIntervalMs(), 0, TimeUnit.MILLISECONDS));
     p.addLast("heartbeat", new HeartbeatHandler(config::federationId));
-    p.addLast("site", new SiteConnection(config, federation, metrics));
+    p.addLast("site", new SiteConnection(config, federation, metrics, federation.messages()));
     p.addLast("failures", new ProtocolFailureHandler(config::federationId, metrics));
   }
 }

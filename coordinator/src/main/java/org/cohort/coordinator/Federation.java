@@ -1,29 +1,30 @@
 package org.cohort.coordinator;
 
-import com.google.protobuf.ByteString;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
-import java.util.Arrays;
-import java.util.Optional;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.function.Function;
-import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.cohort.coordinator.aggregate.AggregateUpdate;
+import org.cohort.coordinator.aggregate.UpdateAggregator;
 import org.cohort.coordinator.config.CoordinatorConfig;
+import org.cohort.coordinator.strategy.RoundConfig;
+import org.cohort.coordinator.strategy.ServerStrategy;
 import org.cohort.crypto.pki.Pem;
 import org.cohort.crypto.secagg.KeyAdvert;
 import org.cohort.crypto.secagg.ParticipantId;
@@ -34,27 +35,22 @@ import org.cohort.crypto.secagg.UnmaskResponse;
 import org.cohort.protocol.model.ModelLayout;
 import org.cohort.protocol.v1.Envelope;
 import org.cohort.protocol.v1.ErrorCode;
-import org.cohort.protocol.v1.Goodbye;
-import org.cohort.protocol.v1.RoundResult;
-import org.cohort.protocol.v1.RoundStatus;
-import org.cohort.protocol.v1.RoundTask;
 import org.cohort.protocol.v1.MaskedInputHeader;
-import org.cohort.protocol.v1.SecAggPayload;
-import org.cohort.protocol.v1.Stream;
-import org.cohort.protocol.v1.TensorChunk;
 import org.cohort.protocol.v1.UpdateHeader;
-import org.cohort.protocol.wire.Envelopes;
-import org.cohort.protocol.wire.InvalidTensorStreamException;
-import org.cohort.protocol.wire.ResidueStreamAssembler;
-import org.cohort.protocol.wire.TensorStreamAssembler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The federation's rounds: who is connected, the global model, the current {@link Round}.
- * Everything here runs on one thread (the round thread), off the event loops: connections post
- * events with the public-to-package methods below, which hop onto that thread. Folding updates and
- * writing checkpoints happen here too, so they never block network IO.
+ * The federation: who is connected, the global model, the server strategy, and the current
+ * {@link Round}, which it drives by carrying out the {@link Transition}s the round returns. All of
+ * it runs on one thread (the round thread), off the event loops: connections post events through
+ * the package methods below, which hop onto that thread. Folding updates and writing checkpoints
+ * happen there too, so they never block network IO.
+ *
+ * <p>A round always ends by its {@link Round#hardDeadline()}: a timer armed when the round starts
+ * abandons it in whatever phase it is, and any failure on the round thread (an exception, or an
+ * error such as running out of heap) abandons the current round and starts the next one instead
+ * of vanishing inside the executor.
  */
 final class Federation {
 
@@ -62,10 +58,12 @@ final class Federation {
 
   private final CoordinatorConfig config;
   private final ModelLayout layout;
+  private final ServerStrategy strategy;
+  private final Supplier<UpdateAggregator> aggregators;
   private final ScheduledExecutorService roundThread;
-  /** Plain path: float updates. Secure path: int masked inputs. Only the configured one exists. */
-  private final StagingPool updateStaging;
-  private final BufferPool<int[]> maskedStaging;
+  private final CoordinatorMessages messages;
+  private final UploadStaging<float[]> updateStaging;
+  private final UploadStaging<int[]> maskedStaging;
   private final X509Certificate caCertificate;
   private final Optional<X509CRL> revocationList;
   private final SecureRandom random = new SecureRandom();
@@ -74,23 +72,31 @@ final class Federation {
   private final Clock clock;
   private final List<RoundListener> listeners = new CopyOnWriteArrayList<>();
   private final CompletableFuture<Long> finished = new CompletableFuture<>();
-  private final Map<String, SiteConnection> connected = new LinkedHashMap<>();
+  private final Map<String, SiteChannel> connected = new LinkedHashMap<>();
   private float[] global;
   private long lastRound;
   private long completedRounds;
   private Round current;
-  private ScheduledFuture<?> deadlineTimer;
+  private ScheduledFuture<?> phaseTimer;
+  private ScheduledFuture<?> hardTimer;
+  private CrossSiteEvaluation evaluation;
   private volatile GlobalModel snapshot;
 
-  Federation(CoordinatorConfig config, ScheduledExecutorService roundThread, CoordinatorMetrics metrics, Clock clock) {
+  Federation(CoordinatorConfig config, ServerStrategy strategy, Supplier<UpdateAggregator> aggregators,
+      ScheduledExecutorService roundThread, CoordinatorMetrics metrics, Clock clock) {
     this.config = config;
     this.layout = config.layout();
+    this.strategy = strategy;
+    this.aggregators = aggregators;
     this.roundThread = roundThread;
     this.metrics = metrics;
     this.clock = clock;
+    this.messages = new CoordinatorMessages(config.federationId(), config.model().spec(), layout);
     boolean secure = config.secureAggregationEnabled();
-    this.updateStaging = secure ? null : new StagingPool(config.stagingBuffers(), layout.totalElements());
-    this.maskedStaging = secure ? BufferPool.ints(config.stagingBuffers(), layout.totalElements() + 1) : null;
+    this.updateStaging = secure ? null
+        : UploadStaging.updates(config.stagingBuffers(), layout.totalElements(), this::onRoundThread);
+    this.maskedStaging = secure
+        ? UploadStaging.maskedInputs(config.stagingBuffers(), layout.totalElements() + 1, this::onRoundThread) : null;
     this.caCertificate = secure ? Pem.readCertificate(config.kit().caCertificate()) : null;
     Path crl = config.kit().revocationList();
     this.revocationList = secure && crl != null && Files.isRegularFile(crl) ? Optional.of(Pem.readCrl(crl)) : Optional.empty();
@@ -104,9 +110,11 @@ final class Federation {
     this.checkpoints = new CheckpointStore(config.checkpoint().directory());
     var restored = checkpoints.load(layout.totalElements());
     if (restored.isPresent()) {
-      global = restored.get().model();
-      lastRound = restored.get().lastRound();
-      completedRounds = restored.get().completedRounds();
+      CheckpointStore.Checkpoint checkpoint = restored.get();
+      restoreStrategy(checkpoint);
+      global = checkpoint.model();
+      lastRound = checkpoint.lastRound();
+      completedRounds = checkpoint.completedRounds();
       log.info("resuming from checkpoint after round {} ({} rounds completed)", lastRound, completedRounds);
     } else {
       global = layout.initialParameters(config.model().seed());
@@ -115,6 +123,22 @@ final class Federation {
     if (completedRounds >= config.rounds().count()) {
       finished.complete(completedRounds);
     }
+  }
+
+  /** A checkpoint continues only with the strategy that wrote it, whose state it then restores. */
+  private void restoreStrategy(CheckpointStore.Checkpoint checkpoint) {
+    if (!checkpoint.strategy().equals(strategy.name())) {
+      throw new IllegalStateException("checkpoint " + checkpoints.file() + " was written by strategy "
+          + checkpoint.strategy() + " but the configured strategy is " + strategy.name()
+          + "; restore it with the same strategy or start from an empty checkpoint directory");
+    }
+    if (checkpoint.strategyState().length > 0) {
+      strategy.restore(checkpoint.strategyState());
+    }
+  }
+
+  CoordinatorMessages messages() {
+    return messages;
   }
 
   void addListener(RoundListener listener) {
@@ -132,237 +156,218 @@ final class Federation {
 
   // ---- events from connections (any thread) ----
 
-  void join(SiteConnection connection) {
-    onRoundThread(() -> onJoin(connection));
+  void join(SiteChannel channel) {
+    onRoundThread(() -> onJoin(channel));
   }
 
-  void leave(SiteConnection connection) {
-    onRoundThread(() -> onLeave(connection));
+  void leave(SiteChannel channel) {
+    onRoundThread(() -> onLeave(channel));
   }
 
   /** An UpdateHeader (plain) or MaskedInputHeader (secure) announcing an upload. */
-  void requestUpload(SiteConnection connection, Envelope header) {
-    onRoundThread(() -> onUploadRequest(connection, header));
+  void requestUpload(SiteChannel channel, Envelope header) {
+    onRoundThread(() -> onUploadRequest(channel, header));
   }
 
   /** A key advert, share bundle or unmask response. */
-  void secureAggregationMessage(SiteConnection connection, Envelope envelope) {
-    onRoundThread(() -> onSecureAggregationMessage(connection, envelope));
+  void secureAggregationMessage(SiteChannel channel, Envelope envelope) {
+    onRoundThread(() -> onSecureAggregationMessage(channel, envelope));
   }
 
-  void declined(SiteConnection connection, long round) {
-    onRoundThread(() -> onDeclined(connection, round));
+  void declined(SiteChannel channel, long round) {
+    onRoundThread(() -> onDeclined(channel, round));
   }
 
-  // ---- round thread ----
+  void evaluationResult(SiteChannel channel, Envelope envelope) {
+    onRoundThread(() -> onEvaluationResult(channel, envelope));
+  }
 
-  private void onJoin(SiteConnection connection) {
-    String site = connection.siteId();
-    SiteConnection previous = connected.put(site, connection);
+  // ---- the round thread ----
+
+  private void onRoundThread(Runnable task) {
+    roundThread.execute(() -> guarded(task));
+  }
+
+  private void onRoundThreadAt(Instant when, Runnable task, Consumer<ScheduledFuture<?>> armed) {
+    long delay = Math.max(0, Duration.between(clock.instant(), when).toMillis());
+    armed.accept(roundThread.schedule(() -> guarded(task), delay, TimeUnit.MILLISECONDS));
+  }
+
+  /**
+   * Runs a round-thread task. Whatever it throws — including an Error such as OutOfMemoryError —
+   * ends the current round (abandoned, nothing applied) so no round can be left waiting for a
+   * step that died; a task failure must never vanish inside the executor.
+   */
+  private void guarded(Runnable task) {
+    try {
+      task.run();
+    } catch (Throwable failure) {
+      log.error("round thread task failed", failure);
+      Round round = current;
+      if (round != null) {
+        try {
+          end(round, round.abandon("the coordinator failed (" + failure.getClass().getSimpleName() + ")"));
+        } catch (Throwable again) {
+          log.error("could not end round {} after a failure; retrying in a second", round.number(), again);
+          current = null;
+          cancelTimers();
+          onRoundThreadAt(clock.instant().plusSeconds(1), this::maybeStartRound, timer -> { });
+        }
+      }
+    }
+  }
+
+  private void onJoin(SiteChannel channel) {
+    String site = channel.siteId();
+    SiteChannel previous = connected.put(site, channel);
     if (previous != null) {
       // A reconnecting site may leave a half-open connection behind; the newest one wins.
       log.info("site {} reconnected; closing its previous connection", site);
-      previous.closeWith(Envelopes.stamped(config.federationId(), 0)
-          .setGoodbye(Goodbye.newBuilder().setReason("replaced by a newer connection")).build());
-      if (current != null) {
-        current.drop(site);
-      }
+      previous.close(messages.goodbye("replaced by a newer connection", false));
+      siteLeft(site, Round.Departure.DROPPED);
     }
     metrics.connectedSites(connected.size());
     log.info("site {} connected ({} connected)", site, connected.size());
     if (finished.isDone()) {
-      connection.closeWith(goodbye("federation finished"));
+      channel.close(messages.goodbye("federation finished", true));
       return;
-    }
-    if (previous != null) {
-      settle(false);
     }
     maybeStartRound();
   }
 
-  private void onLeave(SiteConnection connection) {
-    String site = connection.siteId();
-    if (connected.get(site) != connection) {
+  private void onLeave(SiteChannel channel) {
+    String site = channel.siteId();
+    if (connected.get(site) != channel) {
       return;
     }
     connected.remove(site);
     metrics.connectedSites(connected.size());
     log.info("site {} disconnected ({} connected)", site, connected.size());
+    siteLeft(site, Round.Departure.DROPPED);
+  }
+
+  private void siteLeft(String site, Round.Departure departure) {
     if (current != null) {
-      current.drop(site);
-      settle(false);
+      carryOut(current, current.leave(site, departure));
+    }
+    if (evaluation != null && evaluation.leave(site)) {
+      finishEvaluation();
     }
   }
 
-  private void onUploadRequest(SiteConnection connection, Envelope envelope) {
-    long round = envelope.getRound();
+  private void onUploadRequest(SiteChannel channel, Envelope envelope) {
+    long number = envelope.getRound();
+    String site = channel.siteId();
+    Round round = current;
     ErrorCode refusal;
-    if (connected.get(connection.siteId()) != connection) {
+    if (connected.get(site) != channel) {
       refusal = ErrorCode.ERROR_CODE_NOT_PARTICIPANT;
-    } else if (current == null || current.number() != round) {
+    } else if (round == null || round.number() != number) {
       refusal = ErrorCode.ERROR_CODE_WRONG_ROUND;
     } else if (envelope.hasUpdateHeader()) {
-      refusal = current.admitUpload(connection.siteId(), envelope.getUpdateHeader());
+      refusal = round.admitUpload(site, envelope.getUpdateHeader(), layout.totalElements());
     } else {
-      refusal = current.admitMaskedInput(connection.siteId(), envelope.getMaskedInputHeader());
+      refusal = round.admitMaskedInput(site, envelope.getMaskedInputHeader());
     }
     if (refusal != null) {
       metrics.rejected(refusal);
-      connection.uploadRefused(round, refusal, describe(refusal, round));
+      channel.refuseUpload(number, refusal, describe(refusal, number));
       if (refusal == ErrorCode.ERROR_CODE_INVALID_UPDATE) {
-        settle(false);
+        carryOut(round, round.leave(site, Round.Departure.REJECTED));
       }
       return;
     }
     if (envelope.hasUpdateHeader()) {
       UpdateHeader header = envelope.getUpdateHeader();
-      stage(connection, round, updateStaging,
-          buffer -> new TensorStreamAssembler(Stream.STREAM_UPDATE, buffer, true)::accept,
-          buffer -> current.contribute(connection.siteId(), header, buffer),
-          updateStaging::release);
+      updateStaging.stage(channel, number, new Upload<>(channel, round) {
+        @Override
+        public void completed(float[] update) {
+          carryOut(round, round.contribute(site, header, update));
+        }
+      });
     } else {
       MaskedInputHeader header = envelope.getMaskedInputHeader();
-      stage(connection, round, maskedStaging,
-          buffer -> new ResidueStreamAssembler(Stream.STREAM_MASKED_INPUT, buffer)::accept,
-          buffer -> current.contributeMasked(connection.siteId(), header, buffer),
-          buffer -> {
-            // A masked input (whole or partial) is wiped before another site's lands in this buffer.
-            Arrays.fill(buffer, 0);
-            maskedStaging.release(buffer);
-          });
+      maskedStaging.stage(channel, number, new Upload<>(channel, round) {
+        @Override
+        public void completed(int[] values) {
+          carryOut(round, round.contributeMasked(site, header, values));
+        }
+      });
     }
   }
 
-  /** Where an upload's chunks land in its staging buffer (an assembler's accept). */
-  @FunctionalInterface
-  private interface ChunkReceiver {
-    boolean accept(TensorChunk chunk) throws InvalidTensorStreamException;
-  }
+  /** An upload into a staging buffer, wanted while its round is current and its connection the site's newest. */
+  private abstract class Upload<B> implements UploadStaging.Target<B> {
+    private final SiteChannel channel;
+    private final Round round;
 
-  /**
-   * Receives one upload into a staging buffer from {@code pool} on the connection's event loop. A
-   * complete upload is summed on the round thread by {@code contribute} (true when the round may
-   * settle); complete or not, the buffer is recycled on the round thread, never on an event loop.
-   */
-  private <B> void stage(SiteConnection connection, long round, BufferPool<B> pool, Function<B, ChunkReceiver> receiver,
-      Predicate<B> contribute, Consumer<B> recycle) {
-    pool.acquire(buffer -> admitIfCurrent(connection, round, buffer, recycle, new StagedUpload() {
-      private final ChunkReceiver chunks = receiver.apply(buffer);
+    Upload(SiteChannel channel, Round round) {
+      this.channel = channel;
+      this.round = round;
+    }
 
-      @Override
-      public boolean accept(TensorChunk chunk) throws InvalidTensorStreamException {
-        return chunks.accept(chunk);
+    @Override
+    public boolean wanted() {
+      return current == round && connected.get(channel.siteId()) == channel;
+    }
+
+    @Override
+    public void failed() {
+      if (wanted()) {
+        carryOut(round, round.leave(channel.siteId(), Round.Departure.REJECTED));
       }
-
-      @Override
-      public void completed() {
-        onRoundThread(() -> {
-          try {
-            if (isCurrent(connection, round) && contribute.test(buffer)) {
-              settle(false);
-            }
-          } finally {
-            recycle.accept(buffer);
-          }
-        });
-      }
-
-      @Override
-      public void failed() {
-        onRoundThread(() -> {
-          recycle.accept(buffer);
-          uploadFailed(connection, round);
-        });
-      }
-    }));
-  }
-
-  /**
-   * A buffer may be granted long after it was asked for (on whichever thread released it). By then
-   * the round may be over or the site gone: such a grant goes straight back to the pool, so stale
-   * uploads never hold buffers that the next round's uploads are waiting for.
-   */
-  private <B> void admitIfCurrent(SiteConnection connection, long round, B buffer, Consumer<B> release,
-      StagedUpload upload) {
-    onRoundThread(() -> {
-      if (isCurrent(connection, round)) {
-        connection.uploadAdmitted(upload);
-      } else {
-        release.accept(buffer);
-        connection.uploadRefused(round, ErrorCode.ERROR_CODE_WRONG_ROUND, "round " + round + " is over");
-      }
-    });
-  }
-
-  /** Runs on the round thread; a failure is logged instead of vanishing inside the executor. */
-  private void onRoundThread(Runnable task) {
-    roundThread.execute(logged(task));
-  }
-
-  private static Runnable logged(Runnable task) {
-    return () -> {
-      try {
-        task.run();
-      } catch (RuntimeException e) {
-        log.error("round thread task failed", e);
-      }
-    };
-  }
-
-  private boolean isCurrent(SiteConnection connection, long round) {
-    return current != null && current.number() == round && connected.get(connection.siteId()) == connection;
-  }
-
-  private void uploadFailed(SiteConnection connection, long round) {
-    if (isCurrent(connection, round)) {
-      current.reject(connection.siteId());
-      settle(false);
     }
   }
 
-  private void onSecureAggregationMessage(SiteConnection connection, Envelope envelope) {
-    long round = envelope.getRound();
-    String site = connection.siteId();
+  private void onSecureAggregationMessage(SiteChannel channel, Envelope envelope) {
+    long number = envelope.getRound();
+    String site = channel.siteId();
+    Round round = current;
+    Transition transition;
     try {
-      if (connected.get(site) != connection) {
+      if (connected.get(site) != channel) {
         throw new Round.Refusal(ErrorCode.ERROR_CODE_NOT_PARTICIPANT, "connection was replaced");
       }
-      if (current == null || current.number() != round) {
-        throw new Round.Refusal(ErrorCode.ERROR_CODE_WRONG_ROUND, "round " + round + " is not open");
+      if (round == null || round.number() != number) {
+        throw new Round.Refusal(ErrorCode.ERROR_CODE_WRONG_ROUND, "round " + number + " is not open");
       }
       try {
-        switch (envelope.getBodyCase()) {
-          case KEY_ADVERT -> current.acceptAdvert(site, KeyAdvert.decode(envelope.getKeyAdvert().getAdvert().toByteArray()),
-              envelope.getKeyAdvert().getSigningCertificate().toByteArray(), caCertificate, revocationList);
-          case SHARE_BUNDLE -> current.acceptShares(site,
+        transition = switch (envelope.getBodyCase()) {
+          case KEY_ADVERT -> round.acceptAdvert(site, KeyAdvert.decode(envelope.getKeyAdvert().getAdvert().toByteArray()),
+              envelope.getKeyAdvert().getSigningCertificate().toByteArray());
+          case SHARE_BUNDLE -> round.acceptShares(site,
               ShareBundle.decode(envelope.getShareBundle().getCanonical().toByteArray()));
-          case UNMASK_RESPONSE -> current.acceptUnmaskResponse(site,
+          case UNMASK_RESPONSE -> round.acceptUnmaskResponse(site,
               UnmaskResponse.decode(envelope.getUnmaskResponse().getCanonical().toByteArray()));
           default -> throw new IllegalArgumentException("not a secure-aggregation message: " + envelope.getBodyCase());
-        }
+        };
       } catch (SecAggException.MalformedMessage e) {
         throw new Round.Refusal(ErrorCode.ERROR_CODE_MALFORMED, e.getMessage());
       }
     } catch (Round.Refusal refusal) {
       metrics.rejected(refusal.code);
-      log.info("round {}: refused {} from {}: {} ({})", round, envelope.getBodyCase(), site, refusal.code,
+      log.info("round {}: refused {} from {}: {} ({})", number, envelope.getBodyCase(), site, refusal.code,
           refusal.getMessage());
-      connection.refuse(round, refusal.code, refusal.getMessage());
+      channel.send(messages.error(number, refusal.code, refusal.getMessage()));
       return;
     }
-    settle(false);
+    carryOut(round, transition);
   }
 
-  private void onDeclined(SiteConnection connection, long round) {
-    if (current != null && current.number() == round && connected.get(connection.siteId()) == connection) {
-      log.info("round {}: site {} declined", round, connection.siteId());
-      current.decline(connection.siteId());
-      settle(false);
+  private void onDeclined(SiteChannel channel, long number) {
+    if (connected.get(channel.siteId()) != channel) {
+      return;
+    }
+    if (current != null && current.number() == number) {
+      log.info("round {}: site {} declined", number, channel.siteId());
+      carryOut(current, current.leave(channel.siteId(), Round.Departure.DECLINED));
+    } else if (evaluation != null && evaluation.round() == number && evaluation.leave(channel.siteId())) {
+      finishEvaluation();
     }
   }
 
   private void maybeStartRound() {
-    if (finished.isDone() || current != null) {
+    if (finished.isDone() || current != null || evaluation != null) {
       return;
     }
     int min = config.sites().minPerRound();
@@ -373,161 +378,211 @@ final class Federation {
       log.info("waiting for sites: {} of {} connected", connected.size(), needed);
       return;
     }
-    Instant now = clock.instant();
-    long number = ++lastRound;
-    RoundTask.Builder task = RoundTask.newBuilder()
-        .setDeadlineUnixMs(now.plus(config.rounds().deadline()).toEpochMilli())
-        .setModel(config.model().spec())
-        .addAllLayout(layout.tensors())
-        .setTotalElements(global.length)
-        .setTraining(config.training().settings());
+    long number = lastRound + 1;
+    RoundConfig plan = strategy.configureRound(number, List.copyOf(connected.keySet()), config.training().settings());
+    List<String> participants = plan.participants().stream().filter(connected::containsKey).distinct().toList();
+    if (participants.size() < needed) {
+      log.info("strategy {} chose {} of the {} participants a round needs", strategy.name(), participants.size(), needed);
+      return;
+    }
+    lastRound = number;
+    Duration deadline = config.rounds().deadline();
     Round round;
+    RoundSetup setup = null;
     if (secure) {
-      List<ParticipantId> participants = connected.keySet().stream().map(ParticipantId::of).toList();
+      List<ParticipantId> ids = participants.stream().map(ParticipantId::of).toList();
       byte[] graphSeed = new byte[32];
       random.nextBytes(graphSeed);
       CoordinatorConfig.SecureAggregation settings = config.secureAggregationSettings();
-      RoundSetup setup = new RoundSetup(config.federationId(), number, participants, graphSeed,
-          settings.parameters(participants.size(), global.length));
-      round = Round.secure(setup, min, global, now, config.rounds().deadline(), settings.phaseDeadline());
-      task.setSecureAggregationSetup(ByteString.copyFrom(setup.encode()));
+      setup = new RoundSetup(config.federationId(), number, ids, graphSeed,
+          settings.parameters(ids.size(), layout.totalElements()));
+      round = Round.secure(new SecureSum(setup, caCertificate, revocationList), min, clock, deadline,
+          settings.phaseDeadline());
     } else {
-      round = Round.plain(number, connected.keySet(), min, global, now, config.rounds().deadline());
+      round = Round.plain(number, participants, min, aggregators.get(), clock, deadline);
     }
     current = round;
-    Envelope envelope = Envelopes.stamped(config.federationId(), number).setRoundTask(task).build();
-    for (SiteConnection connection : connected.values()) {
-      connection.sendTask(envelope, global);
+    armPhaseTimer(round, round.phase(), round.deadline());
+    onRoundThreadAt(round.hardDeadline(), () -> {
+      if (current == round) {
+        end(round, round.abandon("the round reached its deadline in phase " + round.phase()));
+      }
+    }, timer -> hardTimer = timer);
+    Envelope task = messages.task(number, clock.instant().plus(deadline).toEpochMilli(), plan, setup);
+    for (String site : participants) {
+      connected.get(site).sendWithModel(task, global);
     }
-    scheduleDeadline(round);
-    log.info("round {} started with {}{}", number, round.participants(),
-        secure ? " (secure aggregation, " + round.setup().parameters().graph() + ")" : "");
-    for (RoundListener listener : listeners) {
-      listener.roundStarted(number, round.participants());
-    }
+    log.info("round {} started with {}{}", number, participants,
+        secure ? " (secure aggregation, " + setup.parameters().graph() + ")" : "");
+    notifyListeners(listener -> listener.roundStarted(number, participants));
   }
 
-  /** Settles the round when its current phase's deadline passes (unless it moved on by then). */
-  private void scheduleDeadline(Round round) {
-    RoundPhase phase = round.phase();
-    long delay = Math.max(0, Duration.between(clock.instant(), round.deadline()).toMillis());
-    deadlineTimer = roundThread.schedule(logged(() -> {
-      if (current == round && round.phase() == phase) {
-        settle(true);
-      }
-    }), delay, TimeUnit.MILLISECONDS);
-  }
-
-  /** Sends the messages that open the round's new phase to the sites still in it. */
-  private void openPhase(Round round) {
-    long number = round.number();
-    switch (round.phase()) {
-      case SHARING -> {
-        Envelope bundle = Envelopes.stamped(config.federationId(), number)
-            .setAdvertBundle(org.cohort.protocol.v1.AdvertBundle.newBuilder()
-                .setBundle(ByteString.copyFrom(round.advertBundle().encode()))
-                .addAllSigningCertificates(round.advertCertificates().stream().map(ByteString::copyFrom).toList()))
-            .build();
-        sendToActive(round, site -> bundle);
-      }
-      case COLLECTING -> sendToActive(round, site -> Envelopes.stamped(config.federationId(), number)
-          .setShareDelivery(SecAggPayload.newBuilder()
-              .setCanonical(ByteString.copyFrom(round.shareDelivery(site).encode())))
-          .build());
-      case UNMASKING -> {
-        Envelope request = Envelopes.stamped(config.federationId(), number)
-            .setUnmaskRequest(SecAggPayload.newBuilder()
-                .setCanonical(ByteString.copyFrom(round.unmaskRequest().encode())))
-            .build();
-        sendToActive(round, site -> request);
-      }
-      default -> throw new IllegalStateException("no messages open phase " + round.phase());
+  private void armPhaseTimer(Round round, RoundPhase phase, Instant deadline) {
+    if (phaseTimer != null) {
+      phaseTimer.cancel(false);
     }
-    log.info("round {}: {} with {}", number, round.phase(), round.active());
-  }
-
-  private void sendToActive(Round round, Function<String, Envelope> message) {
-    for (String site : round.active()) {
-      SiteConnection connection = connected.get(site);
-      if (connection != null) {
-        connection.send(message.apply(site));
+    onRoundThreadAt(deadline, () -> {
+      if (current == round) {
+        carryOut(round, round.expire(phase));
       }
-    }
+    }, timer -> phaseTimer = timer);
   }
 
-  private void settle(boolean deadlinePassed) {
-    if (current == null) {
+  /** Does what {@code transition} says; the round's own logic already happened. */
+  private void carryOut(Round round, Transition transition) {
+    if (current != round) {
       return;
     }
-    Round round = current;
-    switch (round.settle(deadlinePassed, clock.instant())) {
-      case WAIT -> {
-        return;
-      }
-      case NEXT_PHASE -> {
-        deadlineTimer.cancel(false);
-        openPhase(round);
-        scheduleDeadline(round);
-        // Everyone expected may have answered already (or left): settle the new phase at once.
-        settle(false);
-        return;
-      }
-      case COMPLETE -> {
-        float[] next = round.newGlobal();
-        try {
-          checkpoints.save(new CheckpointStore.Checkpoint(round.number(), completedRounds + 1, next));
-          global = next;
-          completedRounds++;
-          publishSnapshot();
-        } catch (UncheckedIOException e) {
-          log.error("round {}: checkpoint failed, so the round is not applied", round.number(), e);
-          round.abandon("the checkpoint could not be written");
+    if (transition instanceof Transition.NextPhase next) {
+      for (Transition.Outbound outbound : next.messages()) {
+        SiteChannel channel = connected.get(outbound.site());
+        if (channel != null) {
+          channel.send(messages.phaseMessage(round.number(), outbound.message()));
         }
       }
-      case ABANDON -> { }
+      armPhaseTimer(round, next.phase(), next.deadline());
+      log.info("round {}: {} with {}", round.number(), next.phase(), round.active());
+      // Everyone expected may have answered already (or left): settle the new phase at once.
+      carryOut(round, round.settle());
+    } else if (transition instanceof Transition.Aggregated aggregated) {
+      end(round, apply(round, aggregated.aggregate()));
+    } else if (transition instanceof Transition.Abandoned abandoned) {
+      end(round, abandoned);
+    }
+  }
+
+  /**
+   * The strategy turns the aggregate into the next global model, which is checkpointed with the
+   * strategy's state before anything changes here. If either step fails the round is abandoned
+   * and the strategy's state put back as it was.
+   */
+  private Transition apply(Round round, AggregateUpdate aggregate) {
+    byte[] stateBefore = strategy.state();
+    boolean applied = false;
+    try {
+      float[] next = strategy.apply(global, aggregate);
+      checkpoints.save(new CheckpointStore.Checkpoint(round.number(), completedRounds + 1, next, strategy.name(),
+          strategy.state()));
+      global = next;
+      completedRounds++;
+      round.applied();
+      publishSnapshot();
+      applied = true;
+      return Transition.STAY;
+    } catch (UncheckedIOException e) {
+      log.error("round {}: checkpoint failed, so the round is not applied", round.number(), e);
+      return round.abandon("the checkpoint could not be written");
+    } finally {
+      if (!applied) {
+        strategy.restore(stateBefore);
+      }
+    }
+  }
+
+  /** The round is over (applied or abandoned): report it, then start the next round or the final evaluation. */
+  private void end(Round round, Transition outcome) {
+    if (current != round) {
+      return;
+    }
+    if (!round.isOver()) {
+      round.abandon(outcome instanceof Transition.Abandoned a ? a.reason() : "the round ended early");
     }
     current = null;
-    deadlineTimer.cancel(false);
-    RoundSummary summary = round.summary(clock.instant());
+    cancelTimers();
+    round.close();
+    RoundSummary summary = round.summary();
     metrics.roundFinished(summary.phase(), summary.duration());
     log.info(summary.progressLine());
-    Envelope result = Envelopes.stamped(config.federationId(), round.number())
-        .setRoundResult(RoundResult.newBuilder()
-            .setStatus(summary.phase() == RoundPhase.COMPLETED ? RoundStatus.ROUND_STATUS_COMPLETED
-                : RoundStatus.ROUND_STATUS_ABANDONED)
-            .setContributions(summary.contributions())
-            .setTotalExamples(summary.totalExamples())
-            .setReason(summary.abandonReason()))
-        .build();
+    Envelope result = messages.result(summary);
     for (String site : round.participants()) {
-      SiteConnection connection = connected.get(site);
-      if (connection != null) {
-        connection.send(result);
+      SiteChannel channel = connected.get(site);
+      if (channel != null) {
+        channel.send(result);
       }
     }
-    for (RoundListener listener : listeners) {
-      listener.roundFinished(summary);
-    }
+    notifyListeners(listener -> listener.roundFinished(summary));
     if (completedRounds >= config.rounds().count()) {
-      log.info("federation finished after {} completed rounds", completedRounds);
-      for (SiteConnection connection : connected.values()) {
-        connection.closeWith(goodbye("federation finished"));
-      }
-      for (RoundListener listener : listeners) {
-        listener.federationFinished(completedRounds);
-      }
-      finished.complete(completedRounds);
+      startEvaluation();
     } else {
       maybeStartRound();
     }
   }
 
-  private void publishSnapshot() {
-    snapshot = new GlobalModel(lastRound, completedRounds, global);
+  private void cancelTimers() {
+    for (ScheduledFuture<?> timer : new ScheduledFuture<?>[] {phaseTimer, hardTimer}) {
+      if (timer != null) {
+        timer.cancel(false);
+      }
+    }
+    phaseTimer = null;
+    hardTimer = null;
   }
 
-  private Envelope goodbye(String reason) {
-    return Envelopes.stamped(config.federationId(), 0).setGoodbye(Goodbye.newBuilder().setReason(reason).setFederationFinished(true)).build();
+  // ---- cross-site evaluation of the final model ----
+
+  /** Every connected site evaluates the final model on its held-out split; nothing is trained. */
+  private void startEvaluation() {
+    long number = ++lastRound;
+    CrossSiteEvaluation started = new CrossSiteEvaluation(number, connected.keySet());
+    evaluation = started;
+    if (started.isComplete()) {
+      finishEvaluation();
+      return;
+    }
+    Instant deadline = clock.instant().plus(config.rounds().deadline());
+    Envelope task = messages.evaluationTask(number, deadline.toEpochMilli());
+    for (SiteChannel channel : connected.values()) {
+      channel.sendWithModel(task, global);
+    }
+    log.info("evaluating the final model on {} sites", connected.size());
+    onRoundThreadAt(deadline, () -> {
+      if (evaluation == started) {
+        finishEvaluation();
+      }
+    }, timer -> hardTimer = timer);
+  }
+
+  private void onEvaluationResult(SiteChannel channel, Envelope envelope) {
+    String site = channel.siteId();
+    if (evaluation == null || evaluation.round() != envelope.getRound() || connected.get(site) != channel) {
+      metrics.rejected(ErrorCode.ERROR_CODE_WRONG_ROUND);
+      channel.send(messages.error(envelope.getRound(), ErrorCode.ERROR_CODE_WRONG_ROUND,
+          "no evaluation is open for round " + envelope.getRound()));
+      return;
+    }
+    if (evaluation.record(site, envelope.getEvaluationResult().getMetrics())) {
+      finishEvaluation();
+    }
+  }
+
+  private void finishEvaluation() {
+    CrossSiteEvaluation done = evaluation;
+    evaluation = null;
+    cancelTimers();
+    EvaluationTable table = done.table();
+    log.info("final model evaluated on {} of {} sites", table.sites().size(), done.asked());
+    notifyListeners(listener -> listener.evaluationFinished(table));
+    log.info("federation finished after {} completed rounds", completedRounds);
+    for (SiteChannel channel : connected.values()) {
+      channel.close(messages.goodbye("federation finished", true));
+    }
+    notifyListeners(listener -> listener.federationFinished(completedRounds));
+    finished.complete(completedRounds);
+  }
+
+  /** Listeners are observers: one that throws must not stop the federation. */
+  private void notifyListeners(Consumer<RoundListener> event) {
+    for (RoundListener listener : listeners) {
+      try {
+        event.accept(listener);
+      } catch (RuntimeException e) {
+        log.warn("round listener {} failed", listener.getClass().getName(), e);
+      }
+    }
+  }
+
+  private void publishSnapshot() {
+    snapshot = new GlobalModel(lastRound, completedRounds, global);
   }
 
   private static String describe(ErrorCode code, long round) {

@@ -1,29 +1,23 @@
 package org.cohort.coordinator;
 
-import java.security.PublicKey;
-import java.security.cert.X509CRL;
-import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collection;
+import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import org.cohort.crypto.secagg.AdvertBundle;
-import org.cohort.crypto.secagg.AggregateResult;
+import java.util.function.Function;
+import org.cohort.coordinator.aggregate.AggregateUpdate;
+import org.cohort.coordinator.aggregate.TooFewUpdatesException;
+import org.cohort.coordinator.aggregate.UpdateAggregator;
 import org.cohort.crypto.secagg.KeyAdvert;
-import org.cohort.crypto.secagg.MaskedInput;
 import org.cohort.crypto.secagg.ParticipantId;
-import org.cohort.crypto.secagg.RoundSetup;
 import org.cohort.crypto.secagg.SecAggException;
-import org.cohort.crypto.secagg.SecAggServer;
 import org.cohort.crypto.secagg.ShareBundle;
 import org.cohort.crypto.secagg.ShareDelivery;
-import org.cohort.crypto.secagg.SigningCertificates;
 import org.cohort.crypto.secagg.UnmaskRequest;
 import org.cohort.crypto.secagg.UnmaskResponse;
 import org.cohort.protocol.v1.ErrorCode;
@@ -32,19 +26,24 @@ import org.cohort.protocol.v1.MaskedInputHeader;
 import org.cohort.protocol.v1.UpdateHeader;
 
 /**
- * One round's state machine: the phase (see {@link RoundPhase}) with its deadline, each selected
- * participant's state, and the streaming sum of contributions — a double sum of updates (plain
- * FedAvg) or the {@link SecAggServer}'s masked int sum (secure aggregation). Confined to the
- * coordinator's round thread, so it needs no locks; every transition happens in {@link #settle}.
+ * One round's state machine, and the only place its phases change. Every event method returns
+ * the {@link Transition} it caused; the round sends nothing, schedules nothing and applies
+ * nothing, so it is tested without sockets or threads (a {@link Clock} supplies time). It holds the
+ * one participant ledger and the round's aggregator: a plain {@link UpdateAggregator} or the
+ * {@link SecureSum} over the secure-aggregation engine. Confined to the coordinator's round thread.
  *
  * <pre>
- * plain:  COLLECTING ─(all answered | deadline)→ COMPLETED
- * secure: ADVERTISING ─(all advertised | phase deadline)→ SHARING     closeAdverts: U1, AdvertBundle out
- *         SHARING     ─(all shared | phase deadline)→ COLLECTING      closeShares: U2, ShareDeliveries out
- *         COLLECTING  ─(all sent input | round deadline)→ UNMASKING   closeInputs: U3, UnmaskRequest out
- *         UNMASKING   ─(all survivors answered | phase deadline)→ COMPLETED   finish: unmasked sum
- * any open phase ─(too few left to reach the minimum / threshold)→ ABANDONED, nothing applied
+ * plain:  COLLECTING ─(all answered | deadline)→ APPLYING
+ * secure: ADVERTISING ─(all advertised | phase deadline)→ SHARING       adverts + certificates out
+ *         SHARING     ─(all shared | phase deadline)→ COLLECTING        each site's shares out
+ *         COLLECTING  ─(all sent input | round deadline)→ UNMASKING     unmask request out
+ *         UNMASKING   ─(all survivors answered | phase deadline)→ APPLYING
+ * APPLYING ─(strategy applied, checkpoint written)→ COMPLETED
+ * any phase before COMPLETED ─(too few left | hard deadline | failure)→ ABANDONED, nothing applied
  * </pre>
+ *
+ * No phase deadline lies beyond {@link #hardDeadline()}: the round deadline for a plain round, the
+ * round deadline plus two phase deadlines for a secure one (a late COLLECTING and UNMASKING).
  */
 final class Round {
 
@@ -57,8 +56,16 @@ final class Round {
     }
   }
 
-  /** What {@link #settle} decided. NEXT_PHASE: the caller sends the new phase's messages. */
-  enum Decision { WAIT, NEXT_PHASE, COMPLETE, ABANDON }
+  /** Why a participant left the round. */
+  enum Departure {
+    DECLINED(ParticipantState.DECLINED), REJECTED(ParticipantState.REJECTED), DROPPED(ParticipantState.DROPPED);
+
+    private final ParticipantState state;
+
+    Departure(ParticipantState state) {
+      this.state = state;
+    }
+  }
 
   /** A secure-aggregation message refused: the typed error to answer with. */
   static final class Refusal extends Exception {
@@ -71,61 +78,51 @@ final class Round {
     }
   }
 
-  /** Secure-aggregation state; null for a plain round. */
-  private record Secure(RoundSetup setup, SecAggServer server, Map<ParticipantId, PublicKey> verificationKeys,
-                        Map<String, byte[]> signingCertificates, Duration phaseDuration) {}
-
   private final long number;
+  private final Clock clock;
   private final Instant startedAt;
   private final Instant roundDeadline;
+  private final Instant hardDeadline;
+  private final Duration phaseDuration;
   private final int minContributions;
-  private final float[] base;
   private final Map<String, ParticipantState> participants = new LinkedHashMap<>();
-  private final WeightedUpdateSum sum;
-  private final Secure secure;
+  private final UpdateAggregator plain;
+  private final SecureSum secure;
+  private final EvaluationMeans evaluation = new EvaluationMeans();
   private RoundPhase phase;
   private Instant phaseDeadline;
-  private AdvertBundle advertBundle;
   private Map<String, ShareDelivery> shareDeliveries = Map.of();
-  private UnmaskRequest unmaskRequest;
-  private AggregateResult aggregate;
-  private int maskedInputs;
+  private AggregateUpdate aggregate;
   private String abandonReason = "";
-  private double evalWeight;
-  private double evalLossSum;
-  private double evalAccuracySum;
-  private double evalAurocSum;
 
-  private Round(long number, Collection<String> participants, int minContributions, float[] base, Instant startedAt,
-                Instant roundDeadline, Secure secure) {
+  private Round(long number, List<String> participants, int minContributions, UpdateAggregator plain,
+      SecureSum secure, Clock clock, Duration deadline, Duration phaseDuration) {
     this.number = number;
+    this.clock = clock;
     this.minContributions = minContributions;
-    this.base = base;
-    this.startedAt = startedAt;
-    this.roundDeadline = roundDeadline;
+    this.plain = plain;
     this.secure = secure;
-    this.sum = secure == null ? new WeightedUpdateSum(base.length) : null;
+    this.phaseDuration = phaseDuration;
+    this.startedAt = clock.instant();
+    this.roundDeadline = startedAt.plus(deadline);
+    this.hardDeadline = secure == null ? roundDeadline : roundDeadline.plus(phaseDuration.multipliedBy(2));
     this.phase = secure == null ? RoundPhase.COLLECTING : RoundPhase.ADVERTISING;
-    this.phaseDeadline = secure == null ? roundDeadline : startedAt.plus(secure.phaseDuration());
+    this.phaseDeadline = secure == null ? roundDeadline : capped(startedAt.plus(phaseDuration));
     for (String site : participants) {
       this.participants.put(site, ParticipantState.TASKED);
     }
   }
 
-  /** A plain FedAvg round. */
-  static Round plain(long number, Collection<String> participants, int minContributions, float[] base,
-                     Instant startedAt, Duration deadline) {
-    return new Round(number, participants, minContributions, base, startedAt, startedAt.plus(deadline), null);
+  /** A plain round: updates arrive in the clear and {@code aggregator} folds them. */
+  static Round plain(long number, List<String> participants, int minContributions, UpdateAggregator aggregator,
+      Clock clock, Duration deadline) {
+    return new Round(number, participants, minContributions, aggregator, null, clock, deadline, Duration.ZERO);
   }
 
-  /** A secure round over {@code setup.participants()}; the task carries {@code setup}. */
-  static Round secure(RoundSetup setup, int minContributions, float[] base, Instant startedAt, Duration deadline,
-                      Duration phaseDuration) {
-    Map<ParticipantId, PublicKey> keys = new HashMap<>();
-    SecAggServer server = new SecAggServer(setup, SigningCertificates.resolver(keys));
-    return new Round(setup.round(), setup.participants().stream().map(ParticipantId::value).toList(),
-        minContributions, base, startedAt, startedAt.plus(deadline),
-        new Secure(setup, server, keys, new HashMap<>(), phaseDuration));
+  /** A secure round over {@code sum.setup().participants()}; the task carries that setup. */
+  static Round secure(SecureSum sum, int minContributions, Clock clock, Duration deadline, Duration phaseDuration) {
+    List<String> sites = sum.setup().participants().stream().map(ParticipantId::value).toList();
+    return new Round(sum.setup().round(), sites, minContributions, null, sum, clock, deadline, phaseDuration);
   }
 
   long number() {
@@ -140,32 +137,28 @@ final class Round {
     return secure != null;
   }
 
+  boolean isOver() {
+    return phase == RoundPhase.COMPLETED || phase == RoundPhase.ABANDONED;
+  }
+
   /** When the current phase closes even if some participants have not answered. */
   Instant deadline() {
     return phaseDeadline;
   }
 
-  float[] base() {
-    return base;
+  /** When the round ends whatever happens: nothing extends it. */
+  Instant hardDeadline() {
+    return hardDeadline;
   }
 
   List<String> participants() {
     return List.copyOf(participants.keySet());
   }
 
-  RoundSetup setup() {
-    return secure.setup();
-  }
+  // ---- plain rounds ----
 
-  /** Sites that are still in the round in the current phase (those the phase's messages go to). */
-  List<String> active() {
-    return participants.entrySet().stream().filter(e -> !e.getValue().isFinal()).map(Map.Entry::getKey).toList();
-  }
-
-  // ---- plain FedAvg ----
-
-  /** Null if {@code site} may now upload its update, otherwise why not. */
-  ErrorCode admitUpload(String site, UpdateHeader header) {
+  /** Null if {@code site} may now upload its update, otherwise why not (the caller rejects on INVALID_UPDATE). */
+  ErrorCode admitUpload(String site, UpdateHeader header, int modelElements) {
     if (secure != null || phase != RoundPhase.COLLECTING) {
       return ErrorCode.ERROR_CODE_WRONG_ROUND;
     }
@@ -176,66 +169,52 @@ final class Round {
     if (state != ParticipantState.TASKED) {
       return ErrorCode.ERROR_CODE_DUPLICATE;
     }
-    if (header.getTotalElements() != base.length || header.getExampleCount() < 1) {
-      participants.put(site, ParticipantState.REJECTED);
+    if (header.getTotalElements() != modelElements || header.getExampleCount() < 1) {
       return ErrorCode.ERROR_CODE_INVALID_UPDATE;
     }
     participants.put(site, ParticipantState.UPLOADING);
     return null;
   }
 
-  /** Folds a complete upload; false (and nothing folded) if the round or the site moved on. */
-  boolean contribute(String site, UpdateHeader header, float[] update) {
+  /** A complete plain upload; the aggregator refuses a malformed one (e.g. NaN), which rejects the site. */
+  Transition contribute(String site, UpdateHeader header, float[] update) {
     if (secure != null || phase != RoundPhase.COLLECTING || participants.get(site) != ParticipantState.UPLOADING) {
-      return false;
+      return Transition.STAY;
     }
-    sum.add(update, header.getExampleCount());
+    try {
+      plain.add(site, update, header.getExampleCount());
+    } catch (IllegalArgumentException e) {
+      return leave(site, Departure.REJECTED);
+    }
     participants.put(site, ParticipantState.CONTRIBUTED);
-    recordMetrics(header.getMetrics());
-    return true;
+    evaluation.add(header.getMetrics());
+    return settle();
   }
 
-  private void recordMetrics(LocalMetrics m) {
-    if (m.getEvalExamples() > 0 && Double.isFinite(m.getEvalLoss()) && Double.isFinite(m.getEvalAuroc())) {
-      evalWeight += m.getEvalExamples();
-      evalLossSum += m.getEvalExamples() * m.getEvalLoss();
-      evalAccuracySum += m.getEvalExamples() * m.getEvalAccuracy();
-      evalAurocSum += m.getEvalExamples() * m.getEvalAuroc();
-    }
-  }
+  // ---- secure rounds: each message is checked here and handed to the secure sum ----
 
-  // ---- secure aggregation: each message is checked here and handed to the engine ----
-
-  /**
-   * Accepts {@code site}'s key advert with its signing certificate (DER), which must be a CA-issued
-   * SITE signing certificate naming {@code site}.
-   */
-  void acceptAdvert(String site, KeyAdvert advert, byte[] signingCertificate, X509Certificate ca,
-                    Optional<X509CRL> crl) throws Refusal {
+  Transition acceptAdvert(String site, KeyAdvert advert, byte[] signingCertificate) throws Refusal {
     requireSecureMessage(site, advert.participant(), advert.federationId(), advert.round(), RoundPhase.ADVERTISING,
         ParticipantState.TASKED);
-    ParticipantId id = advert.participant();
     try {
-      PublicKey key = SigningCertificates.verificationKey(signingCertificate, ca, crl, id);
-      secure.verificationKeys().put(id, key);
-      secure.server().acceptAdvert(advert);
+      secure.acceptAdvert(advert, signingCertificate);
     } catch (SecAggException e) {
-      secure.verificationKeys().remove(id);
       throw refusal(e);
     }
-    secure.signingCertificates().put(site, signingCertificate.clone());
     participants.put(site, ParticipantState.ADVERTISED);
+    return settle();
   }
 
-  void acceptShares(String site, ShareBundle bundle) throws Refusal {
+  Transition acceptShares(String site, ShareBundle bundle) throws Refusal {
     requireSecureMessage(site, bundle.sender(), bundle.federationId(), bundle.round(), RoundPhase.SHARING,
         ParticipantState.ADVERTISED);
     try {
-      secure.server().acceptShares(bundle);
+      secure.acceptShares(bundle);
     } catch (SecAggException e) {
       throw refusal(e);
     }
     participants.put(site, ParticipantState.SHARED);
+    return settle();
   }
 
   /** Null if {@code site} may now stream its masked input, otherwise why not. */
@@ -251,44 +230,39 @@ final class Round {
       return state == ParticipantState.UPLOADING || state == ParticipantState.CONTRIBUTED
           ? ErrorCode.ERROR_CODE_DUPLICATE : ErrorCode.ERROR_CODE_SECAGG_REFUSED;
     }
-    if (header.getTotalElements() != secure.setup().parameters().maskedLength()
-        || header.getBits() != secure.setup().parameters().bits()) {
-      participants.put(site, ParticipantState.REJECTED);
+    var parameters = secure.setup().parameters();
+    if (header.getTotalElements() != parameters.maskedLength() || header.getBits() != parameters.bits()) {
       return ErrorCode.ERROR_CODE_INVALID_UPDATE;
     }
     participants.put(site, ParticipantState.UPLOADING);
     return null;
   }
 
-  /** Adds a completely received masked input to the engine's sum; false if the round or site moved on. */
-  boolean contributeMasked(String site, MaskedInputHeader header, int[] values) {
+  /** A completely received masked input; one the engine refuses takes its sender out of the round. */
+  Transition contributeMasked(String site, MaskedInputHeader header, int[] values) {
     if (secure == null || phase != RoundPhase.COLLECTING || participants.get(site) != ParticipantState.UPLOADING) {
-      return false;
+      return Transition.STAY;
     }
-    RoundSetup setup = secure.setup();
     try {
-      secure.server().acceptMaskedInput(
-          new MaskedInput(setup.federationId(), setup.round(), ParticipantId.of(site), (int) header.getBits(), values));
+      secure.add(site, (int) header.getBits(), values);
     } catch (SecAggException e) {
-      // The engine refused the input (e.g. wrong length or bit width): the site is out of this round.
-      participants.put(site, ParticipantState.REJECTED);
-      return true;
+      return leave(site, Departure.REJECTED);
     }
     participants.put(site, ParticipantState.CONTRIBUTED);
-    maskedInputs++;
-    recordMetrics(header.getMetrics());
-    return true;
+    evaluation.add(header.getMetrics());
+    return settle();
   }
 
-  void acceptUnmaskResponse(String site, UnmaskResponse response) throws Refusal {
+  Transition acceptUnmaskResponse(String site, UnmaskResponse response) throws Refusal {
     requireSecureMessage(site, response.responder(), response.federationId(), response.round(), RoundPhase.UNMASKING,
         ParticipantState.CONTRIBUTED);
     try {
-      secure.server().acceptUnmaskResponse(response);
+      secure.acceptUnmaskResponse(response);
     } catch (SecAggException e) {
       throw refusal(e);
     }
     participants.put(site, ParticipantState.RESPONDED);
+    return settle();
   }
 
   /**
@@ -296,7 +270,7 @@ final class Round {
    * belongs to this round, and the sender is where the phase expects it.
    */
   private void requireSecureMessage(String site, ParticipantId named, String federationId, long messageRound,
-                                    RoundPhase expectedPhase, ParticipantState expectedState) throws Refusal {
+      RoundPhase expectedPhase, ParticipantState expectedState) throws Refusal {
     if (!named.value().equals(site)) {
       throw new Refusal(ErrorCode.ERROR_CODE_IDENTITY_MISMATCH,
           "secure-aggregation message names " + named + " but the certificate names " + site);
@@ -322,75 +296,90 @@ final class Round {
     return new Refusal(code, e.getMessage());
   }
 
-  /** The adverts of U1 and, in the same order, their signing certificates (DER). */
-  AdvertBundle advertBundle() {
-    return advertBundle;
-  }
+  // ---- leaving, deadlines, the end ----
 
-  List<byte[]> advertCertificates() {
-    return advertBundle.adverts().stream().map(a -> secure.signingCertificates().get(a.participant().value())).toList();
-  }
-
-  /** The shares addressed to {@code site}, or null if it did not share. */
-  ShareDelivery shareDelivery(String site) {
-    return shareDeliveries.get(site);
-  }
-
-  UnmaskRequest unmaskRequest() {
-    return unmaskRequest;
-  }
-
-  // ---- leaving ----
-
-  void decline(String site) {
-    leave(site, ParticipantState.DECLINED);
-  }
-
-  void reject(String site) {
-    leave(site, ParticipantState.REJECTED);
-  }
-
-  /** The site disconnected: whatever it had sent of its update is discarded by the caller. */
-  void drop(String site) {
-    leave(site, ParticipantState.DROPPED);
-  }
-
-  private void leave(String site, ParticipantState to) {
+  /** The site declined, was rejected or disconnected; whatever it had sent of an upload is discarded by the caller. */
+  Transition leave(String site, Departure departure) {
     ParticipantState state = participants.get(site);
-    if (state == null || state.isFinal() || phase == RoundPhase.COMPLETED || phase == RoundPhase.ABANDONED) {
-      return;
+    if (state == null || state.isFinal() || isOver() || phase == RoundPhase.APPLYING) {
+      return Transition.STAY;
     }
     // A plain contribution is in the sum for good; a secure one still needs the site's unmask answer.
     if (secure == null && state == ParticipantState.CONTRIBUTED) {
-      return;
+      return Transition.STAY;
     }
-    participants.put(site, to);
+    participants.put(site, departure.state);
+    return settle();
   }
 
-  // ---- transitions ----
+  /** {@code expired}'s deadline passed: close it with whoever answered (a stale timer changes nothing). */
+  Transition expire(RoundPhase expired) {
+    if (expired != phase || isOver() || phase == RoundPhase.APPLYING) {
+      return Transition.STAY;
+    }
+    return advance(true);
+  }
 
-  /**
-   * Moves to the next phase when everyone expected has answered or the phase deadline passed;
-   * abandons the round when too few participants are left to reach the minimum (and, for secure
-   * rounds, the threshold t), or the engine refuses to go on.
-   */
-  Decision settle(boolean deadlinePassed, Instant now) {
-    if (phase == RoundPhase.COMPLETED || phase == RoundPhase.ABANDONED) {
-      return Decision.WAIT;
+  /** Re-evaluates without a new event: a new phase may already be complete (everyone answered or left). */
+  Transition settle() {
+    if (isOver() || phase == RoundPhase.APPLYING) {
+      return Transition.STAY;
     }
-    if (secure == null) {
-      return settlePlain(deadlinePassed);
+    return advance(false);
+  }
+
+  /** Ends the round without a new model, whatever its phase (hard deadline, apply or checkpoint failure). */
+  Transition.Abandoned abandon(String reason) {
+    if (phase != RoundPhase.ABANDONED) {
+      phase = RoundPhase.ABANDONED;
+      abandonReason = reason;
     }
-    int threshold = secure.setup().parameters().graph().threshold();
-    int required = phase == RoundPhase.UNMASKING ? threshold : Math.max(threshold, minContributions);
+    return new Transition.Abandoned(abandonReason);
+  }
+
+  /** The strategy applied the aggregate and the checkpoint is written. */
+  void applied() {
+    if (phase != RoundPhase.APPLYING) {
+      throw new IllegalStateException("round " + number + " is " + phase + ", not " + RoundPhase.APPLYING);
+    }
+    phase = RoundPhase.COMPLETED;
+  }
+
+  private Transition advance(boolean deadlinePassed) {
+    return secure == null ? advancePlain(deadlinePassed) : advanceSecure(deadlinePassed);
+  }
+
+  private Transition advancePlain(boolean deadlinePassed) {
+    int contributed = plain.contributions();
+    int outstanding = count(EnumSet.of(ParticipantState.TASKED, ParticipantState.UPLOADING));
+    if (contributed + outstanding < minContributions) {
+      return abandon("only " + (contributed + outstanding) + " of the required " + minContributions
+          + " participants can still contribute");
+    }
+    if (outstanding > 0 && !deadlinePassed) {
+      return Transition.STAY;
+    }
+    if (contributed < minContributions) {
+      return abandon("deadline passed with " + contributed + " of the required " + minContributions + " contributions");
+    }
+    try {
+      return aggregated(plain.result());
+    } catch (TooFewUpdatesException e) {
+      // Krum: the updates that arrived cannot outvote the Byzantine sites it must tolerate.
+      return abandon(e.getMessage());
+    }
+  }
+
+  private Transition advanceSecure(boolean deadlinePassed) {
+    int required = phase == RoundPhase.UNMASKING ? secure.threshold() : Math.max(secure.threshold(), minContributions);
     int possible = switch (phase) {
       case ADVERTISING, SHARING -> count(EnumSet.complementOf(EnumSet.of(ParticipantState.DECLINED,
           ParticipantState.REJECTED, ParticipantState.DROPPED)));
-      case COLLECTING -> maskedInputs + count(EnumSet.of(ParticipantState.SHARED, ParticipantState.UPLOADING));
+      case COLLECTING -> secure.maskedInputs() + count(EnumSet.of(ParticipantState.SHARED, ParticipantState.UPLOADING));
       default -> count(EnumSet.of(ParticipantState.CONTRIBUTED, ParticipantState.RESPONDED));
     };
     if (possible < required) {
-      return abandonWith("only " + possible + " participants can still take part in " + phase + ", "
+      return abandon("only " + possible + " participants can still take part in " + phase + ", "
           + required + " are required");
     }
     ParticipantState awaited = switch (phase) {
@@ -402,68 +391,67 @@ final class Round {
     boolean outstanding = participants.containsValue(awaited)
         || (phase == RoundPhase.COLLECTING && participants.containsValue(ParticipantState.UPLOADING));
     if (outstanding && !deadlinePassed) {
-      return Decision.WAIT;
+      return Transition.STAY;
     }
     try {
-      switch (phase) {
+      return switch (phase) {
         case ADVERTISING -> {
-          advertBundle = secure.server().closeAdverts();
+          PhaseMessage.Adverts adverts = secure.closeAdverts();
           dropAll(ParticipantState.TASKED);
-          enter(RoundPhase.SHARING, now.plus(secure.phaseDuration()));
+          yield enter(RoundPhase.SHARING, clock.instant().plus(phaseDuration), site -> adverts);
         }
         case SHARING -> {
-          Map<String, ShareDelivery> deliveries = new HashMap<>();
-          for (ShareDelivery delivery : secure.server().closeShares()) {
-            deliveries.put(delivery.recipient().value(), delivery);
-          }
-          shareDeliveries = deliveries;
+          shareDeliveries = secure.closeShares();
           dropAll(ParticipantState.ADVERTISED);
-          Instant late = now.plus(secure.phaseDuration());
-          enter(RoundPhase.COLLECTING, roundDeadline.isAfter(late) ? roundDeadline : late);
+          Instant late = clock.instant().plus(phaseDuration);
+          // Inputs may arrive until the round deadline, but never less than one phase after the shares went out.
+          yield enter(RoundPhase.COLLECTING, roundDeadline.isAfter(late) ? roundDeadline : late,
+              site -> new PhaseMessage.Shares(shareDeliveries.get(site)));
         }
         case COLLECTING -> {
-          if (maskedInputs < minContributions) {
-            return abandonWith(phase + " deadline passed with " + maskedInputs + " of the required " + minContributions
+          int inputs = secure.maskedInputs();
+          if (inputs < minContributions) {
+            yield abandon(phase + " deadline passed with " + inputs + " of the required " + minContributions
                 + " contributions");
           }
-          unmaskRequest = secure.server().closeInputs();
+          UnmaskRequest request = secure.closeInputs();
           shareDeliveries = Map.of();
           dropAll(ParticipantState.SHARED);
           dropAll(ParticipantState.UPLOADING);
-          enter(RoundPhase.UNMASKING, now.plus(secure.phaseDuration()));
+          yield enter(RoundPhase.UNMASKING, clock.instant().plus(phaseDuration), site -> new PhaseMessage.Unmask(request));
         }
-        default -> {
-          aggregate = secure.server().finish();
-          phase = RoundPhase.COMPLETED;
-          return Decision.COMPLETE;
-        }
-      }
-    } catch (SecAggException.RoundAbandoned e) {
-      return abandonWith(e.getMessage());
+        default -> aggregated(secure.finish());
+      };
+    } catch (SecAggException e) {
+      // RoundAbandoned (too few shares) or an engine inconsistency: either way nothing can be unmasked.
+      return abandon(e.getMessage());
     }
-    return Decision.NEXT_PHASE;
   }
 
-  private Decision settlePlain(boolean deadlinePassed) {
-    int contributed = sum.contributions();
-    long outstanding = count(EnumSet.of(ParticipantState.TASKED, ParticipantState.UPLOADING));
-    if (contributed + outstanding < minContributions) {
-      return abandonWith("only " + (contributed + outstanding) + " of the required " + minContributions
-          + " participants can still contribute");
-    }
-    if (outstanding > 0 && !deadlinePassed) {
-      return Decision.WAIT;
-    }
-    if (contributed >= minContributions) {
-      phase = RoundPhase.COMPLETED;
-      return Decision.COMPLETE;
-    }
-    return abandonWith("deadline passed with " + contributed + " of the required " + minContributions + " contributions");
-  }
-
-  private void enter(RoundPhase next, Instant deadline) {
+  private Transition.NextPhase enter(RoundPhase next, Instant deadline,
+      Function<String, PhaseMessage> message) {
     phase = next;
-    phaseDeadline = deadline;
+    phaseDeadline = capped(deadline);
+    List<Transition.Outbound> out = new ArrayList<>();
+    for (String site : active()) {
+      out.add(new Transition.Outbound(site, message.apply(site)));
+    }
+    return new Transition.NextPhase(next, phaseDeadline, List.copyOf(out));
+  }
+
+  private Transition aggregated(AggregateUpdate result) {
+    aggregate = result;
+    phase = RoundPhase.APPLYING;
+    return new Transition.Aggregated(result);
+  }
+
+  private Instant capped(Instant deadline) {
+    return deadline.isAfter(hardDeadline) ? hardDeadline : deadline;
+  }
+
+  /** Sites still in the round (the ones the current phase's messages go to). */
+  List<String> active() {
+    return participants.entrySet().stream().filter(e -> !e.getValue().isFinal()).map(Map.Entry::getKey).toList();
   }
 
   private void dropAll(ParticipantState late) {
@@ -474,41 +462,48 @@ final class Round {
     return (int) participants.values().stream().filter(states::contains).count();
   }
 
-  private Decision abandonWith(String reason) {
-    phase = RoundPhase.ABANDONED;
-    abandonReason = reason;
-    return Decision.ABANDON;
+  /** Frees the aggregator's memory and spill files; called once the round is over, however it ended. */
+  void close() {
+    if (plain != null) {
+      plain.close();
+    }
   }
 
-  /** A completed round whose result could not be persisted is not applied after all. */
-  void abandon(String reason) {
-    abandonWith(reason);
+  RoundSummary summary() {
+    int contributions = aggregate != null ? aggregate.contributions()
+        : secure != null ? secure.maskedInputs() : plain.contributions();
+    long totalWeight = aggregate != null ? aggregate.totalWeight() : secure != null ? 0 : plain.totalWeight();
+    return new RoundSummary(number, phase, contributions, totalWeight, evaluation.loss(), evaluation.accuracy(),
+        evaluation.auroc(), Duration.between(startedAt, clock.instant()), abandonReason);
   }
 
-  /** The new global model: base + example-weighted mean of the updates. Only after COMPLETE. */
-  float[] newGlobal() {
-    if (phase != RoundPhase.COMPLETED) {
-      throw new IllegalStateException("round " + number + " is " + phase);
-    }
-    if (secure == null) {
-      return sum.applyTo(base);
-    }
-    float[] average = aggregate.weightedAverage();
-    float[] next = new float[base.length];
-    for (int i = 0; i < next.length; i++) {
-      next[i] = base[i] + average[i];
-    }
-    return next;
-  }
+  /** Example-weighted means of what the sites reported for the global model they received. */
+  private static final class EvaluationMeans {
+    private double weight;
+    private double loss;
+    private double accuracy;
+    private double auroc;
 
-  RoundSummary summary(Instant now) {
-    int contributions = secure == null ? sum.contributions()
-        : aggregate != null ? aggregate.contributors().size() : maskedInputs;
-    long totalWeight = secure == null ? (long) sum.totalWeight() : aggregate != null ? aggregate.totalWeight() : 0;
-    return new RoundSummary(number, phase, contributions, totalWeight,
-        evalWeight > 0 ? evalLossSum / evalWeight : Double.NaN,
-        evalWeight > 0 ? evalAccuracySum / evalWeight : Double.NaN,
-        evalWeight > 0 ? evalAurocSum / evalWeight : Double.NaN,
-        Duration.between(startedAt, now), abandonReason);
+    void add(LocalMetrics m) {
+      if (m.getEvalExamples() > 0 && Double.isFinite(m.getEvalLoss()) && Double.isFinite(m.getEvalAuroc())
+          && Double.isFinite(m.getEvalAccuracy())) {
+        weight += m.getEvalExamples();
+        loss += m.getEvalExamples() * m.getEvalLoss();
+        accuracy += m.getEvalExamples() * m.getEvalAccuracy();
+        auroc += m.getEvalExamples() * m.getEvalAuroc();
+      }
+    }
+
+    double loss() {
+      return weight > 0 ? loss / weight : Double.NaN;
+    }
+
+    double accuracy() {
+      return weight > 0 ? accuracy / weight : Double.NaN;
+    }
+
+    double auroc() {
+      return weight > 0 ? auroc / weight : Double.NaN;
+    }
   }
 }

@@ -9,6 +9,9 @@ public interface RoundListener {
 
   default void roundFinished(RoundSummary summary) {}
 
-  /** All configured rounds completed. */
+  /** The final model's cross-site evaluation: one row per site that answered. */
+  default void evaluationFinished(EvaluationTable table) {}
+
+  /** All configured rounds completed (after the final evaluation). */
   default void federationFinished(long completedRounds) {}
 }

@@ -1,9 +1,9 @@
 package org.cohort.coordinator;
 
 /**
- * Where a round is. A plain (FedAvg) round goes COLLECTING → COMPLETED | ABANDONED. A secure round
- * goes ADVERTISING → SHARING → COLLECTING → UNMASKING → COMPLETED, and may be ABANDONED from any
- * phase. Each open phase has a deadline ({@link Round#deadline()}); the last two are final.
+ * Where a round is. A plain round goes COLLECTING → APPLYING → COMPLETED | ABANDONED. A secure round
+ * goes ADVERTISING → SHARING → COLLECTING → UNMASKING → APPLYING → COMPLETED, and may be ABANDONED
+ * from any phase before COMPLETED. Each open phase has a deadline ({@link Round#deadline()}); the last two are final.
  */
 public enum RoundPhase {
   /** Secure round: participants send signed key adverts (phase deadline). */
@@ -14,7 +14,9 @@ public enum RoundPhase {
   COLLECTING,
   /** Secure round: survivors reveal the shares that strip the masks off the sum (phase deadline). */
   UNMASKING,
-  /** Enough contributions arrived: the new global model was applied and checkpointed. */
+  /** Enough contributions arrived: the server strategy applies the aggregate and the checkpoint is written. */
+  APPLYING,
+  /** The new global model was applied and checkpointed. */
   COMPLETED,
   /** Too few contributions by the deadline (or too few participants left): nothing was applied. */
   ABANDONED

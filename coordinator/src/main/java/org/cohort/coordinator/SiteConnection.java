@@ -18,8 +18,6 @@ import org.cohort.protocol.v1.Envelope;
 import org.cohort.protocol.v1.ErrorCode;
 import org.cohort.protocol.v1.Stream;
 import org.cohort.protocol.v1.TensorChunk;
-import org.cohort.protocol.v1.Welcome;
-import org.cohort.protocol.wire.Envelopes;
 import org.cohort.protocol.wire.InvalidTensorStreamException;
 import org.cohort.protocol.wire.TensorChunkInput;
 import org.slf4j.Logger;
@@ -31,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * buffer granted by the federation; while waiting for a buffer the channel stops reading
  * (autoRead off), which pushes back on the site through TCP. Upload states are event-loop confined.
  */
-final class SiteConnection extends SimpleChannelInboundHandler<Envelope> {
+final class SiteConnection extends SimpleChannelInboundHandler<Envelope> implements SiteChannel {
 
   private static final Logger log = LoggerFactory.getLogger(SiteConnection.class);
 
@@ -41,6 +39,7 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> {
   private final Set<String> allowedSites;
   private final Federation federation;
   private final CoordinatorMetrics metrics;
+  private final CoordinatorMessages messages;
   private Channel channel;
   private ParticipantIdentity identity;
   private boolean joined;
@@ -49,34 +48,41 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> {
   private StagedUpload staged;
   private final Deque<Envelope> heldWhileWaiting = new ArrayDeque<>();
 
-  SiteConnection(CoordinatorConfig config, Federation federation, CoordinatorMetrics metrics) {
+  SiteConnection(CoordinatorConfig config, Federation federation, CoordinatorMetrics metrics,
+      CoordinatorMessages messages) {
     this.config = config;
     this.allowedSites = Set.copyOf(config.sites().allowed());
     this.federation = federation;
     this.metrics = metrics;
+    this.messages = messages;
   }
 
-  String siteId() {
+  // ---- SiteChannel: called by the federation (any thread) ----
+
+  @Override
+  public String siteId() {
     return identity.id();
   }
 
-  // ---- called by the federation (any thread) ----
-
-  void send(Envelope envelope) {
+  @Override
+  public void send(Envelope envelope) {
     channel.writeAndFlush(envelope);
   }
 
-  void sendTask(Envelope task, float[] globalModel) {
-    channel.write(task);
-    channel.writeAndFlush(new TensorChunkInput(globalModel, config.transport().chunkElements(),
-        config.federationId(), task.getRound(), Stream.STREAM_GLOBAL_MODEL));
+  @Override
+  public void sendWithModel(Envelope envelope, float[] model) {
+    channel.write(envelope);
+    channel.writeAndFlush(new TensorChunkInput(model, config.transport().chunkElements(),
+        config.federationId(), envelope.getRound(), Stream.STREAM_GLOBAL_MODEL));
   }
 
-  void closeWith(Envelope last) {
+  @Override
+  public void close(Envelope last) {
     channel.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
   }
 
-  void uploadAdmitted(StagedUpload granted) {
+  @Override
+  public void admitUpload(StagedUpload granted) {
     channel.eventLoop().execute(() -> {
       if (upload != Upload.AWAITING_BUFFER || !channel.isActive()) {
         granted.failed();
@@ -88,14 +94,10 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> {
     });
   }
 
-  /** A refused message: a typed, non-fatal error; the connection stays open. */
-  void refuse(long round, ErrorCode code, String detail) {
-    channel.writeAndFlush(Envelopes.error(config.federationId(), round, code, detail, false));
-  }
-
-  void uploadRefused(long round, ErrorCode code, String detail) {
+  @Override
+  public void refuseUpload(long round, ErrorCode code, String detail) {
     channel.eventLoop().execute(() -> {
-      channel.writeAndFlush(Envelopes.error(config.federationId(), round, code, detail, false));
+      channel.writeAndFlush(messages.error(round, code, detail));
       if (upload == Upload.AWAITING_BUFFER) {
         upload = Upload.DISCARDING;
         resumeReading();
@@ -144,8 +146,7 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> {
   private void refuse(ChannelHandlerContext ctx, ErrorCode code, String detail) {
     metrics.rejected(code);
     log.info("refusing {}: {}", ctx.channel().remoteAddress(), detail);
-    ctx.writeAndFlush(Envelopes.error(config.federationId(), 0, code, detail, true))
-        .addListener(ChannelFutureListener.CLOSE);
+    ctx.writeAndFlush(messages.fatalError(code, detail)).addListener(ChannelFutureListener.CLOSE);
   }
 
   @Override
@@ -166,6 +167,7 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> {
       case KEY_ADVERT, SHARE_BUNDLE, UNMASK_RESPONSE -> federation.secureAggregationMessage(this, envelope);
       case TENSOR_CHUNK -> onChunk(ctx, envelope);
       case TASK_DECLINED -> federation.declined(this, envelope.getRound());
+      case EVALUATION_RESULT -> federation.evaluationResult(this, envelope);
       case GOODBYE -> ctx.close();
       case ERROR -> log.info("site {} reported {}", siteId(), envelope.getError().getCode());
       default -> rejectNonFatal(ctx, envelope.getRound(), ErrorCode.ERROR_CODE_UNEXPECTED_MESSAGE,
@@ -183,11 +185,8 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> {
       return;
     }
     joined = true;
-    ctx.writeAndFlush(Envelopes.stamped(config.federationId(), 0).setWelcome(Welcome.newBuilder()
-        .setSiteId(identity.id())
-        .setHeartbeatIntervalMs(config.heartbeatIntervalMs())
-        .setMaxFrameBytes(config.transport().maxFrameBytes())
-        .setChunkElements(config.transport().chunkElements())).build());
+    ctx.writeAndFlush(messages.welcome(identity.id(), config.heartbeatIntervalMs(), config.transport().maxFrameBytes(),
+        config.transport().chunkElements()));
     federation.join(this);
   }
 
@@ -225,8 +224,7 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> {
           }
         } catch (InvalidTensorStreamException e) {
           metrics.rejected(ErrorCode.ERROR_CODE_INVALID_UPDATE);
-          ctx.writeAndFlush(Envelopes.error(config.federationId(), uploadRound,
-              ErrorCode.ERROR_CODE_INVALID_UPDATE, e.getMessage(), false));
+          ctx.writeAndFlush(messages.error(uploadRound, ErrorCode.ERROR_CODE_INVALID_UPDATE, e.getMessage()));
           staged.failed();
           staged = null;
           upload = chunk.getLast() ? Upload.NONE : Upload.DISCARDING;
@@ -251,7 +249,7 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> {
 
   private void rejectNonFatal(ChannelHandlerContext ctx, long round, ErrorCode code, String detail) {
     metrics.rejected(code);
-    ctx.writeAndFlush(Envelopes.error(config.federationId(), round, code, detail, false));
+    ctx.writeAndFlush(messages.error(round, code, detail));
   }
 
   @Override

@@ -23,6 +23,7 @@ import org.cohort.coordinator.config.CoordinatorConfig.Transport;
 import org.cohort.crypto.pki.KitFiles;
 import org.cohort.crypto.secagg.GraphPlan;
 import org.cohort.crypto.secagg.NeighbourGraph;
+import org.cohort.coordinator.strategy.StrategySettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -80,7 +81,8 @@ class CoordinatorConfigTest {
         Kit.of(KitFiles.in(kit)), new Sites(List.of("a", "b", "c"), 3), new Rounds(2, 1.5),
         new Model("mlp", 4, List.of(3), 1), new Training(2, 16, 0.05, "adam", 3), new Checkpoint(elsewhere),
         new Transport(4096, 5, 200, 3000), new Aggregation(1),
-        new SecureAggregation(null, "sparse", 2, 2, null, null, 0.5, null, null, null));
+        new SecureAggregation(null, "sparse", 2, 2, null, null, 0.5, null, null, null),
+        new StrategySettings("fedadam", null, 0.05, null, null, null, null, null, null, null));
     Files.createDirectories(kit);
     Path file = kit.resolve("coordinator.yaml");
     config.write(file);

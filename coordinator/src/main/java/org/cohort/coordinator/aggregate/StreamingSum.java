@@ -38,17 +38,15 @@ public final class StreamingSum implements UpdateAggregator {
     return totalWeight;
   }
 
+  /** The weighted mean; the accumulator is dropped at once, so applying the mean needs no O(model) doubles. */
   @Override
   public AggregateUpdate result() {
     if (contributions == 0) {
       throw new IllegalStateException("no updates to aggregate");
     }
-    float[] mean = new float[elements];
-    double total = totalWeight;
-    for (int i = 0; i < elements; i++) {
-      mean[i] = (float) (sum[i] / total);
-    }
-    return new AggregateUpdate(mean, totalWeight, contributions);
+    AggregateUpdate mean = WeightedMean.of(sum, totalWeight, contributions);
+    sum = null;
+    return mean;
   }
 
   /** Drops the accumulator, so a round object kept around for reporting no longer holds O(model). */

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
+import org.cohort.coordinator.strategy.StrategySettings;
 import org.cohort.crypto.pki.KitFiles;
 import org.cohort.crypto.secagg.GraphPlan;
 import org.cohort.crypto.secagg.SecAggException;
@@ -47,7 +48,8 @@ public record CoordinatorConfig(
     Checkpoint checkpoint,
     Transport transport,
     Aggregation aggregation,
-    SecureAggregation secureAggregation) {
+    SecureAggregation secureAggregation,
+    StrategySettings strategy) {
 
   /** host/port; port 0 picks a free port (tests). */
   public record Endpoint(String host, int port) {}
@@ -225,43 +227,59 @@ public record CoordinatorConfig(
         new Checkpoint(kitDirectory.resolve("checkpoints")),
         new Transport(4_194_304, 262_144, null, null),
         null,
+        null,
         null);
   }
 
   public CoordinatorConfig withListen(Endpoint listen) {
     return new CoordinatorConfig(federationId, listen, metrics, kit, sites, rounds, model, training, checkpoint,
-        transport, aggregation, secureAggregation);
+        transport, aggregation, secureAggregation, strategy);
   }
 
   /** {@code null} runs no metrics endpoint. */
   public CoordinatorConfig withMetrics(Endpoint metrics) {
     return new CoordinatorConfig(federationId, listen, metrics, kit, sites, rounds, model, training, checkpoint,
-        transport, aggregation, secureAggregation);
+        transport, aggregation, secureAggregation, strategy);
   }
 
   public CoordinatorConfig withSites(Sites sites) {
     return new CoordinatorConfig(federationId, listen, metrics, kit, sites, rounds, model, training, checkpoint,
-        transport, aggregation, secureAggregation);
+        transport, aggregation, secureAggregation, strategy);
   }
 
   public CoordinatorConfig withRounds(Rounds rounds) {
     return new CoordinatorConfig(federationId, listen, metrics, kit, sites, rounds, model, training, checkpoint,
-        transport, aggregation, secureAggregation);
+        transport, aggregation, secureAggregation, strategy);
   }
 
   public CoordinatorConfig withModel(Model model) {
     return new CoordinatorConfig(federationId, listen, metrics, kit, sites, rounds, model, training, checkpoint,
-        transport, aggregation, secureAggregation);
+        transport, aggregation, secureAggregation, strategy);
   }
 
   public CoordinatorConfig withTraining(Training training) {
     return new CoordinatorConfig(federationId, listen, metrics, kit, sites, rounds, model, training, checkpoint,
-        transport, aggregation, secureAggregation);
+        transport, aggregation, secureAggregation, strategy);
+  }
+
+  public CoordinatorConfig withStrategy(StrategySettings strategy) {
+    return new CoordinatorConfig(federationId, listen, metrics, kit, sites, rounds, model, training, checkpoint,
+        transport, aggregation, secureAggregation, strategy);
+  }
+
+  /**
+   * strategy (optional; FedAvg when absent) with its defaults filled in and checked against the
+   * rest of the config: a robust aggregator is refused under secure aggregation, which hides the
+   * individual updates it needs.
+   */
+  public StrategySettings strategySettings() {
+    return (strategy == null ? StrategySettings.DEFAULT : strategy)
+        .validated(secureAggregationEnabled(), sites.allowed().size());
   }
 
   public CoordinatorConfig withSecureAggregation(SecureAggregation secureAggregation) {
     return new CoordinatorConfig(federationId, listen, metrics, kit, sites, rounds, model, training, checkpoint,
-        transport, aggregation, secureAggregation);
+        transport, aggregation, secureAggregation, strategy);
   }
 
   /** This config as YAML, paths as they are. */
@@ -314,7 +332,7 @@ public record CoordinatorConfig(
         ifSet.apply(kit.caCertificate()), ifSet.apply(kit.revocationList()));
     Checkpoint mappedCheckpoint = checkpoint == null ? null : new Checkpoint(ifSet.apply(checkpoint.directory()));
     return new CoordinatorConfig(federationId, listen, metrics, mappedKit, sites, rounds, model, training,
-        mappedCheckpoint, transport, aggregation, secureAggregation);
+        mappedCheckpoint, transport, aggregation, secureAggregation, strategy);
   }
 
   private static Path relativeIfInside(Path base, Path p) {
@@ -374,8 +392,9 @@ public record CoordinatorConfig(
     require(idleTimeoutMs() > heartbeatIntervalMs(), "transport.idle_timeout_ms must be > transport.heartbeat_interval_ms");
     require(stagingBuffers() >= 1, "aggregation.staging_buffers must be >= 1");
     validateSecureAggregation(ModelLayout.of(normalizedModel.spec()).totalElements());
+    strategySettings();
     return new CoordinatorConfig(federationId, listen, metrics, kit, sites, rounds, normalizedModel, training,
-        checkpoint, transport, aggregation, secureAggregation);
+        checkpoint, transport, aggregation, secureAggregation, strategy);
   }
 
   private void validateSecureAggregation(int modelElements) {

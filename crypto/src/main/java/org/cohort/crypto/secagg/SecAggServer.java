@@ -177,6 +177,11 @@ public final class SecAggServer {
     sentInput[index] = true;
   }
 
+  /** How many masked inputs are in the sum so far. */
+  public int maskedInputs() {
+    return count(i -> sentInput[i]);
+  }
+
   /** Names survivors (reveal self-mask shares) and sites that shared but sent no input (mask keys). */
   public UnmaskRequest closeInputs() {
     requirePhase(Phase.COLLECTING_INPUTS);

@@ -8,11 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
-class StagingPoolTest {
+class BufferPoolTest {
 
   @Test
   void waitersGetReleasedBuffersInOrderAndMemoryStaysAtKBuffers() {
-    StagingPool pool = new StagingPool(1, 3);
+    BufferPool<float[]> pool = BufferPool.floats(1, 3);
     AtomicReference<float[]> first = new AtomicReference<>();
     AtomicReference<float[]> second = new AtomicReference<>();
     AtomicReference<float[]> third = new AtomicReference<>();

@@ -1,0 +1,108 @@
+package org.cohort.coordinator;
+
+import java.security.PublicKey;
+import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.cohort.coordinator.aggregate.AggregateUpdate;
+import org.cohort.coordinator.aggregate.WeightedMean;
+import org.cohort.crypto.secagg.AggregateResult;
+import org.cohort.crypto.secagg.KeyAdvert;
+import org.cohort.crypto.secagg.MaskedInput;
+import org.cohort.crypto.secagg.ParticipantId;
+import org.cohort.crypto.secagg.RoundSetup;
+import org.cohort.crypto.secagg.SecAggServer;
+import org.cohort.crypto.secagg.ShareBundle;
+import org.cohort.crypto.secagg.ShareDelivery;
+import org.cohort.crypto.secagg.SigningCertificates;
+import org.cohort.crypto.secagg.UnmaskRequest;
+import org.cohort.crypto.secagg.UnmaskResponse;
+
+/**
+ * The secure aggregator: an adapter over the network-free {@link SecAggServer} that adds what the
+ * engine leaves to the transport — each advert's signing certificate checked against the
+ * consortium CA and CRL, and the certificates relayed with the adverts. It answers for the
+ * engine's own bookkeeping (who sent an input) instead of mirroring it. Engine refusals surface as
+ * {@link org.cohort.crypto.secagg.SecAggException}s for {@link Round} to translate.
+ */
+final class SecureSum {
+
+  private final RoundSetup setup;
+  private final SecAggServer engine;
+  private final Map<ParticipantId, PublicKey> verificationKeys = new HashMap<>();
+  private final Map<ParticipantId, byte[]> signingCertificates = new HashMap<>();
+  private final X509Certificate ca;
+  private final Optional<X509CRL> revocationList;
+
+  SecureSum(RoundSetup setup, X509Certificate ca, Optional<X509CRL> revocationList) {
+    this.setup = setup;
+    this.ca = ca;
+    this.revocationList = revocationList;
+    this.engine = new SecAggServer(setup, SigningCertificates.resolver(verificationKeys));
+  }
+
+  RoundSetup setup() {
+    return setup;
+  }
+
+  int threshold() {
+    return setup.parameters().graph().threshold();
+  }
+
+  /** The advert must verify under a CA-issued SITE signing certificate naming its sender. */
+  void acceptAdvert(KeyAdvert advert, byte[] signingCertificate) {
+    ParticipantId id = advert.participant();
+    verificationKeys.put(id, SigningCertificates.verificationKey(signingCertificate, ca, revocationList, id));
+    try {
+      engine.acceptAdvert(advert);
+    } catch (RuntimeException e) {
+      verificationKeys.remove(id);
+      throw e;
+    }
+    signingCertificates.put(id, signingCertificate.clone());
+  }
+
+  PhaseMessage.Adverts closeAdverts() {
+    var bundle = engine.closeAdverts();
+    List<byte[]> certificates = bundle.adverts().stream().map(a -> signingCertificates.get(a.participant())).toList();
+    return new PhaseMessage.Adverts(bundle, certificates);
+  }
+
+  void acceptShares(ShareBundle bundle) {
+    engine.acceptShares(bundle);
+  }
+
+  /** The shares for each site that shared, by site id. */
+  Map<String, ShareDelivery> closeShares() {
+    Map<String, ShareDelivery> deliveries = new HashMap<>();
+    for (ShareDelivery delivery : engine.closeShares()) {
+      deliveries.put(delivery.recipient().value(), delivery);
+    }
+    return deliveries;
+  }
+
+  void add(String site, int bits, int[] values) {
+    engine.acceptMaskedInput(new MaskedInput(setup.federationId(), setup.round(), ParticipantId.of(site), bits, values));
+  }
+
+  int maskedInputs() {
+    return engine.maskedInputs();
+  }
+
+  UnmaskRequest closeInputs() {
+    return engine.closeInputs();
+  }
+
+  void acceptUnmaskResponse(UnmaskResponse response) {
+    engine.acceptUnmaskResponse(response);
+  }
+
+  /** Strips the masks off the sum: only Σ w·x and Σ w are ever revealed. */
+  AggregateUpdate finish() {
+    AggregateResult result = engine.finish();
+    return WeightedMean.of(result.weightedSum(), result.totalWeight(), result.contributors().size());
+  }
+}

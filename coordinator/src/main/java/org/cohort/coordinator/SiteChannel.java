@@ -1,0 +1,29 @@
+package org.cohort.coordinator;
+
+import org.cohort.protocol.v1.Envelope;
+import org.cohort.protocol.v1.ErrorCode;
+
+/**
+ * What the federation needs of one site's connection, and all it may do with it. Implemented by
+ * the Netty handler {@link SiteConnection}; the round logic never touches the transport itself, so
+ * unit tests drive it with a fake channel. Every method may be called from any thread.
+ */
+interface SiteChannel {
+
+  /** The site's id, from its certificate. */
+  String siteId();
+
+  void send(Envelope envelope);
+
+  /** Sends {@code envelope}, then {@code model} as STREAM_GLOBAL_MODEL chunks of {@code envelope}'s round. */
+  void sendWithModel(Envelope envelope, float[] model);
+
+  /** Sends {@code last}, then closes the connection. */
+  void close(Envelope last);
+
+  /** The upload announced by the site's header may now be received into {@code upload}'s buffer. */
+  void admitUpload(StagedUpload upload);
+
+  /** The announced upload is refused: the site hears why and its chunks are read and discarded. */
+  void refuseUpload(long round, ErrorCode code, String detail);
+}

@@ -1,0 +1,268 @@
+package org.cohort.coordinator;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.cohort.coordinator.aggregate.AggregateUpdate;
+import org.cohort.coordinator.aggregate.StreamingSum;
+import org.cohort.coordinator.config.CoordinatorConfig;
+import org.cohort.coordinator.strategy.FedAvg;
+import org.cohort.coordinator.strategy.RoundConfig;
+import org.cohort.coordinator.strategy.ServerStrategy;
+import org.cohort.coordinator.strategy.StrategyName;
+import org.cohort.protocol.v1.Envelope;
+import org.cohort.protocol.v1.ErrorCode;
+import org.cohort.protocol.v1.EvaluationResult;
+import org.cohort.protocol.v1.LocalMetrics;
+import org.cohort.protocol.v1.RoundStatus;
+import org.cohort.protocol.v1.Stream;
+import org.cohort.protocol.v1.TensorChunk;
+import org.cohort.protocol.v1.TrainingSettings;
+import org.cohort.protocol.v1.UpdateHeader;
+import org.cohort.protocol.wire.Envelopes;
+import org.cohort.protocol.wire.InvalidTensorStreamException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The federation's round lifecycle over fake site channels (no sockets): rounds end by their
+ * deadline whatever happens, and the final model is evaluated on every site.
+ */
+class FederationTest {
+
+  private static final String FEDERATION = "federation-test";
+  private static final int ELEMENTS = 3; // logreg over 2 features: 2 weights + 1 bias
+
+  private final ScheduledExecutorService roundThread = Executors.newSingleThreadScheduledExecutor();
+  private final CoordinatorMetrics metrics = new CoordinatorMetrics();
+  private final List<RoundSummary> summaries = new CopyOnWriteArrayList<>();
+  private final List<EvaluationTable> evaluations = new CopyOnWriteArrayList<>();
+
+  @AfterEach
+  void stop() {
+    roundThread.shutdownNow();
+  }
+
+  /** A site's connection as the federation sees it; records what was sent and feeds uploads by hand. */
+  static final class FakeChannel implements SiteChannel {
+    final String site;
+    final List<Envelope> sent = new CopyOnWriteArrayList<>();
+    volatile StagedUpload admitted;
+    volatile boolean closed;
+
+    FakeChannel(String site) {
+      this.site = site;
+    }
+
+    @Override
+    public String siteId() {
+      return site;
+    }
+
+    @Override
+    public void send(Envelope envelope) {
+      sent.add(envelope);
+    }
+
+    @Override
+    public void sendWithModel(Envelope envelope, float[] model) {
+      sent.add(envelope);
+    }
+
+    @Override
+    public void close(Envelope last) {
+      sent.add(last);
+      closed = true;
+    }
+
+    @Override
+    public void admitUpload(StagedUpload upload) {
+      admitted = upload;
+    }
+
+    @Override
+    public void refuseUpload(long round, ErrorCode code, String detail) {
+      sent.add(Envelopes.error(FEDERATION, round, code, detail, false));
+    }
+
+    boolean got(long round, Envelope.BodyCase kind) {
+      return sent.stream().anyMatch(e -> e.getRound() == round && e.getBodyCase() == kind);
+    }
+
+    Envelope last(Envelope.BodyCase kind) {
+      return sent.stream().filter(e -> e.getBodyCase() == kind).reduce((a, b) -> b).orElseThrow();
+    }
+  }
+
+  private CoordinatorConfig config(Path dir, int rounds, double deadlineSeconds) {
+    return CoordinatorConfig.starter(FEDERATION, dir, List.of("site-a", "site-b"), 2)
+        .withSites(new CoordinatorConfig.Sites(List.of("site-a", "site-b"), 2))
+        .withRounds(new CoordinatorConfig.Rounds(rounds, deadlineSeconds))
+        .withSecureAggregation(CoordinatorConfig.SecureAggregation.DISABLED)
+        .validated();
+  }
+
+  private Federation federation(CoordinatorConfig config, ServerStrategy strategy) {
+    Federation federation = new Federation(config, strategy, () -> new StreamingSum(ELEMENTS), roundThread, metrics,
+        Clock.systemUTC());
+    federation.addListener(new RoundListener() {
+      @Override
+      public void roundFinished(RoundSummary summary) {
+        summaries.add(summary);
+      }
+
+      @Override
+      public void evaluationFinished(EvaluationTable table) {
+        evaluations.add(table);
+      }
+    });
+    return federation;
+  }
+
+  private static void upload(Federation federation, FakeChannel channel, long round, float... update)
+      throws InvalidTensorStreamException {
+    channel.admitted = null;
+    federation.requestUpload(channel, Envelopes.stamped(FEDERATION, round).setUpdateHeader(UpdateHeader.newBuilder()
+        .setExampleCount(10).setTotalElements(ELEMENTS)).build());
+    await().atMost(Duration.ofSeconds(10)).until(() -> channel.admitted != null);
+    ByteBuffer bytes = ByteBuffer.allocate(update.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    bytes.asFloatBuffer().put(update);
+    TensorChunk chunk = TensorChunk.newBuilder().setStream(Stream.STREAM_UPDATE).setOffset(0)
+        .setData(ByteString.copyFrom(bytes.array())).setLast(true).build();
+    assertTrue(channel.admitted.accept(chunk));
+    channel.admitted.completed();
+  }
+
+  /** FedAvg, except that applying the first aggregate fails the way a full heap does. */
+  static final class FailsOnceWhileApplying implements ServerStrategy {
+    private final FedAvg fedAvg = new FedAvg(StrategyName.FEDAVG);
+    final AtomicInteger applications = new AtomicInteger();
+
+    @Override
+    public String name() {
+      return fedAvg.name();
+    }
+
+    @Override
+    public RoundConfig configureRound(long round, List<String> available, TrainingSettings base) {
+      return fedAvg.configureRound(round, available, base);
+    }
+
+    @Override
+    public float[] apply(float[] global, AggregateUpdate aggregate) {
+      if (applications.getAndIncrement() == 0) {
+        throw new OutOfMemoryError("Java heap space");
+      }
+      return fedAvg.apply(global, aggregate);
+    }
+
+    @Override
+    public byte[] state() {
+      return fedAvg.state();
+    }
+
+    @Override
+    public void restore(byte[] state) {
+      fedAvg.restore(state);
+    }
+  }
+
+  /**
+   * The 50-site × 10M-parameter stall, scaled down: the coordinator's heap ran out while it applied
+   * a round's aggregate, the error vanished inside the round executor, and the round — already
+   * marked complete — was never ended: no deadline fired for it and no round started again. Now the
+   * failure abandons the round and the next one runs.
+   */
+  @Test
+  void aFailureWhileApplyingAbandonsTheRoundAndTheNextRoundRuns(@TempDir Path dir) throws Exception {
+    FailsOnceWhileApplying strategy = new FailsOnceWhileApplying();
+    Federation federation = federation(config(dir, 1, 30), strategy);
+    FakeChannel a = new FakeChannel("site-a");
+    FakeChannel b = new FakeChannel("site-b");
+    federation.join(a);
+    federation.join(b);
+    await().atMost(Duration.ofSeconds(10)).until(() -> a.got(1, Envelope.BodyCase.ROUND_TASK));
+    upload(federation, a, 1, 1f, 1f, 1f);
+    upload(federation, b, 1, 1f, 1f, 1f);
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> a.got(2, Envelope.BodyCase.ROUND_TASK));
+    assertEquals(RoundPhase.ABANDONED, summaries.get(0).phase());
+    assertTrue(summaries.get(0).abandonReason().contains("OutOfMemoryError"), summaries.get(0).abandonReason());
+    assertEquals(RoundStatus.ROUND_STATUS_ABANDONED, a.last(Envelope.BodyCase.ROUND_RESULT).getRoundResult().getStatus());
+
+    upload(federation, a, 2, 2f, 2f, 2f);
+    upload(federation, b, 2, 4f, 4f, 4f);
+    await().atMost(Duration.ofSeconds(10)).until(() -> summaries.size() == 2);
+    assertEquals(RoundPhase.COMPLETED, summaries.get(1).phase());
+    float[] initial = config(dir, 1, 30).layout().initialParameters(config(dir, 1, 30).model().seed());
+    assertEquals(initial[0] + 3f, federation.snapshot().parameters()[0], 1e-6f, "round 2 applied the mean update");
+  }
+
+  /** A participant that is tasked and then says nothing: the round still ends by its deadline and the next starts. */
+  @Test
+  void aSilentParticipantCannotHoldTheRoundPastItsDeadline(@TempDir Path dir) throws Exception {
+    Federation federation = federation(config(dir, 2, 0.5), new FedAvg(StrategyName.FEDAVG));
+    FakeChannel a = new FakeChannel("site-a");
+    FakeChannel silent = new FakeChannel("site-b");
+    federation.join(a);
+    federation.join(silent);
+    await().atMost(Duration.ofSeconds(10)).until(() -> a.got(1, Envelope.BodyCase.ROUND_TASK));
+    upload(federation, a, 1, 1f, 1f, 1f);
+    await().atMost(Duration.ofSeconds(10)).until(() -> a.got(2, Envelope.BodyCase.ROUND_TASK));
+    assertEquals(RoundPhase.ABANDONED, summaries.get(0).phase());
+    assertTrue(summaries.get(0).abandonReason().contains("1 of the required 2"), summaries.get(0).abandonReason());
+  }
+
+  @Test
+  void theFinalModelIsEvaluatedOnEverySiteBeforeTheFederationFinishes(@TempDir Path dir) throws Exception {
+    Federation federation = federation(config(dir, 1, 30), new FedAvg(StrategyName.FEDAVG));
+    FakeChannel a = new FakeChannel("site-a");
+    FakeChannel b = new FakeChannel("site-b");
+    federation.join(a);
+    federation.join(b);
+    await().atMost(Duration.ofSeconds(10)).until(() -> a.got(1, Envelope.BodyCase.ROUND_TASK));
+    upload(federation, a, 1, 1f, 1f, 1f);
+    upload(federation, b, 1, 1f, 1f, 1f);
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> b.got(2, Envelope.BodyCase.EVALUATION_TASK));
+    assertTrue(a.got(2, Envelope.BodyCase.EVALUATION_TASK));
+    assertFalse(federation.finished().isDone(), "the federation waits for the evaluation");
+    federation.evaluationResult(a, evaluation(2, 40, 0.9));
+    federation.evaluationResult(b, evaluation(1, 99, 0.1)); // a stale round: refused, the table is unchanged
+    federation.evaluationResult(b, evaluation(2, 60, 0.7));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> federation.finished().isDone());
+    EvaluationTable table = evaluations.get(0);
+    assertEquals(2, table.round());
+    Map<String, EvaluationTable.Row> rows = new ConcurrentHashMap<>();
+    table.sites().forEach(row -> rows.put(row.site(), row));
+    assertEquals(60, rows.get("site-b").examples());
+    assertEquals(0.7, rows.get("site-b").auroc());
+    assertEquals(0.8, table.meanOverSites().auroc(), 1e-12);
+    assertEquals(1, federation.snapshot().completedRounds());
+    await().atMost(Duration.ofSeconds(10)).until(() -> a.closed && b.closed);
+    assertTrue(b.got(1, Envelope.BodyCase.ERROR), "the stale evaluation result was refused with a typed error");
+  }
+
+  private static Envelope evaluation(long round, long examples, double auroc) {
+    return Envelopes.stamped(FEDERATION, round).setEvaluationResult(EvaluationResult.newBuilder()
+        .setMetrics(LocalMetrics.newBuilder().setEvalExamples(examples).setEvalLoss(0.5).setEvalAuroc(auroc)
+            .setEvalAccuracy(0.75))).build();
+  }
+}
