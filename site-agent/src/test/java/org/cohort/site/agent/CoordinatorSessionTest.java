@@ -25,6 +25,7 @@ import org.cohort.protocol.v1.LocalMetrics;
 import org.cohort.protocol.v1.ModelSpec;
 import org.cohort.protocol.v1.RoundTask;
 import org.cohort.protocol.v1.Stream;
+import org.cohort.protocol.v1.TrainingSettings;
 import org.cohort.protocol.v1.Welcome;
 import org.cohort.protocol.wire.Envelopes;
 import org.cohort.protocol.wire.InvalidTensorStreamException;
@@ -49,19 +50,33 @@ class CoordinatorSessionTest {
     SiteConfig config = new SiteConfig("hospital-a", new SiteConfig.Endpoint("127.0.0.1", 1),
         new SiteConfig.Kit(Path.of("unused-cert.pem"), Path.of("unused-key.pem"), Path.of("unused-ca.pem"), null),
         JsonNodeFactory.instance.objectNode(), null, Path.of("."));
-    LocalTrainer addHalf = (model, settings, global) -> {
-      float[] next = global.clone();
-      for (int i = 0; i < next.length; i++) {
-        next[i] += 0.5f;
-      }
-      return new LocalTrainer.Outcome(next, 42, LocalMetrics.newBuilder().setEvalExamples(7).build());
-    };
+    LocalTrainer addHalf = new AddHalf();
     agent = SiteAgent.builder(config, addHalf).tls(SslContextBuilder.forClient().build()).build();
     channel = new EmbeddedChannel(false, false);
     channel.pipeline().addLast("chunked-writer", new ChunkedWriteHandler());
     channel.pipeline().addLast("idle", new IdleStateHandler(0, 0, 0));
     channel.pipeline().addLast("session", new CoordinatorSession(agent, addHalf, Runnable::run, Runnable::run, 1000));
     channel.register();
+  }
+
+  /** Adds 0.5 to every parameter; evaluates with fixed metrics. */
+  private static final class AddHalf implements LocalTrainer {
+    static final LocalMetrics EVALUATION = LocalMetrics.newBuilder().setEvalExamples(9).setEvalLoss(0.25)
+        .setEvalAccuracy(0.75).setEvalAuroc(0.8).build();
+
+    @Override
+    public Outcome train(ModelSpec model, TrainingSettings settings, float[] global) {
+      float[] next = global.clone();
+      for (int i = 0; i < next.length; i++) {
+        next[i] += 0.5f;
+      }
+      return new Outcome(next, 42, LocalMetrics.newBuilder().setEvalExamples(7).build());
+    }
+
+    @Override
+    public LocalMetrics evaluate(ModelSpec model, float[] parameters) {
+      return EVALUATION;
+    }
   }
 
   @AfterEach
