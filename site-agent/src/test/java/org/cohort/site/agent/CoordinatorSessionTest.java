@@ -31,6 +31,8 @@ import org.cohort.protocol.wire.Envelopes;
 import org.cohort.protocol.wire.InvalidTensorStreamException;
 import org.cohort.protocol.wire.TensorChunkInput;
 import org.cohort.protocol.wire.TensorStreamAssembler;
+import org.cohort.site.round.RoundPipeline;
+import org.cohort.site.round.TaskPolicy;
 import org.cohort.site.training.LocalTrainer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,6 +44,7 @@ class CoordinatorSessionTest {
   private static final ModelSpec MODEL = ModelSpec.newBuilder().setKind("logreg").setInputFeatures(5).build();
   private static final int ELEMENTS = ModelLayout.of(MODEL).totalElements();
 
+  private final List<SecAggException> refusals = new ArrayList<>();
   private SiteAgent agent;
   private EmbeddedChannel channel;
 
@@ -55,7 +58,10 @@ class CoordinatorSessionTest {
     channel = new EmbeddedChannel(false, false);
     channel.pipeline().addLast("chunked-writer", new ChunkedWriteHandler());
     channel.pipeline().addLast("idle", new IdleStateHandler(0, 0, 0));
-    channel.pipeline().addLast("session", new CoordinatorSession(agent, addHalf, Runnable::run, Runnable::run, 1000));
+    RoundPipeline.Config rounds = new RoundPipeline.Config("hospital-a", () -> {
+      throw new AssertionError("no secure round gets as far as signing");
+    }, refusals::add, addHalf, new TaskPolicy(1000), List.of(), Runnable::run, Runnable::run);
+    channel.pipeline().addLast("session", new CoordinatorSession(agent, rounds));
     channel.register();
   }
 
@@ -166,14 +172,14 @@ class CoordinatorSessionTest {
     channel.writeInbound(Envelopes.stamped("fed", 1).setRoundTask(taskFor(MODEL).toBuilder()
         .setSecureAggregationSetup(ByteString.copyFrom(others.encode()))).build());
     assertEquals(DeclineReason.DECLINE_REASON_SECAGG_REFUSED, outbound().get(0).getTaskDeclined().getReason());
-    assertInstanceOf(SecAggException.InvalidParameters.class, agent.secureAggregationRefusals().get(0));
+    assertInstanceOf(SecAggException.InvalidParameters.class, refusals.get(0));
 
     RoundSetup earlier = new RoundSetup("fed", 1, List.of(ParticipantId.of("hospital-a"), ParticipantId.of("hospital-y"),
         ParticipantId.of("hospital-z")), new byte[32], parameters);
     channel.writeInbound(Envelopes.stamped("fed", 2).setRoundTask(taskFor(MODEL).toBuilder()
         .setSecureAggregationSetup(ByteString.copyFrom(earlier.encode()))).build());
     assertEquals(DeclineReason.DECLINE_REASON_SECAGG_REFUSED, outbound().get(0).getTaskDeclined().getReason());
-    assertInstanceOf(SecAggException.WrongRound.class, agent.secureAggregationRefusals().get(1));
+    assertInstanceOf(SecAggException.WrongRound.class, refusals.get(1));
     assertEquals(0, agent.updatesSent(), "nothing is sent in the clear for a secure task");
   }
 }
