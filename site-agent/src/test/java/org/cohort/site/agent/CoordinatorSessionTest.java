@@ -21,6 +21,7 @@ import org.cohort.crypto.secagg.SecAggParameters;
 import org.cohort.protocol.model.ModelLayout;
 import org.cohort.protocol.v1.DeclineReason;
 import org.cohort.protocol.v1.Envelope;
+import org.cohort.protocol.v1.EvaluationTask;
 import org.cohort.protocol.v1.LocalMetrics;
 import org.cohort.protocol.v1.ModelSpec;
 import org.cohort.protocol.v1.RoundTask;
@@ -107,6 +108,10 @@ class CoordinatorSessionTest {
 
   private void task(long round, RoundTask task, float[] global) {
     channel.writeInbound(Envelopes.stamped("fed", round).setRoundTask(task).build());
+    model(round, global);
+  }
+
+  private void model(long round, float[] global) {
     TensorChunkInput chunks = new TensorChunkInput(global, 4, "fed", round, Stream.STREAM_GLOBAL_MODEL);
     while (!chunks.isEndOfInput()) {
       channel.writeInbound(chunks.readChunk(channel.alloc()));
@@ -181,5 +186,24 @@ class CoordinatorSessionTest {
     assertEquals(DeclineReason.DECLINE_REASON_SECAGG_REFUSED, outbound().get(0).getTaskDeclined().getReason());
     assertInstanceOf(SecAggException.WrongRound.class, refusals.get(1));
     assertEquals(0, agent.updatesSent(), "nothing is sent in the clear for a secure task");
+  }
+
+  @Test
+  void anEvaluationTaskIsAnsweredWithTheTrainersMetricsAndNoUpdate() {
+    outbound();
+    welcome();
+    ModelLayout layout = ModelLayout.of(MODEL);
+    channel.writeInbound(Envelopes.stamped("fed", 11).setEvaluationTask(EvaluationTask.newBuilder().setModel(MODEL)
+        .addAllLayout(layout.tensors()).setTotalElements(layout.totalElements())).build());
+    model(11, new float[ELEMENTS]);
+
+    List<Envelope> sent = outbound();
+    assertEquals(1, sent.size(), "one answer: " + sent);
+    Envelope result = sent.get(0);
+    assertEquals(Envelope.BodyCase.EVALUATION_RESULT, result.getBodyCase());
+    assertEquals(11, result.getRound());
+    assertEquals("fed", result.getFederationId());
+    assertEquals(AddHalf.EVALUATION, result.getEvaluationResult().getMetrics());
+    assertEquals(0, agent.updatesSent());
   }
 }
