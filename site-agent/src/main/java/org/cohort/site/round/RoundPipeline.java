@@ -41,9 +41,9 @@ import org.slf4j.LoggerFactory;
  * </ol>
  *
  * An evaluation task is checked the same way and its model evaluated on the training thread; only
- * an EvaluationResult goes back. Each task supersedes the one before and a round result ends its
- * round: replies of a task that is no longer current are dropped. Inbound methods are called on
- * the connection thread, and nothing here blocks it.
+ * an EvaluationResult goes back. Each admitted task supersedes the one before (a refused one
+ * changes nothing) and a round result ends its round: replies of a task that is no longer current
+ * are dropped. Inbound methods are called on the connection thread, and nothing here blocks it.
  */
 public final class RoundPipeline {
 
@@ -56,6 +56,8 @@ public final class RoundPipeline {
    * @param signingIdentity the kit's signing key and trust anchors; may read files, so it is only
    *     called on the secure-aggregation thread
    * @param secureAggregationRefusals told of every setup or message the engine refused
+   * @param trainer trains and evaluates on the site's records, on the training thread
+   * @param policy checks each task before its model is accepted
    * @param transforms applied to every update, plain or secure, in order, before it is encoded
    * @param trainingThread runs training and evaluation
    * @param secureThread runs every secure-aggregation engine step, one at a time
