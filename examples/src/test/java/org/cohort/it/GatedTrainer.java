@@ -2,6 +2,7 @@ package org.cohort.it;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.cohort.protocol.v1.LocalMetrics;
 import org.cohort.protocol.v1.ModelSpec;
 import org.cohort.protocol.v1.TrainingSettings;
 import org.cohort.site.training.LocalTrainer;
@@ -32,6 +33,12 @@ final class GatedTrainer implements LocalTrainer {
       }
     }
     return delegate.train(model, settings, global);
+  }
+
+  /** Evaluations are never held: only training calls are counted and gated. */
+  @Override
+  public LocalMetrics evaluate(ModelSpec model, float[] parameters) {
+    return delegate.evaluate(model, parameters);
   }
 
   /** True once the gated call is waiting. */

@@ -15,10 +15,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateHandler;
-import java.security.PrivateKey;
 import java.security.cert.CertificateEncodingException;
-import java.security.cert.X509CRL;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -42,6 +39,11 @@ import org.cohort.protocol.wire.FrameCodec;
 import org.cohort.protocol.wire.HeartbeatHandler;
 import org.cohort.protocol.wire.ProtocolFailureHandler;
 import org.cohort.protocol.wire.RejectionListener;
+import org.cohort.site.round.L2Clip;
+import org.cohort.site.round.RoundPipeline;
+import org.cohort.site.round.SigningIdentity;
+import org.cohort.site.round.TaskPolicy;
+import org.cohort.site.round.UpdateTransform;
 import org.cohort.site.training.LocalTrainer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,8 +51,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A hospital's agent: dials out to the coordinator over mutual TLS, keeps one connection, and
  * reconnects with capped exponential backoff and full jitter whenever it is lost, until the
- * federation says it is finished or {@link #close()} is called. Round tasks are answered with the
- * given {@link LocalTrainer}, which runs on its own thread.
+ * federation says it is finished or {@link #close()} is called. Round and evaluation tasks are
+ * served by a {@link RoundPipeline} per connection with the given {@link LocalTrainer}, which runs
+ * on its own thread.
  *
  * <pre>{@code
  * SiteAgent agent = SiteAgent.builder(SiteConfig.load(file), trainer).build();
@@ -103,8 +106,9 @@ public final class SiteAgent implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    LocalTrainer trainer = b.trainer;
-    long maxModelElements = b.maxModelElements;
+    RoundPipeline.Config rounds = new RoundPipeline.Config(b.config.siteId(), this::signingIdentity,
+        secureAggregationRefusals::add, b.trainer, new TaskPolicy(b.maxModelElements), b.transforms,
+        trainingThread, secureThread);
     this.bootstrap = new Bootstrap()
         .group(group)
         .channel(NioSocketChannel.class)
@@ -113,8 +117,7 @@ public final class SiteAgent implements AutoCloseable {
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
-            CoordinatorSession session = new CoordinatorSession(SiteAgent.this, trainer, trainingThread, secureThread,
-                maxModelElements);
+            CoordinatorSession session = new CoordinatorSession(SiteAgent.this, rounds);
             ChannelPipeline p = ch.pipeline();
             p.addLast("tls", tls.newHandler(ch.alloc(), config.coordinator().host(), config.coordinator().port()));
             if (plaintextTap != null) {
@@ -147,6 +150,7 @@ public final class SiteAgent implements AutoCloseable {
     private Supplier<ChannelHandler> envelopeTap;
     private String claimedSiteId;
     private long maxModelElements = 64L * 1024 * 1024;
+    private List<UpdateTransform> transforms = List.of();
 
     private Builder(SiteConfig config, LocalTrainer trainer) {
       this.config = config;
@@ -183,6 +187,16 @@ public final class SiteAgent implements AutoCloseable {
     /** Tasks for larger models are declined. */
     public Builder maxModelElements(long elements) {
       this.maxModelElements = elements;
+      return this;
+    }
+
+    /**
+     * Scales every update this site sends down to an L2 norm of at most {@code maxNorm} before it
+     * is encoded (a secure round's quantizer then also clips each coordinate to the round's range).
+     * Off by default: the protocol does not carry a clip norm yet, so it is the site's own bound.
+     */
+    public Builder clipUpdateNorm(double maxNorm) {
+      this.transforms = List.of(new L2Clip(maxNorm));
       return this;
     }
 
@@ -244,10 +258,7 @@ public final class SiteAgent implements AutoCloseable {
   }
 
   /** The kit's signing key and certificate and the trust anchors, loaded on first use. */
-  record SigningIdentity(PrivateKey signingKey, byte[] signingCertificate, X509Certificate caCertificate,
-                         Optional<X509CRL> revocationList) {}
-
-  synchronized SigningIdentity signingIdentity() {
+  private synchronized SigningIdentity signingIdentity() {
     if (signingIdentity == null) {
       StartupKit kit = StartupKit.load(config.kit().files());
       byte[] certificate;
@@ -260,10 +271,6 @@ public final class SiteAgent implements AutoCloseable {
           kit.revocationList().map(Pem::readCrl));
     }
     return signingIdentity;
-  }
-
-  void secureAggregationRefused(SecAggException refusal) {
-    secureAggregationRefusals.add(refusal);
   }
 
   /** Secure-aggregation messages (or setups) this site refused, oldest first. */

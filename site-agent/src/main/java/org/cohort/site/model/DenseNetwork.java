@@ -36,6 +36,8 @@ public final class DenseNetwork {
   private final INDArray[] weightGradients;
   private final INDArray[] biasGradients;
   private INDArray onesRow;
+  /** Scratch for w − anchor, allocated on the first proximal step. */
+  private INDArray anchorDistance;
 
   public DenseNetwork(ModelSpec spec, float[] flatParameters) {
     ModelLayout layout = ModelLayout.of(spec);
@@ -111,6 +113,24 @@ public final class DenseNetwork {
       delta = delta.mmul(weights[i].transpose()).muli(active);
     }
     Nd4j.gemm(design, delta, weightsAndBiasGradients[0], true, false, scale, 0.0);
+  }
+
+  /**
+   * Adds mu · (w − anchor) to the gradient of the last {@link #computeGradient} call: the gradient
+   * of FedProx's proximal term (mu / 2) · ||w − anchor||², which keeps local training near the
+   * global model it started from. The difference is formed first so that it stays exact when w is
+   * close to the anchor.
+   */
+  public void addProximalGradient(INDArray anchor, double mu) {
+    if (anchor.length() != parameters.length()) {
+      throw new IllegalArgumentException("the anchor holds " + anchor.length() + " values, the model "
+          + parameters.length());
+    }
+    if (anchorDistance == null) {
+      anchorDistance = Nd4j.createUninitialized(DataType.FLOAT, parameters.length());
+    }
+    anchorDistance.assign(parameters).subi(anchor);
+    Nd4j.getBlasWrapper().level1().axpy(parameters.length(), mu, anchorDistance, gradient);
   }
 
   /** Applies one optimizer step with the gradient of the last {@link #computeGradient} call. */

@@ -9,9 +9,9 @@ import org.cohort.site.model.LabelledMatrix;
 
 /**
  * The site's trainer over an in-memory, already standardised {@link Split}: evaluates the received
- * global model on the held-out part, then trains from it on the training part. The held-out rows
- * never influence training. AUROC is NaN (and reported as NaN) when the held-out part holds one
- * class only.
+ * global model on the held-out part, then trains from it on the training part (evaluation-only
+ * tasks stop after the first step). The held-out rows never influence training. AUROC is NaN
+ * (and reported as NaN) when the held-out part holds one class only.
  */
 public final class DatasetTrainer implements LocalTrainer {
 
@@ -29,15 +29,19 @@ public final class DatasetTrainer implements LocalTrainer {
 
   @Override
   public Outcome train(ModelSpec model, TrainingSettings settings, float[] globalParameters) {
-    Evaluation before = ModelTraining.evaluate(model, globalParameters, holdout);
+    LocalMetrics before = evaluate(model, globalParameters);
     ModelTraining.Fit fit = ModelTraining.fit(model, settings, globalParameters, train);
-    LocalMetrics metrics = LocalMetrics.newBuilder()
-        .setEvalExamples(before.examples())
-        .setEvalLoss(before.loss())
-        .setEvalAccuracy(before.accuracy())
-        .setEvalAuroc(before.auroc())
-        .setTrainLoss(fit.trainLoss())
+    return new Outcome(fit.parameters(), train.rows(), before.toBuilder().setTrainLoss(fit.trainLoss()).build());
+  }
+
+  @Override
+  public LocalMetrics evaluate(ModelSpec model, float[] parameters) {
+    Evaluation evaluation = ModelTraining.evaluate(model, parameters, holdout);
+    return LocalMetrics.newBuilder()
+        .setEvalExamples(evaluation.examples())
+        .setEvalLoss(evaluation.loss())
+        .setEvalAccuracy(evaluation.accuracy())
+        .setEvalAuroc(evaluation.auroc())
         .build();
-    return new Outcome(fit.parameters(), train.rows(), metrics);
   }
 }

@@ -4,14 +4,24 @@ import org.cohort.protocol.v1.LocalMetrics;
 import org.cohort.protocol.v1.ModelSpec;
 import org.cohort.protocol.v1.TrainingSettings;
 
-/** Trains a model on a site's own records. Implementations never see other sites' data. */
+/**
+ * Trains and evaluates models on a site's own records. Implementations never see other sites'
+ * data, and return only aggregates: no record-level values.
+ */
 public interface LocalTrainer {
 
   /**
-   * Evaluates {@code globalParameters} on the held-out split, trains from them, and returns the new
-   * parameters (same length) with the number of training examples used.
+   * Evaluates {@code globalParameters} on the held-out split, trains from them (honouring
+   * {@code settings.proximal_mu}, FedProx), and returns the new parameters (same length) with the
+   * number of training examples used.
    */
   Outcome train(ModelSpec model, TrainingSettings settings, float[] globalParameters);
+
+  /**
+   * Metrics of {@code parameters} on the held-out split (eval_examples, eval_loss, eval_accuracy,
+   * eval_auroc; train_loss unset). Nothing is trained.
+   */
+  LocalMetrics evaluate(ModelSpec model, float[] parameters);
 
   record Outcome(float[] newParameters, long exampleCount, LocalMetrics metrics) {}
 }

@@ -30,11 +30,16 @@ public final class ModelTraining {
 
   /**
    * {@code settings.epochs} passes over {@code train}, each in a fresh seeded random order, in
-   * batches of {@code settings.batch_size} (the last batch of an epoch may be smaller).
+   * batches of {@code settings.batch_size} (the last batch of an epoch may be smaller). With
+   * {@code settings.proximal_mu} = mu > 0 (FedProx) every step minimises the batch loss plus
+   * (mu / 2) · ||w − initialParameters||²; the reported training loss is the data loss alone. With
+   * mu = 0 no proximal operation runs at all, so plain training is unchanged bit for bit.
    */
   public static Fit fit(ModelSpec model, TrainingSettings settings, float[] initialParameters, LabelledMatrix train) {
     validate(settings);
     DenseNetwork network = network(model, initialParameters, train);
+    double mu = settings.getProximalMu();
+    INDArray anchor = mu > 0 ? Nd4j.createFromArray(initialParameters.clone()) : null;
     Optimizer optimizer = switch (settings.getOptimizer()) {
       case OPTIMIZER_SGD -> Optimizer.sgd(settings.getLearningRate());
       case OPTIMIZER_ADAM -> Optimizer.adam(settings.getLearningRate(), network.parameterCount());
@@ -50,6 +55,9 @@ public final class ModelTraining {
       for (int start = 0; start < rows; start += batchSize) {
         int end = Math.min(rows, start + batchSize);
         network.computeGradient(rowBlock(design, start, end), rowBlock(labels, start, end));
+        if (anchor != null) {
+          network.addProximalGradient(anchor, mu);
+        }
         network.step(optimizer);
       }
     }
@@ -99,6 +107,10 @@ public final class ModelTraining {
     double rate = settings.getLearningRate();
     if (!(rate > 0) || Double.isInfinite(rate)) {
       throw new InvalidTaskException("training.learning_rate", "must be positive and finite");
+    }
+    double mu = settings.getProximalMu();
+    if (!(mu >= 0) || Double.isInfinite(mu)) {
+      throw new InvalidTaskException("training.proximal_mu", "must be zero or positive and finite");
     }
   }
 

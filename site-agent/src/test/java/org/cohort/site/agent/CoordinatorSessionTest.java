@@ -21,15 +21,19 @@ import org.cohort.crypto.secagg.SecAggParameters;
 import org.cohort.protocol.model.ModelLayout;
 import org.cohort.protocol.v1.DeclineReason;
 import org.cohort.protocol.v1.Envelope;
+import org.cohort.protocol.v1.EvaluationTask;
 import org.cohort.protocol.v1.LocalMetrics;
 import org.cohort.protocol.v1.ModelSpec;
 import org.cohort.protocol.v1.RoundTask;
 import org.cohort.protocol.v1.Stream;
+import org.cohort.protocol.v1.TrainingSettings;
 import org.cohort.protocol.v1.Welcome;
 import org.cohort.protocol.wire.Envelopes;
 import org.cohort.protocol.wire.InvalidTensorStreamException;
 import org.cohort.protocol.wire.TensorChunkInput;
 import org.cohort.protocol.wire.TensorStreamAssembler;
+import org.cohort.site.round.RoundPipeline;
+import org.cohort.site.round.TaskPolicy;
 import org.cohort.site.training.LocalTrainer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,6 +45,7 @@ class CoordinatorSessionTest {
   private static final ModelSpec MODEL = ModelSpec.newBuilder().setKind("logreg").setInputFeatures(5).build();
   private static final int ELEMENTS = ModelLayout.of(MODEL).totalElements();
 
+  private final List<SecAggException> refusals = new ArrayList<>();
   private SiteAgent agent;
   private EmbeddedChannel channel;
 
@@ -49,19 +54,36 @@ class CoordinatorSessionTest {
     SiteConfig config = new SiteConfig("hospital-a", new SiteConfig.Endpoint("127.0.0.1", 1),
         new SiteConfig.Kit(Path.of("unused-cert.pem"), Path.of("unused-key.pem"), Path.of("unused-ca.pem"), null),
         JsonNodeFactory.instance.objectNode(), null, Path.of("."));
-    LocalTrainer addHalf = (model, settings, global) -> {
-      float[] next = global.clone();
-      for (int i = 0; i < next.length; i++) {
-        next[i] += 0.5f;
-      }
-      return new LocalTrainer.Outcome(next, 42, LocalMetrics.newBuilder().setEvalExamples(7).build());
-    };
+    LocalTrainer addHalf = new AddHalf();
     agent = SiteAgent.builder(config, addHalf).tls(SslContextBuilder.forClient().build()).build();
     channel = new EmbeddedChannel(false, false);
     channel.pipeline().addLast("chunked-writer", new ChunkedWriteHandler());
     channel.pipeline().addLast("idle", new IdleStateHandler(0, 0, 0));
-    channel.pipeline().addLast("session", new CoordinatorSession(agent, addHalf, Runnable::run, Runnable::run, 1000));
+    RoundPipeline.Config rounds = new RoundPipeline.Config("hospital-a", () -> {
+      throw new AssertionError("no secure round gets as far as signing");
+    }, refusals::add, addHalf, new TaskPolicy(1000), List.of(), Runnable::run, Runnable::run);
+    channel.pipeline().addLast("session", new CoordinatorSession(agent, rounds));
     channel.register();
+  }
+
+  /** Adds 0.5 to every parameter; evaluates with fixed metrics. */
+  private static final class AddHalf implements LocalTrainer {
+    static final LocalMetrics EVALUATION = LocalMetrics.newBuilder().setEvalExamples(9).setEvalLoss(0.25)
+        .setEvalAccuracy(0.75).setEvalAuroc(0.8).build();
+
+    @Override
+    public Outcome train(ModelSpec model, TrainingSettings settings, float[] global) {
+      float[] next = global.clone();
+      for (int i = 0; i < next.length; i++) {
+        next[i] += 0.5f;
+      }
+      return new Outcome(next, 42, LocalMetrics.newBuilder().setEvalExamples(7).build());
+    }
+
+    @Override
+    public LocalMetrics evaluate(ModelSpec model, float[] parameters) {
+      return EVALUATION;
+    }
   }
 
   @AfterEach
@@ -86,6 +108,10 @@ class CoordinatorSessionTest {
 
   private void task(long round, RoundTask task, float[] global) {
     channel.writeInbound(Envelopes.stamped("fed", round).setRoundTask(task).build());
+    model(round, global);
+  }
+
+  private void model(long round, float[] global) {
     TensorChunkInput chunks = new TensorChunkInput(global, 4, "fed", round, Stream.STREAM_GLOBAL_MODEL);
     while (!chunks.isEndOfInput()) {
       channel.writeInbound(chunks.readChunk(channel.alloc()));
@@ -151,14 +177,33 @@ class CoordinatorSessionTest {
     channel.writeInbound(Envelopes.stamped("fed", 1).setRoundTask(taskFor(MODEL).toBuilder()
         .setSecureAggregationSetup(ByteString.copyFrom(others.encode()))).build());
     assertEquals(DeclineReason.DECLINE_REASON_SECAGG_REFUSED, outbound().get(0).getTaskDeclined().getReason());
-    assertInstanceOf(SecAggException.InvalidParameters.class, agent.secureAggregationRefusals().get(0));
+    assertInstanceOf(SecAggException.InvalidParameters.class, refusals.get(0));
 
     RoundSetup earlier = new RoundSetup("fed", 1, List.of(ParticipantId.of("hospital-a"), ParticipantId.of("hospital-y"),
         ParticipantId.of("hospital-z")), new byte[32], parameters);
     channel.writeInbound(Envelopes.stamped("fed", 2).setRoundTask(taskFor(MODEL).toBuilder()
         .setSecureAggregationSetup(ByteString.copyFrom(earlier.encode()))).build());
     assertEquals(DeclineReason.DECLINE_REASON_SECAGG_REFUSED, outbound().get(0).getTaskDeclined().getReason());
-    assertInstanceOf(SecAggException.WrongRound.class, agent.secureAggregationRefusals().get(1));
+    assertInstanceOf(SecAggException.WrongRound.class, refusals.get(1));
     assertEquals(0, agent.updatesSent(), "nothing is sent in the clear for a secure task");
+  }
+
+  @Test
+  void anEvaluationTaskIsAnsweredWithTheTrainersMetricsAndNoUpdate() {
+    outbound();
+    welcome();
+    ModelLayout layout = ModelLayout.of(MODEL);
+    channel.writeInbound(Envelopes.stamped("fed", 11).setEvaluationTask(EvaluationTask.newBuilder().setModel(MODEL)
+        .addAllLayout(layout.tensors()).setTotalElements(layout.totalElements())).build());
+    model(11, new float[ELEMENTS]);
+
+    List<Envelope> sent = outbound();
+    assertEquals(1, sent.size(), "one answer: " + sent);
+    Envelope result = sent.get(0);
+    assertEquals(Envelope.BodyCase.EVALUATION_RESULT, result.getBodyCase());
+    assertEquals(11, result.getRound());
+    assertEquals("fed", result.getFederationId());
+    assertEquals(AddHalf.EVALUATION, result.getEvaluationResult().getMetrics());
+    assertEquals(0, agent.updatesSent());
   }
 }

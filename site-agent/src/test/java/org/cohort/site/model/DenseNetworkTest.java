@@ -12,6 +12,7 @@ import org.cohort.protocol.v1.ModelSpec;
 import org.cohort.site.data.Dataset;
 import org.cohort.site.data.Feature;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.factory.Nd4j;
 
 class DenseNetworkTest {
 
@@ -64,6 +65,25 @@ class DenseNetworkTest {
         assertEquals(numeric, analytic[i], 2e-3 + 2e-2 * Math.abs(numeric), spec.getKind() + " parameter " + i);
       }
     }
+  }
+
+  @Test
+  void theProximalGradientAddsMuTimesTheDistanceFromTheAnchor() {
+    LabelledMatrix data = LabelledMatrix.of(randomDataset(40, 3, 5));
+    float[] params = ModelLayout.of(MLP).initialParameters(3);
+    float[] anchor = ModelLayout.of(MLP).initialParameters(4);
+    double mu = 0.75;
+    DenseNetwork plain = new DenseNetwork(MLP, params);
+    plain.computeGradient(data.design(), data.labels());
+    DenseNetwork proximal = new DenseNetwork(MLP, params);
+    proximal.computeGradient(data.design(), data.labels());
+    proximal.addProximalGradient(Nd4j.createFromArray(anchor), mu);
+    float[] without = gradientOf(plain, MLP);
+    float[] with = gradientOf(proximal, MLP);
+    for (int i = 0; i < params.length; i++) {
+      assertEquals(mu * (params[i] - anchor[i]), with[i] - without[i], 1e-5, "parameter " + i);
+    }
+    assertThrows(IllegalArgumentException.class, () -> proximal.addProximalGradient(Nd4j.createFromArray(new float[2]), mu));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package org.cohort.site.training;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.cohort.protocol.model.ModelLayout;
+import org.cohort.protocol.v1.LocalMetrics;
 import org.cohort.protocol.v1.ModelSpec;
 import org.cohort.protocol.v1.Optimizer;
 import org.cohort.protocol.v1.TrainingSettings;
@@ -51,6 +53,23 @@ class TrainerFactoryTest {
         "held-out loss of the trained model must be below that of the initial model");
     assertTrue(second.metrics().getEvalAuroc() > 0.7 && second.metrics().getEvalAuroc() <= 1.0);
     assertTrue(first.metrics().getTrainLoss() > 0 && Double.isFinite(first.metrics().getTrainLoss()));
+  }
+
+  @Test
+  void evaluationScoresTheGivenModelOnTheHeldOutRowsWithoutTraining() {
+    LocalTrainer trainer = TrainerFactory.fromConfig(yaml("{source: synthetic, hospital: 1, seed: 1}"), Path.of("."));
+    float[] initial = ModelLayout.of(LOGREG).initialParameters(42);
+    float[] sent = initial.clone();
+
+    LocalMetrics evaluated = trainer.evaluate(LOGREG, sent);
+    LocalTrainer.Outcome trained = trainer.train(LOGREG, SGD, initial);
+
+    assertArrayEquals(initial, sent, "evaluation must not modify the parameters it is given");
+    assertEquals(trained.metrics().toBuilder().clearTrainLoss().build(), evaluated,
+        "evaluation reports what training reports for the model it received, minus the training loss");
+    assertEquals(450, evaluated.getEvalExamples());
+    LocalMetrics afterTraining = trainer.evaluate(LOGREG, trained.newParameters());
+    assertTrue(afterTraining.getEvalLoss() < evaluated.getEvalLoss(), "a trained model scores better held out");
   }
 
   @Test

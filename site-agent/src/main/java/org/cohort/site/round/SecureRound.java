@@ -1,13 +1,12 @@
-package org.cohort.site.agent;
+package org.cohort.site.round;
 
 import com.google.protobuf.ByteString;
-import io.netty.channel.ChannelHandlerContext;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import org.cohort.crypto.secagg.AdvertBundle;
 import org.cohort.crypto.secagg.KeyAdvert;
 import org.cohort.crypto.secagg.MaskedInput;
@@ -20,71 +19,54 @@ import org.cohort.crypto.secagg.SigningCertificates;
 import org.cohort.crypto.secagg.UnmaskRequest;
 import org.cohort.protocol.v1.DeclineReason;
 import org.cohort.protocol.v1.Envelope;
-import org.cohort.protocol.v1.LocalMetrics;
 import org.cohort.protocol.v1.MaskedInputHeader;
 import org.cohort.protocol.v1.SecAggPayload;
 import org.cohort.protocol.v1.SignedKeyAdvert;
-import org.cohort.protocol.v1.Stream;
-import org.cohort.protocol.v1.TaskDeclined;
 import org.cohort.protocol.wire.Envelopes;
-import org.cohort.protocol.wire.TensorChunkInput;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The site's side of one secure round over the wire: drives a {@link SecAggClient} with the
- * coordinator's messages. Every engine call runs on the agent's secure-aggregation thread (never
- * the event loop; the client is not thread-safe, one thread serialises it), in this order:
- * advertise keys at once; share keys when the advert bundle arrives (each relayed signing
- * certificate checked against the consortium CA first); mask when both the share delivery and
- * the trained update are there; answer the unmask request. Any refusal by the engine is reported
- * as a decline with {@link DeclineReason#DECLINE_REASON_SECAGG_REFUSED} and ends this site's
- * part in the round.
+ * The site's side of one secure round: drives a {@link SecAggClient} with the coordinator's
+ * messages and is the masked encoding stage of a secure task. Every engine call runs on the
+ * secure-aggregation thread (never the connection thread; the client is not thread-safe, one
+ * thread serialises it), in this order: advertise keys at once; share keys when the advert bundle
+ * arrives (each relayed signing certificate checked against the consortium CA first); mask when
+ * both the share delivery and the trained update are there; answer the unmask request. Any
+ * refusal by the engine is reported as a decline with {@link DeclineReason#DECLINE_REASON_SECAGG_REFUSED}
+ * and ends this site's part in the round.
  */
 final class SecureRound {
 
   private static final Logger log = LoggerFactory.getLogger(SecureRound.class);
 
-  private final SiteAgent agent;
-  private final ChannelHandlerContext ctx;
-  private final Executor secureThread;
+  private final RoundPipeline.Config config;
   private final RoundSetup setup;
-  private final int chunkElements;
-  private final long round;
-  private final String federationId;
+  private final Consumer<Reply> replies;
   // Confined to the secure-aggregation thread from here on.
   private final Map<ParticipantId, PublicKey> verificationKeys = new HashMap<>();
   private SecAggClient client;
   private boolean sharesReceived;
-  private float[] update;
-  private long examples;
-  private LocalMetrics metrics;
+  private TrainedUpdate update;
   private boolean finished;
   private volatile boolean cancelled;
 
-  SecureRound(SiteAgent agent, ChannelHandlerContext ctx, Executor secureThread, RoundSetup setup, int chunkElements) {
-    this.agent = agent;
-    this.ctx = ctx;
-    this.secureThread = secureThread;
+  /** @param replies takes every message of the round; called on the secure-aggregation thread */
+  SecureRound(RoundPipeline.Config config, RoundSetup setup, Consumer<Reply> replies) {
+    this.config = config;
     this.setup = setup;
-    this.chunkElements = chunkElements;
-    this.round = setup.round();
-    this.federationId = setup.federationId();
+    this.replies = replies;
   }
 
-  long round() {
-    return round;
-  }
-
-  /** A newer task replaced this round: nothing more is sent for it. */
+  /** The task was superseded or its round ended: no further engine step runs. */
   void cancel() {
     cancelled = true;
   }
 
   void start() {
     run(() -> {
-      SiteAgent.SigningIdentity identity = agent.signingIdentity();
-      client = new SecAggClient(setup, ParticipantId.of(agent.siteId()), identity.signingKey(),
+      SigningIdentity identity = config.signingIdentity().get();
+      client = new SecAggClient(setup, ParticipantId.of(config.siteId()), identity.signingKey(),
           SigningCertificates.resolver(verificationKeys), new SecureRandom());
       KeyAdvert advert = client.advertiseKeys();
       send(stamped().setKeyAdvert(SignedKeyAdvert.newBuilder()
@@ -101,7 +83,7 @@ final class SecureRound {
         throw new SecAggException.MalformedMessage("advert bundle has " + bundle.adverts().size() + " adverts but "
             + certificates.size() + " signing certificates");
       }
-      SiteAgent.SigningIdentity identity = agent.signingIdentity();
+      SigningIdentity identity = config.signingIdentity().get();
       for (int i = 0; i < certificates.size(); i++) {
         ParticipantId participant = bundle.adverts().get(i).participant();
         verificationKeys.put(participant, SigningCertificates.verificationKey(certificates.get(i).toByteArray(),
@@ -119,12 +101,10 @@ final class SecureRound {
     });
   }
 
-  /** The trained update (new − old parameters) and its example count. */
-  void trained(float[] trainedUpdate, long exampleCount, LocalMetrics localMetrics) {
+  /** The encoding stage: masks {@code trained} as soon as the share delivery is in as well. */
+  void mask(TrainedUpdate trained) {
     run(() -> {
-      update = trainedUpdate;
-      examples = exampleCount;
-      metrics = localMetrics;
+      update = trained;
       maskWhenReady();
     });
   }
@@ -134,24 +114,14 @@ final class SecureRound {
       return;
     }
     // The weight is the example count, capped at the round's bound: the coordinator learns only the total.
-    long weight = Math.min(examples, setup.parameters().maxWeight());
-    MaskedInput input = client.maskedInput(update, weight);
-    update = null;
+    // The quantizer clips each coordinate to the round's clip range.
+    long weight = Math.min(update.exampleCount(), setup.parameters().maxWeight());
+    MaskedInput input = client.maskedInput(update.values(), weight);
     int[] values = input.values();
     Envelope header = stamped().setMaskedInputHeader(MaskedInputHeader.newBuilder()
-        .setBits(input.bits()).setTotalElements(values.length).setMetrics(metrics)).build();
-    ctx.executor().execute(() -> {
-      if (cancelled || !ctx.channel().isActive()) {
-        return;
-      }
-      ctx.write(header);
-      ctx.writeAndFlush(TensorChunkInput.residues(values, chunkElements, federationId, round, Stream.STREAM_MASKED_INPUT))
-          .addListener(f -> {
-            if (f.isSuccess()) {
-              agent.updateSent();
-            }
-          });
-    });
+        .setBits(input.bits()).setTotalElements(values.length).setMetrics(update.metrics())).build();
+    update = null;
+    replies.accept(new Reply.MaskedUpload(header, values));
   }
 
   void unmask(SecAggPayload message) {
@@ -163,7 +133,7 @@ final class SecureRound {
 
   /** Runs an engine step on the secure thread; a refusal ends this site's part in the round. */
   private void run(Runnable step) {
-    secureThread.execute(() -> {
+    config.secureThread().execute(() -> {
       if (finished || cancelled) {
         return;
       }
@@ -171,28 +141,24 @@ final class SecureRound {
         step.run();
       } catch (SecAggException e) {
         finished = true;
-        agent.secureAggregationRefused(e);
-        log.warn("{}: round {}: refusing secure aggregation: {}", agent.siteId(), round, e.getMessage());
-        send(stamped().setTaskDeclined(TaskDeclined.newBuilder()
-            .setReason(DeclineReason.DECLINE_REASON_SECAGG_REFUSED)
-            .setDetail(e.getClass().getSimpleName() + ": " + e.getMessage())).build());
+        config.secureAggregationRefusals().accept(e);
+        log.warn("{}: round {}: refusing secure aggregation: {}", config.siteId(), setup.round(), e.getMessage());
+        replies.accept(Reply.declined(setup.federationId(), setup.round(), Refusal.secureAggregation(e)));
       } catch (RuntimeException e) {
         finished = true;
-        log.warn("{}: round {}: secure aggregation failed", agent.siteId(), round, e);
-        send(stamped().setTaskDeclined(TaskDeclined.newBuilder()
-            .setReason(DeclineReason.DECLINE_REASON_POLICY).setDetail("secure aggregation failed on the site")).build());
+        log.warn("{}: round {}: secure aggregation failed", config.siteId(), setup.round(), e);
+        replies.accept(Reply.declined(setup.federationId(), setup.round(),
+            new Refusal(Refusal.Rule.SECURE_AGGREGATION_FAILED, "secure aggregation failed on the site")));
       }
     });
   }
 
   private void send(Envelope envelope) {
-    if (!cancelled) {
-      ctx.writeAndFlush(envelope);
-    }
+    replies.accept(new Reply.Message(envelope));
   }
 
   private Envelope.Builder stamped() {
-    return Envelopes.stamped(federationId, round);
+    return Envelopes.stamped(setup.federationId(), setup.round());
   }
 
   private static SecAggPayload payload(byte[] canonical) {

@@ -1,0 +1,55 @@
+package org.cohort.site.round;
+
+import org.cohort.crypto.secagg.SecAggException;
+import org.cohort.protocol.v1.DeclineReason;
+
+/**
+ * Why the site declines a task: the rule that refused it, and a detail that is safe to send and to
+ * log (it names checks, fields and participants, never secrets or patient values).
+ */
+public record Refusal(Rule rule, String detail) {
+
+  /** Every reason the site declines a task, each with the decline reason the coordinator is told. */
+  public enum Rule {
+    // Checked by TaskPolicy when the task arrives, before its model is sent.
+    /** A task arrived before the Welcome that names the federation. */
+    NOT_WELCOMED(DeclineReason.DECLINE_REASON_POLICY),
+    /** The model kind or shape is not one {@link org.cohort.protocol.model.ModelLayout} knows. */
+    UNSUPPORTED_MODEL(DeclineReason.DECLINE_REASON_POLICY),
+    /** More parameters than the site accepts to hold. */
+    MODEL_TOO_LARGE(DeclineReason.DECLINE_REASON_POLICY),
+    /** The task's layout or element count is not the one its model implies. */
+    LAYOUT_MISMATCH(DeclineReason.DECLINE_REASON_POLICY),
+    /**
+     * The secure-aggregation engine refused the task's setup (not for this federation, round, model
+     * or site; see {@link TaskPolicy#checkSetup}) or, later, one of the round's messages.
+     */
+    SECURE_AGGREGATION(DeclineReason.DECLINE_REASON_SECAGG_REFUSED),
+    // Found while the task runs.
+    /** The global model's chunks do not cover the model exactly once, in order, with finite values. */
+    INVALID_MODEL_STREAM(DeclineReason.DECLINE_REASON_POLICY),
+    /** The trainer threw, e.g. on settings or a model width its data cannot serve. */
+    TRAINING_FAILED(DeclineReason.DECLINE_REASON_POLICY),
+    /** The trainer returned parameters of the wrong length or non-finite, or no training examples. */
+    UNUSABLE_MODEL(DeclineReason.DECLINE_REASON_POLICY),
+    /** The trainer threw while evaluating. */
+    EVALUATION_FAILED(DeclineReason.DECLINE_REASON_POLICY),
+    /** Secure aggregation failed on the site for a reason other than a refusal (e.g. an unreadable kit). */
+    SECURE_AGGREGATION_FAILED(DeclineReason.DECLINE_REASON_POLICY);
+
+    private final DeclineReason declineReason;
+
+    Rule(DeclineReason declineReason) {
+      this.declineReason = declineReason;
+    }
+
+    public DeclineReason declineReason() {
+      return declineReason;
+    }
+  }
+
+  /** The engine's typed refusal; its messages name parameters and participants, never keys or values. */
+  static Refusal secureAggregation(SecAggException refusal) {
+    return new Refusal(Rule.SECURE_AGGREGATION, refusal.getClass().getSimpleName() + ": " + refusal.getMessage());
+  }
+}

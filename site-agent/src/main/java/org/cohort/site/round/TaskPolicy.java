@@ -1,0 +1,75 @@
+package org.cohort.site.round;
+
+import com.google.protobuf.ByteString;
+import java.util.List;
+import java.util.Optional;
+import org.cohort.crypto.secagg.ParticipantId;
+import org.cohort.crypto.secagg.RoundSetup;
+import org.cohort.crypto.secagg.SecAggException;
+import org.cohort.protocol.model.ModelLayout;
+import org.cohort.protocol.v1.ModelSpec;
+import org.cohort.protocol.v1.TensorSpec;
+import org.cohort.site.round.Refusal.Rule;
+
+/**
+ * What the site checks before it accepts a task's model stream: cheap checks of the task alone, so
+ * they run on the connection thread and a refused task costs no model transfer. Training settings
+ * are checked by the trainer, which knows its data.
+ */
+public final class TaskPolicy {
+
+  private final long maxModelElements;
+
+  /** @param maxModelElements tasks for models with more parameters are refused */
+  public TaskPolicy(long maxModelElements) {
+    this.maxModelElements = maxModelElements;
+  }
+
+  /**
+   * The first rule a task for {@code model} breaks, if any.
+   *
+   * @param federationId the federation the Welcome named, or null before it
+   */
+  public Optional<Refusal> check(String federationId, ModelSpec model, List<TensorSpec> layout, long totalElements) {
+    if (federationId == null) {
+      return refuse(Rule.NOT_WELCOMED, "task before welcome");
+    }
+    ModelLayout expected;
+    try {
+      expected = ModelLayout.of(model);
+    } catch (IllegalArgumentException | ArithmeticException e) {
+      return refuse(Rule.UNSUPPORTED_MODEL, "unsupported model: " + e.getMessage());
+    }
+    if (expected.totalElements() > maxModelElements) {
+      return refuse(Rule.MODEL_TOO_LARGE, "model has more parameters than this site accepts");
+    }
+    if (totalElements != expected.totalElements() || !expected.tensors().equals(layout)) {
+      return refuse(Rule.LAYOUT_MISMATCH, "task layout does not match its model");
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Decodes a task's secure-aggregation setup, which must be for this federation, round and model
+   * size, and name {@code self} among the participants.
+   *
+   * @throws SecAggException the engine's typed refusal (see {@link Refusal#secureAggregation})
+   */
+  public RoundSetup checkSetup(ByteString encoded, String federationId, long round, long totalElements,
+      ParticipantId self) {
+    RoundSetup setup = RoundSetup.decode(encoded.toByteArray());
+    setup.requireRound(federationId, round);
+    if (setup.parameters().vectorLength() != totalElements) {
+      throw new SecAggException.InvalidParameters("secure aggregation setup is for " + setup.parameters().vectorLength()
+          + " parameters, the model has " + totalElements);
+    }
+    if (!setup.participants().contains(self)) {
+      throw new SecAggException.InvalidParameters(self + " is not among the round's participants");
+    }
+    return setup;
+  }
+
+  private static Optional<Refusal> refuse(Rule rule, String detail) {
+    return Optional.of(new Refusal(rule, detail));
+  }
+}
