@@ -132,9 +132,8 @@ public record SiteConfig(
       throw new IllegalArgumentException(file + ": empty configuration");
     }
     Path base = file.toAbsolutePath().getParent();
-    SiteConfig resolved = raw.mapKitPaths(p -> base.resolve(p).normalize());
-    return new SiteConfig(resolved.siteId(), resolved.coordinator(), resolved.kit(), resolved.data(),
-        resolved.reconnect(), base).validated();
+    return new SiteConfig(raw.siteId(), raw.coordinator(), raw.kit(), raw.data(), raw.reconnect(), base)
+        .mapKitPaths(p -> base.resolve(p).normalize()).validated();
   }
 
   /** The same config with {@code map} applied to every kit path that is set. */
