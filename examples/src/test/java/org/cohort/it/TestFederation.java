@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.cohort.coordinator.Coordinator;
 import org.cohort.coordinator.config.CoordinatorConfig;
+import org.cohort.coordinator.strategy.StrategySettings;
 import org.cohort.coordinator.config.CoordinatorConfig.SecureAggregation;
 import org.cohort.crypto.pki.ConsortiumCa;
 import org.cohort.crypto.pki.ParticipantIdentity;
@@ -40,13 +41,13 @@ final class TestFederation implements AutoCloseable {
    * config's secure_aggregation section, or null to leave it out (secure aggregation on, defaults).
    */
   record Settings(List<String> allowedSites, int minPerRound, int rounds, double deadlineSeconds, int features,
-                  SecureAggregation secureAggregation) {
+                  SecureAggregation secureAggregation, StrategySettings strategy) {
     Settings(List<String> allowedSites, int minPerRound, int rounds, double deadlineSeconds) {
-      this(allowedSites, minPerRound, rounds, deadlineSeconds, FEATURES, null);
+      this(allowedSites, minPerRound, rounds, deadlineSeconds, FEATURES, null, null);
     }
 
     Settings(List<String> allowedSites, int minPerRound, int rounds, double deadlineSeconds, int features) {
-      this(allowedSites, minPerRound, rounds, deadlineSeconds, features, null);
+      this(allowedSites, minPerRound, rounds, deadlineSeconds, features, null, null);
     }
 
     /** Plain FedAvg: secure_aggregation.enabled false. */
@@ -55,7 +56,11 @@ final class TestFederation implements AutoCloseable {
     }
 
     Settings withSecureAggregation(SecureAggregation section) {
-      return new Settings(allowedSites, minPerRound, rounds, deadlineSeconds, features, section);
+      return new Settings(allowedSites, minPerRound, rounds, deadlineSeconds, features, section, strategy);
+    }
+
+    Settings withStrategy(StrategySettings section) {
+      return new Settings(allowedSites, minPerRound, rounds, deadlineSeconds, features, secureAggregation, section);
     }
   }
 
@@ -107,7 +112,7 @@ final class TestFederation implements AutoCloseable {
         // One staging buffer: concurrent uploads must wait for it (autoRead backpressure) in every test.
         new CoordinatorConfig.Aggregation(1),
         settings.secureAggregation(),
-        null);
+        settings.strategy());
     Path file = root.resolve(name);
     config.write(file);
     return file;
