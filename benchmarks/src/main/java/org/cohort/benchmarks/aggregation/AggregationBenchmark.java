@@ -10,15 +10,18 @@ import org.cohort.protocol.v1.TensorChunk;
 import org.cohort.protocol.wire.FloatsLittleEndian;
 import org.cohort.protocol.wire.InvalidTensorStreamException;
 import org.cohort.protocol.wire.TensorStreamAssembler;
+import org.cohort.coordinator.aggregate.StreamingSum;
+import org.cohort.coordinator.strategy.FedAvg;
+import org.cohort.coordinator.strategy.StrategyName;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * The coordinator's aggregation path without the network: for each of N updates, take a buffer
- * from the real {@code StagingPool}, reassemble the update from its wire chunks with
+ * from the real staging {@code BufferPool}, reassemble the update from its wire chunks with
  * {@link TensorStreamAssembler} (little-endian decode and the finiteness check, as a
- * connection does), fold it into the real {@code WeightedUpdateSum}, give the buffer back; finally
+ * connection does), fold it into the real {@code StreamingSum}, give the buffer back; finally
  * apply the mean to the base model. Memory must not depend on N: run it with a small fixed heap
  * ({@code -Xmx64m} holds a 1M-parameter model's four staging buffers, the double accumulator and
  * the chunks of one update) and it either completes every N or fails with OutOfMemoryError.
@@ -38,7 +41,7 @@ public final class AggregationBenchmark implements Callable<Integer> {
       description = "float32 elements per wire chunk (default ${DEFAULT-VALUE}, the config's usual value)")
   int chunkElements;
 
-  @Option(names = "--staging-buffers", defaultValue = "4", description = "StagingPool size (default ${DEFAULT-VALUE})")
+  @Option(names = "--staging-buffers", defaultValue = "4", description = "staging buffers (default ${DEFAULT-VALUE})")
   int stagingBuffers;
 
   @Option(names = "--repeats", defaultValue = "3", description = "timed repetitions per N; the best is reported")
@@ -78,7 +81,7 @@ public final class AggregationBenchmark implements Callable<Integer> {
   /** One aggregation round of {@code n} identical updates; returns the new model. */
   private float[] aggregate(List<TensorChunk> chunks, float[] base, int n) throws InvalidTensorStreamException {
     CoordinatorAccumulator.Pool pool = new CoordinatorAccumulator.Pool(stagingBuffers, parameters);
-    CoordinatorAccumulator.Sum sum = new CoordinatorAccumulator.Sum(parameters);
+    StreamingSum sum = new StreamingSum(parameters);
     for (int i = 0; i < n; i++) {
       float[] staging = pool.acquire();
       TensorStreamAssembler assembler = new TensorStreamAssembler(Stream.STREAM_UPDATE, staging, true);
@@ -88,10 +91,10 @@ public final class AggregationBenchmark implements Callable<Integer> {
       if (!assembler.isComplete()) {
         throw new IllegalStateException("update incomplete");
       }
-      sum.add(staging, 100 + i);
+      sum.add("site", staging, 100 + i);
       pool.release(staging);
     }
-    return sum.applyTo(base);
+    return new FedAvg(StrategyName.FEDAVG).apply(base, sum.result());
   }
 
   /** An update as the coordinator receives it: chunks parsed from their serialized bytes. */

@@ -6,10 +6,9 @@ import java.lang.invoke.MethodType;
 import java.util.function.Consumer;
 
 /**
- * The coordinator's own accumulator classes ({@code StagingPool}, {@code WeightedUpdateSum}),
- * which are package-private on purpose: the benchmark reaches them through method handles instead
- * of widening the coordinator's API. Handles are resolved once; invoking one costs nothing next to
- * folding a million floats.
+ * The coordinator's staging buffers ({@code BufferPool}, package-private on purpose): the
+ * benchmark reaches them through method handles instead of widening the coordinator's API.
+ * Handles are resolved once; invoking one costs nothing next to folding a million floats.
  */
 final class CoordinatorAccumulator {
 
@@ -17,28 +16,20 @@ final class CoordinatorAccumulator {
   private static final MethodHandle NEW_POOL;
   private static final MethodHandle ACQUIRE;
   private static final MethodHandle RELEASE;
-  private static final MethodHandle NEW_SUM;
-  private static final MethodHandle ADD;
-  private static final MethodHandle APPLY_TO;
 
   static {
     try {
-      Class<?> pool = Class.forName(PACKAGE + "StagingPool");
-      Class<?> sum = Class.forName(PACKAGE + "WeightedUpdateSum");
+      Class<?> pool = Class.forName(PACKAGE + "BufferPool");
       MethodHandles.Lookup poolAccess = MethodHandles.privateLookupIn(pool, MethodHandles.lookup());
-      MethodHandles.Lookup sumAccess = MethodHandles.privateLookupIn(sum, MethodHandles.lookup());
-      NEW_POOL = poolAccess.findConstructor(pool, MethodType.methodType(void.class, int.class, int.class));
+      NEW_POOL = poolAccess.findStatic(pool, "floats", MethodType.methodType(pool, int.class, int.class));
       ACQUIRE = poolAccess.findVirtual(pool, "acquire", MethodType.methodType(void.class, Consumer.class));
-      RELEASE = poolAccess.findVirtual(pool, "release", MethodType.methodType(void.class, float[].class));
-      NEW_SUM = sumAccess.findConstructor(sum, MethodType.methodType(void.class, int.class));
-      ADD = sumAccess.findVirtual(sum, "add", MethodType.methodType(void.class, float[].class, double.class));
-      APPLY_TO = sumAccess.findVirtual(sum, "applyTo", MethodType.methodType(float[].class, float[].class));
+      RELEASE = poolAccess.findVirtual(pool, "release", MethodType.methodType(void.class, Object.class));
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
   }
 
-  /** A StagingPool of {@code buffers} model-sized buffers. */
+  /** A pool of {@code buffers} model-sized float buffers, as the plain path stages updates. */
   static final class Pool {
     private final Object pool;
 
@@ -59,23 +50,6 @@ final class CoordinatorAccumulator {
 
     void release(float[] buffer) {
       invoke(() -> RELEASE.invoke(pool, buffer));
-    }
-  }
-
-  /** A WeightedUpdateSum over {@code elements} parameters. */
-  static final class Sum {
-    private final Object sum;
-
-    Sum(int elements) {
-      sum = invoke(() -> NEW_SUM.invoke(elements));
-    }
-
-    void add(float[] update, double weight) {
-      invoke(() -> ADD.invoke(sum, update, weight));
-    }
-
-    float[] applyTo(float[] base) {
-      return (float[]) invoke(() -> APPLY_TO.invoke(sum, base));
     }
   }
 
