@@ -10,13 +10,4 @@ public record AggregateResult(double[] weightedSum, long totalWeight, List<Parti
   public AggregateResult {
     contributors = List.copyOf(contributors);
   }
-
-  /** Weighted FedAvg of the contributors' updates. */
-  public float[] weightedAverage() {
-    float[] average = new float[weightedSum.length];
-    for (int i = 0; i < average.length; i++) {
-      average[i] = (float) (weightedSum[i] / totalWeight);
-    }
-    return average;
-  }
 }
