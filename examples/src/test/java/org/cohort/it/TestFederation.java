@@ -106,7 +106,8 @@ final class TestFederation implements AutoCloseable {
         new CoordinatorConfig.Transport(MAX_FRAME_BYTES, 5, 200, 3000),
         // One staging buffer: concurrent uploads must wait for it (autoRead backpressure) in every test.
         new CoordinatorConfig.Aggregation(1),
-        settings.secureAggregation());
+        settings.secureAggregation(),
+        null); // strategy: the default, FedAvg
     Path file = root.resolve(name);
     config.write(file);
     return file;
