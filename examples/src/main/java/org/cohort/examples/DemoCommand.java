@@ -16,6 +16,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.cohort.coordinator.CheckpointStore;
 import org.cohort.protocol.model.ModelLayout;
 import org.cohort.protocol.v1.ModelSpec;
 import org.cohort.protocol.v1.Optimizer;
@@ -115,10 +116,10 @@ public final class DemoCommand implements Callable<Integer> {
       }
     }
 
-    CheckpointFile.Contents finalModel = CheckpointFile.read(layout.checkpoint(),
+    CheckpointStore.Checkpoint finalModel = CheckpointStore.read(layout.checkpoint(),
         ModelLayout.of(modelSpec).totalElements());
     Comparison comparison = baselines.join().compareWith(
-        "federated (" + finalModel.completedRounds() + " rounds)", finalModel.parameters());
+        "federated (" + finalModel.completedRounds() + " rounds)", finalModel.model());
     double seconds = (System.nanoTime() - started) / 1e9;
     out.println();
     out.print(comparison.table());

@@ -9,6 +9,7 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.cohort.coordinator.CheckpointStore;
 import org.cohort.coordinator.config.CoordinatorConfig;
 import org.cohort.protocol.v1.TrainingSettings;
 import org.cohort.provisioning.ProvisionCommand;
@@ -76,7 +77,7 @@ final class DemoConsortium {
       siteConfigs.add(siteConfig);
     }
     return new Layout(pki, coordinatorConfig, siteConfigs,
-        starter.checkpoint().directory().resolve(CheckpointFile.FILE_NAME), port, metricsPort);
+        starter.checkpoint().directory().resolve(CheckpointStore.FILE_NAME), port, metricsPort);
   }
 
   private static int freePort() {
