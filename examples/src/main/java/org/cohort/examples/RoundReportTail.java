@@ -1,5 +1,6 @@
 package org.cohort.examples;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,11 +12,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import org.cohort.coordinator.EvaluationTable;
 
 /**
  * Follows the coordinator's JSON Lines round report from another process: each {@link #poll()}
  * returns the rounds whose lines were completed since the last call (a line still being written
- * is left for the next call).
+ * is left for the next call). The line after the last round, the cross-site evaluation of the final
+ * model, is kept for {@link #evaluation()}.
  */
 final class RoundReportTail {
 
@@ -23,9 +27,15 @@ final class RoundReportTail {
 
   private final Path file;
   private long consumed;
+  private EvaluationTable evaluation;
 
   RoundReportTail(Path file) {
     this.file = file;
+  }
+
+  /** The cross-site evaluation, once its line has been polled. */
+  Optional<EvaluationTable> evaluation() {
+    return Optional.ofNullable(evaluation);
   }
 
   List<RoundRecord> poll() {
@@ -43,8 +53,14 @@ final class RoundReportTail {
         return rounds;
       }
       for (String line : text.substring(0, end).split("\n")) {
-        if (!line.isBlank()) {
-          rounds.add(RoundRecord.fromJson(JSON.readTree(line)));
+        if (line.isBlank()) {
+          continue;
+        }
+        JsonNode node = JSON.readTree(line);
+        if (node.has(CrossSiteReport.KEY)) {
+          evaluation = CrossSiteReport.fromJson(node.get(CrossSiteReport.KEY));
+        } else {
+          rounds.add(RoundRecord.fromJson(node));
         }
       }
       consumed += text.substring(0, end + 1).getBytes(StandardCharsets.UTF_8).length;
