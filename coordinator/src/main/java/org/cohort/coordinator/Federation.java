@@ -55,6 +55,7 @@ import org.slf4j.LoggerFactory;
 final class Federation {
 
   private static final Logger log = LoggerFactory.getLogger(Federation.class);
+  private static final long GOODBYE_SECONDS = 5;
 
   private final CoordinatorConfig config;
   private final ModelLayout layout;
@@ -563,11 +564,15 @@ final class Federation {
     log.info("final model evaluated on {} of {} sites", table.sites().size(), done.asked());
     notifyListeners(listener -> listener.evaluationFinished(table));
     log.info("federation finished after {} completed rounds", completedRounds);
-    for (SiteChannel channel : connected.values()) {
-      channel.close(messages.goodbye("federation finished", true));
-    }
+    Envelope goodbye = messages.goodbye("federation finished", true);
+    CompletableFuture<?>[] closing = connected.values().stream().map(channel -> channel.close(goodbye))
+        .toArray(CompletableFuture[]::new);
     notifyListeners(listener -> listener.federationFinished(completedRounds));
-    finished.complete(completedRounds);
+    // Finished only once every site has its goodbye (or a few seconds passed): whoever waits for
+    // the end may stop the process, and a site that misses the goodbye would reconnect forever.
+    long rounds = completedRounds;
+    CompletableFuture.allOf(closing).completeOnTimeout(null, GOODBYE_SECONDS, TimeUnit.SECONDS)
+        .whenComplete((done, failure) -> finished.complete(rounds));
   }
 
   /** Listeners are observers: one that throws must not stop the federation. */

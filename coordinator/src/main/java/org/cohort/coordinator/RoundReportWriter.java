@@ -1,6 +1,7 @@
 package org.cohort.coordinator;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * </pre>
  * The eval figures are the sites' example-weighted evaluation of the global model they received for
  * that round (null when no site reported one). They are aggregates over held-out rows, never
- * individual values.
+ * individual values. After the last round, one more line holds the cross-site evaluation of the
+ * final model ({@link #line(EvaluationTable)}).
  */
 public final class RoundReportWriter implements RoundListener, AutoCloseable {
 
@@ -47,13 +49,22 @@ public final class RoundReportWriter implements RoundListener, AutoCloseable {
 
   @Override
   public synchronized void roundFinished(RoundSummary summary) {
+    append(line(summary), "round " + summary.round());
+  }
+
+  @Override
+  public synchronized void evaluationFinished(EvaluationTable table) {
+    append(line(table), "the cross-site evaluation");
+  }
+
+  private void append(ObjectNode line, String what) {
     try {
-      out.write(JSON.writeValueAsString(line(summary)));
+      out.write(JSON.writeValueAsString(line));
       out.newLine();
       out.flush();
     } catch (IOException e) {
       // The report is an observer: failing to write it must not stop the federation.
-      log.warn("cannot append round {} to {}: {}", summary.round(), file, e.getMessage());
+      log.warn("cannot append {} to {}: {}", what, file, e.getMessage());
     }
   }
 
@@ -68,6 +79,29 @@ public final class RoundReportWriter implements RoundListener, AutoCloseable {
     putFinite(line, "eval_auroc", summary.meanEvalAuroc());
     return line.put("duration_ms", summary.duration().toMillis())
         .put("abandon_reason", summary.abandonReason());
+  }
+
+  /**
+   * The final model on every site's held-out split, one line of its own:
+   * {"cross_site_evaluation":{"round":21,"sites":[{"site":"a","examples":75,"loss":..,"auroc":..,"accuracy":..}],
+   * "mean_over_sites":{...}}}.
+   */
+  static ObjectNode line(EvaluationTable table) {
+    ObjectNode evaluation = JSON.createObjectNode().put("round", table.round());
+    ArrayNode sites = evaluation.putArray("sites");
+    table.sites().forEach(row -> sites.add(row(row)));
+    evaluation.set("mean_over_sites", row(table.meanOverSites()));
+    ObjectNode line = JSON.createObjectNode();
+    line.set("cross_site_evaluation", evaluation);
+    return line;
+  }
+
+  private static ObjectNode row(EvaluationTable.Row row) {
+    ObjectNode node = JSON.createObjectNode().put("site", row.site()).put("examples", row.examples());
+    putFinite(node, "loss", row.loss());
+    putFinite(node, "auroc", row.auroc());
+    putFinite(node, "accuracy", row.accuracy());
+    return node;
   }
 
   /** JSON has no NaN: a figure nobody reported is null. */

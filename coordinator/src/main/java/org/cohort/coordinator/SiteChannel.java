@@ -1,5 +1,6 @@
 package org.cohort.coordinator;
 
+import java.util.concurrent.CompletableFuture;
 import org.cohort.protocol.v1.Envelope;
 import org.cohort.protocol.v1.ErrorCode;
 
@@ -18,8 +19,8 @@ interface SiteChannel {
   /** Sends {@code envelope}, then {@code model} as STREAM_GLOBAL_MODEL chunks of {@code envelope}'s round. */
   void sendWithModel(Envelope envelope, float[] model);
 
-  /** Sends {@code last}, then closes the connection. */
-  void close(Envelope last);
+  /** Sends {@code last}, then closes the connection; completes once it is closed. */
+  CompletableFuture<Void> close(Envelope last);
 
   /** The upload announced by the site's header may now be received into {@code upload}'s buffer. */
   void admitUpload(StagedUpload upload);

@@ -9,6 +9,7 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.cohort.coordinator.config.CoordinatorConfig;
 import org.cohort.crypto.pki.ParticipantIdentity;
 import org.cohort.crypto.pki.Role;
@@ -77,8 +78,11 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> impleme
   }
 
   @Override
-  public void close(Envelope last) {
+  public CompletableFuture<Void> close(Envelope last) {
+    CompletableFuture<Void> closed = new CompletableFuture<>();
+    channel.closeFuture().addListener(f -> closed.complete(null));
     channel.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
+    return closed;
   }
 
   @Override

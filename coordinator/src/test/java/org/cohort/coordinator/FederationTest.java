@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -86,9 +87,10 @@ class FederationTest {
     }
 
     @Override
-    public void close(Envelope last) {
+    public CompletableFuture<Void> close(Envelope last) {
       sent.add(last);
       closed = true;
+      return CompletableFuture.completedFuture(null);
     }
 
     @Override

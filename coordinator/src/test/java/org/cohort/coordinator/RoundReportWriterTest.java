@@ -41,4 +41,25 @@ class RoundReportWriterTest {
     assertTrue(second.get("eval_auroc").isNull());
     assertEquals("deadline passed", second.get("abandon_reason").asText());
   }
+
+  @Test
+  void theCrossSiteEvaluationIsOneLineWithEverySiteAndTheMeanOverSites(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("rounds.jsonl");
+    try (RoundReportWriter writer = new RoundReportWriter(file)) {
+      writer.evaluationFinished(new EvaluationTable(21, List.of(
+          new EvaluationTable.Row("site-a", 40, 0.4, 0.9, 0.8),
+          new EvaluationTable.Row("site-b", 0, Double.NaN, Double.NaN, Double.NaN),
+          new EvaluationTable.Row("site-c", 60, 0.6, 0.7, 0.6))));
+    }
+    JsonNode evaluation = new ObjectMapper().readTree(Files.readAllLines(file).get(0)).get("cross_site_evaluation");
+    assertEquals(21, evaluation.get("round").asLong());
+    assertEquals(3, evaluation.get("sites").size());
+    assertEquals("site-c", evaluation.get("sites").get(2).get("site").asText());
+    assertEquals(0.7, evaluation.get("sites").get(2).get("auroc").asDouble());
+    assertTrue(evaluation.get("sites").get(1).get("auroc").isNull(), "a site that reported nothing has null figures");
+    JsonNode mean = evaluation.get("mean_over_sites");
+    assertEquals(0.8, mean.get("auroc").asDouble(), 1e-12, "the mean is over the sites that reported");
+    assertEquals(0.7, mean.get("accuracy").asDouble(), 1e-12);
+    assertEquals(100, mean.get("examples").asLong());
+  }
 }

@@ -107,7 +107,7 @@ final class TestFederation implements AutoCloseable {
         // One staging buffer: concurrent uploads must wait for it (autoRead backpressure) in every test.
         new CoordinatorConfig.Aggregation(1),
         settings.secureAggregation(),
-        null); // strategy: the default, FedAvg
+        null);
     Path file = root.resolve(name);
     config.write(file);
     return file;
@@ -128,7 +128,7 @@ final class TestFederation implements AutoCloseable {
     return SiteConfig.load(writeSiteConfig(site, coordinatorPort, initialReconnectMs));
   }
 
-  /** The site's kit's site.yaml, its data section a small synthetic hospital, as the site CLI reads it. */
+  /** A site.yaml in the site's kit, its data section a small synthetic hospital, as the site CLI reads it. */
   Path writeSiteConfig(String site, int coordinatorPort, int initialReconnectMs) {
     Path kit = siteKit(site).directory();
     Path file = kit.resolve("site.yaml");

@@ -215,7 +215,8 @@ public final class RoundBenchmark implements Callable<Integer> {
         new CoordinatorConfig.Checkpoint(root.resolve("checkpoints").resolve(name)),
         new CoordinatorConfig.Transport(maxFrameBytes, chunkElements, null, idleTimeoutMs),
         new CoordinatorConfig.Aggregation(stagingBuffers),
-        aggregation == Aggregation.secure ? null : CoordinatorConfig.SecureAggregation.DISABLED);
+        aggregation == Aggregation.secure ? null : CoordinatorConfig.SecureAggregation.DISABLED,
+        null);
     Path file = root.resolve("coordinator-" + name + ".yaml");
     config.write(file);
     return file;

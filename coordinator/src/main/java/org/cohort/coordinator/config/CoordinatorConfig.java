@@ -202,7 +202,7 @@ public record CoordinatorConfig(
       // Strings that look like numbers (an id such as 2024) are quoted, so they read back as strings.
       .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS))
       .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-      .setSerializationInclusion(JsonInclude.Include.NON_NULL)
+      .setDefaultPropertyInclusion(JsonInclude.Include.NON_NULL)
       // Jackson would write a Path as a file: URI, which is always absolute.
       .registerModule(new SimpleModule().addSerializer(Path.class, ToStringSerializer.instance))
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)

@@ -72,7 +72,7 @@ public record SiteConfig(
       // Strings that look like numbers (in data, say) are quoted, so they read back as strings.
       .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS))
       .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-      .setSerializationInclusion(JsonInclude.Include.NON_NULL)
+      .setDefaultPropertyInclusion(JsonInclude.Include.NON_NULL)
       // Jackson would write a Path as a file: URI, which is always absolute.
       .registerModule(new SimpleModule().addSerializer(Path.class, ToStringSerializer.instance))
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -132,9 +132,8 @@ public record SiteConfig(
       throw new IllegalArgumentException(file + ": empty configuration");
     }
     Path base = file.toAbsolutePath().getParent();
-    SiteConfig resolved = raw.mapKitPaths(p -> base.resolve(p).normalize());
-    return new SiteConfig(resolved.siteId(), resolved.coordinator(), resolved.kit(), resolved.data(),
-        resolved.reconnect(), base).validated();
+    return new SiteConfig(raw.siteId(), raw.coordinator(), raw.kit(), raw.data(), raw.reconnect(), base)
+        .mapKitPaths(p -> base.resolve(p).normalize()).validated();
   }
 
   /** The same config with {@code map} applied to every kit path that is set. */

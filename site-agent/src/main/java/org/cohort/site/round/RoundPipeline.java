@@ -3,6 +3,7 @@ package org.cohort.site.round;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.cohort.crypto.secagg.ParticipantId;
@@ -297,11 +298,16 @@ public final class RoundPipeline {
 
     /** Hands {@code reply} to the outbox on the connection thread if this task is still the current one. */
     private void deliver(Reply reply) {
-      connectionThread.execute(() -> {
-        if (current == this) {
-          outbox.send(reply);
-        }
-      });
+      try {
+        connectionThread.execute(() -> {
+          if (current == this) {
+            outbox.send(reply);
+          }
+        });
+      } catch (RejectedExecutionException e) {
+        // The connection and its thread are gone: there is nobody left to reply to.
+        log.debug("{}: dropping a reply for round {}: the connection is closed", config.siteId(), round);
+      }
     }
 
     private void decline(Refusal refusal) {
