@@ -572,7 +572,7 @@ final class Federation {
     // the end may stop the process, and a site that misses the goodbye would reconnect forever.
     long rounds = completedRounds;
     CompletableFuture.allOf(closing).completeOnTimeout(null, GOODBYE_SECONDS, TimeUnit.SECONDS)
-        .whenComplete((done, failure) -> finished.complete(rounds));
+        .whenComplete((closed, failure) -> finished.complete(rounds));
   }
 
   /** Listeners are observers: one that throws must not stop the federation. */
