@@ -36,12 +36,12 @@ final class StrategyOptions {
   Double mu;
 
   @Option(names = "--server-learning-rate", paramLabel = "RATE",
-      description = "fedavgm, fedadagrad, fedadam, fedyogi: the server's step size (default: the coordinator's, "
-          + "1.0 for fedavgm, 0.1 for fedadagrad and fedadam, 0.01 for fedyogi).")
+      description = "fedavgm, fedadagrad, fedadam, fedyogi: the server's step size (default: the coordinator's "
+          + "for the strategy; the run prints the values it uses).")
   Double serverLearningRate;
 
   @Option(names = "--trim-beta", paramLabel = "BETA",
-      description = "trimmed-mean: share of the values cut at each end, in [0, 0.5) (default: 0.2).")
+      description = "trimmed-mean: share of the values cut at each end, in [0, 0.5) (default: the coordinator's).")
   Double trimBeta;
 
   @Option(names = "--byzantine", paramLabel = "F",
