@@ -13,24 +13,38 @@ import org.cohort.site.training.ModelTraining;
  * The two classic references a federated model is judged against, trained with the same code, model
  * kind, initial parameters and settings: each site alone, and all training rows pooled centrally.
  * They train for rounds x epochs epochs, the same passes over each row that federated averaging
- * made. Everything is scored on the union of the sites' held-out rows. Independent of the federated
- * model, so they can be trained while the federation runs.
+ * made. Everything is scored on the union of the sites' held-out rows and on each site's own.
+ * Independent of the federated model, so they can be trained while the federation runs.
  */
 public final class Baselines {
 
-  private final LabelledMatrix test;
-  private final long testRows;
-  private final long testPositives;
-  private final long pooledTrainingRows;
   private final ModelSpec model;
+  private final TestSets tests;
+  private final long pooledTrainingRows;
   private final List<ModelScore> local;
   private final ModelScore pooled;
 
-  private Baselines(ModelSpec model, Dataset testData, long pooledTrainingRows, List<ModelScore> local, ModelScore pooled) {
+  /** The common test set and each site's own held-out rows, in site order. */
+  private record TestSets(Dataset all, LabelledMatrix allMatrix, List<String> sites, List<LabelledMatrix> perSite) {
+
+    static TestSets of(List<SiteData> sites) {
+      Dataset all = Dataset.concat(sites.stream().map(site -> site.split().holdout()).toList());
+      return new TestSets(all, LabelledMatrix.of(all), sites.stream().map(SiteData::name).toList(),
+          sites.stream().map(site -> LabelledMatrix.of(site.split().holdout())).toList());
+    }
+
+    ModelScore score(String name, ModelScore.Kind kind, long trainingRows, ModelSpec model, float[] parameters) {
+      List<ModelScore.SiteScore> perSiteScores = new ArrayList<>();
+      for (int i = 0; i < sites.size(); i++) {
+        perSiteScores.add(new ModelScore.SiteScore(sites.get(i), ModelTraining.evaluate(model, parameters, perSite.get(i))));
+      }
+      return new ModelScore(name, kind, trainingRows, ModelTraining.evaluate(model, parameters, allMatrix), perSiteScores);
+    }
+  }
+
+  private Baselines(ModelSpec model, TestSets tests, long pooledTrainingRows, List<ModelScore> local, ModelScore pooled) {
     this.model = model;
-    this.test = LabelledMatrix.of(testData);
-    this.testRows = testData.rows();
-    this.testPositives = testData.positives();
+    this.tests = tests;
     this.pooledTrainingRows = pooledTrainingRows;
     this.local = List.copyOf(local);
     this.pooled = pooled;
@@ -44,26 +58,24 @@ public final class Baselines {
       List<SiteData> sites) {
     float[] initial = ModelLayout.of(model).initialParameters(modelSeed);
     TrainingSettings sameBudget = perRound.toBuilder().setEpochs(rounds * perRound.getEpochs()).build();
-    Dataset testData = Dataset.concat(sites.stream().map(site -> site.split().holdout()).toList());
-    LabelledMatrix test = LabelledMatrix.of(testData);
+    TestSets tests = TestSets.of(sites);
     Dataset pooledTrain = Dataset.concat(sites.stream().map(site -> site.split().train()).toList());
 
     List<ModelScore> local = new ArrayList<>();
     for (SiteData site : sites) {
       Dataset own = site.split().train();
       float[] alone = ModelTraining.fit(model, sameBudget, initial, own).parameters();
-      local.add(new ModelScore(site.name() + " alone", ModelScore.Kind.LOCAL, own.rows(),
-          ModelTraining.evaluate(model, alone, test)));
+      local.add(tests.score(site.name() + " alone", ModelScore.Kind.LOCAL, own.rows(), model, alone));
     }
     float[] pooled = ModelTraining.fit(model, sameBudget, initial, pooledTrain).parameters();
-    return new Baselines(model, testData, pooledTrain.rows(), local, new ModelScore("pooled centrally",
-        ModelScore.Kind.POOLED, pooledTrain.rows(), ModelTraining.evaluate(model, pooled, test)));
+    return new Baselines(model, tests, pooledTrain.rows(), local,
+        tests.score("pooled centrally", ModelScore.Kind.POOLED, pooledTrain.rows(), model, pooled));
   }
 
   /** The federated model (trained on every site's training rows, which never left their sites) against the references. */
   public Comparison compareWith(String federatedName, float[] federatedParameters) {
-    ModelScore federated = new ModelScore(federatedName, ModelScore.Kind.FEDERATED, pooledTrainingRows,
-        ModelTraining.evaluate(model, federatedParameters, test));
-    return new Comparison(testRows, testPositives, federated, local, pooled);
+    ModelScore federated = tests.score(federatedName, ModelScore.Kind.FEDERATED, pooledTrainingRows, model,
+        federatedParameters);
+    return new Comparison(tests.all().rows(), tests.all().positives(), federated, local, pooled);
   }
 }

@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.cohort.auditor.AuditorCommand;
 import org.cohort.coordinator.CoordinatorCommand;
+import org.cohort.coordinator.config.ConfigException;
 import org.cohort.provisioning.ProvisionCommand;
 import org.cohort.site.SiteCommand;
 import picocli.CommandLine;
@@ -90,6 +91,11 @@ public final class CohortCli implements Callable<Integer> {
           return CommandLine.ExitCode.USAGE;
         })
         .setExecutionExceptionHandler((failure, failed, parsed) -> {
+          if (failure instanceof ConfigException) {
+            // A setting the coordinator refuses (e.g. a robust strategy under secure aggregation): bad input.
+            failed.getErr().println(qualifiedName(failed) + ": invalid coordinator configuration: " + failure.getMessage());
+            return CommandLine.ExitCode.USAGE;
+          }
           if (failure instanceof InvalidInputException || failure instanceof DemoCommand.DemoFailure) {
             failed.getErr().println(qualifiedName(failed) + ": " + failure.getMessage());
             return failure instanceof InvalidInputException ? CommandLine.ExitCode.USAGE : CommandLine.ExitCode.SOFTWARE;

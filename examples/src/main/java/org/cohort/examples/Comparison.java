@@ -47,21 +47,35 @@ public record Comparison(long testRows, long testPositives, ModelScore federated
 
   /** The table as printed by the demo and the simulation tool. */
   public String table() {
-    StringBuilder out = new StringBuilder();
-    out.append(String.format(Locale.ROOT, "Test set: %d held-out rows from all %d sites (%d with label 1)%n%n",
-        testRows, local.size(), testPositives));
-    int width = "model".length();
+    TextTable table = new TextTable("model", "training rows", "AUROC", "accuracy");
     for (ModelScore score : rows()) {
-      width = Math.max(width, score.name().length());
+      table.row(score.name(), Long.toString(score.trainingRows()), TextTable.figure(score.auroc()),
+          TextTable.figure(score.accuracy()));
     }
-    String format = "%-" + width + "s  %13s  %7s  %8s%n";
-    out.append(String.format(Locale.ROOT, format, "model", "training rows", "AUROC", "accuracy"));
-    out.append("-".repeat(width + 36)).append(System.lineSeparator());
+    return String.format(Locale.ROOT, "Test set: %d held-out rows from all %d sites (%d with label 1)%n%n",
+        testRows, local.size(), testPositives) + table;
+  }
+
+  /**
+   * Every model on each site's own held-out rows, "AUROC / accuracy" per site, and their plain mean
+   * over sites: the figures benchmarks with a fixed per-site test split publish.
+   */
+  public String perSiteTable() {
+    List<String> header = new ArrayList<>(List.of("model"));
+    federated.perSite().forEach(site -> header.add(site.site() + " (" + site.evaluation().examples() + ")"));
+    header.add("mean over sites");
+    TextTable table = new TextTable(header.toArray(String[]::new));
     for (ModelScore score : rows()) {
-      out.append(String.format(Locale.ROOT, format, score.name(), score.trainingRows(),
-          String.format(Locale.ROOT, "%.4f", score.auroc()), String.format(Locale.ROOT, "%.4f", score.accuracy())));
+      List<String> cells = new ArrayList<>(List.of(score.name()));
+      score.perSite().forEach(site -> cells.add(pair(site.evaluation().auroc(), site.evaluation().accuracy())));
+      cells.add(pair(score.meanSiteAuroc(), score.meanSiteAccuracy()));
+      table.row(cells.toArray(String[]::new));
     }
-    return out.toString();
+    return String.format(Locale.ROOT, "Each site's own test rows (row count in brackets): AUROC / accuracy%n%n") + table;
+  }
+
+  private static String pair(double auroc, double accuracy) {
+    return TextTable.figure(auroc) + " / " + TextTable.figure(accuracy);
   }
 
   /** One sentence on whether the federation was worth it. */

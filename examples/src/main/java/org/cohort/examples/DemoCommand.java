@@ -12,17 +12,21 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.cohort.coordinator.CheckpointStore;
+import org.cohort.coordinator.EvaluationTable;
+import org.cohort.coordinator.strategy.StrategySettings;
 import org.cohort.protocol.model.ModelLayout;
 import org.cohort.protocol.v1.ModelSpec;
 import org.cohort.protocol.v1.Optimizer;
 import org.cohort.protocol.v1.TrainingSettings;
 import org.cohort.site.data.SyntheticCohort;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -39,8 +43,11 @@ import picocli.CommandLine.Spec;
     description = {
         "Provisions a consortium (CA and startup kits) in the work directory, starts the coordinator and one site "
             + "agent per hospital of the built-in synthetic readmission cohort as separate processes over mutual "
-            + "TLS, prints a line per round, and ends with the federated model against each hospital training "
-            + "alone and all data pooled centrally, on held-out patients of every hospital.",
+            + "TLS, prints a line per round, and ends with the coordinator's cross-site evaluation of the final "
+            + "model (each hospital scores it on its own held-out patients) and the federated model against each "
+            + "hospital training alone and all data pooled centrally, on held-out patients of every hospital.",
+        "Secure aggregation is on, except for a robust --strategy (median, trimmed-mean, krum, multi-krum), which "
+            + "needs each site's own update: then it is off, with a warning.",
         "Writes report.json, training-curve.png, rounds.jsonl and logs/ to the work directory. Exits 1 unless "
             + "the federated AUROC is >= 99%% of the pooled one and above every hospital alone."})
 public final class DemoCommand implements Callable<Integer> {
@@ -71,6 +78,9 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Seeds the synthetic patients, model initialisation and training order (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Mixin
+  StrategyOptions strategy;
+
   @Override
   public Integer call() throws Exception {
     long started = System.nanoTime();
@@ -80,6 +90,10 @@ public final class DemoCommand implements Callable<Integer> {
     DemoConsortium.Layout layout = DemoConsortium.create(workDir.resolve("pki"), plan);
     out.printf(Locale.ROOT, "Provisioned consortium CA and startup kits for the coordinator and %d hospitals in %s%n",
         plan.hospitals().size(), layout.pki());
+    out.println("Strategy: " + StrategyOptions.describe(plan.strategy()));
+    if (!plan.secureAggregation()) {
+      out.println(strategy.secureAggregationWarning());
+    }
 
     ModelSpec modelSpec = plan.model().spec(SyntheticCohort.FEATURE_COUNT);
     List<SiteData> sites = hospitals(plan);
@@ -88,6 +102,7 @@ public final class DemoCommand implements Callable<Integer> {
         () -> Baselines.train(modelSpec, plan.training(), plan.rounds(), plan.seed(), sites));
 
     Path report = workDir.resolve("rounds.jsonl");
+    RoundReportTail reportTail = new RoundReportTail(report);
     List<RoundRecord> history = new ArrayList<>();
     try (ChildProcesses processes = new ChildProcesses()) {
       ChildProcesses.Child coordinator = processes.start("coordinator", workDir.resolve("logs/coordinator.log"),
@@ -104,7 +119,7 @@ public final class DemoCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "Training %s for %d rounds (eval = sites' weighted held-out figures for the model "
           + "sent out in that round)%n", plan.model().configName(), plan.rounds());
       out.flush();
-      follow(out, new RoundReportTail(report), coordinator, siteAgents, history);
+      follow(out, reportTail, coordinator, siteAgents, history);
       int exit = coordinator.process().exitValue();
       if (exit != 0) {
         throw new DemoFailure("the coordinator exited with status " + exit + "; see " + coordinator.log());
@@ -121,11 +136,16 @@ public final class DemoCommand implements Callable<Integer> {
     Comparison comparison = baselines.join().compareWith(
         "federated (" + finalModel.completedRounds() + " rounds)", finalModel.model());
     double seconds = (System.nanoTime() - started) / 1e9;
+    Optional<EvaluationTable> evaluation = reportTail.evaluation()
+        .map(table -> CrossSiteReport.inSiteOrder(table, plan.siteIds(), plan.siteIds()));
+    out.println();
+    out.print(evaluation.map(CrossSiteReport::table)
+        .orElse("The coordinator's round report " + report + " holds no cross-site evaluation." + System.lineSeparator()));
     out.println();
     out.print(comparison.table());
     out.println();
     out.println(comparison.verdict());
-    writeReport(plan, history, comparison, seconds);
+    writeReport(plan, history, evaluation, comparison, seconds);
     TrainingCurvePlot.writePng(workDir.resolve("training-curve.png"),
         "Cohort demo: " + plan.hospitals().size() + " hospitals, " + plan.model().configName(), history);
     out.printf(Locale.ROOT, "Wrote %s and %s; demo took %.1f s%n", workDir.resolve("report.json"),
@@ -146,8 +166,11 @@ public final class DemoCommand implements Callable<Integer> {
     if (rounds < 1) {
       throw new ParameterException(spec.commandLine(), "--rounds must be >= 1");
     }
+    // Checked here, as the coordinator will check it, so a refused strategy never touches the disk.
+    boolean secureAggregation = !strategy.name.robust();
+    StrategySettings validated = strategy.settings().validated(secureAggregation, count);
     return new DemoConsortium.Plan(SyntheticCohort.DEFAULT_HOSPITALS.subList(0, count), seed, rounds, model,
-        trainingSettings(model, seed));
+        trainingSettings(model, seed), validated, secureAggregation);
   }
 
   /** Per-round local training: one epoch of plain SGD. */
@@ -199,15 +222,19 @@ public final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private void writeReport(DemoConsortium.Plan plan, List<RoundRecord> history, Comparison comparison, double seconds) {
+  private void writeReport(DemoConsortium.Plan plan, List<RoundRecord> history, Optional<EvaluationTable> evaluation,
+      Comparison comparison, double seconds) {
     ObjectNode document = Json.MAPPER.createObjectNode();
     ObjectNode settings = document.putObject("demo");
     settings.put("hospitals", plan.hospitals().size()).put("rounds", plan.rounds())
         .put("model", plan.model().configName()).put("seed", plan.seed())
         .put("local_epochs_per_round", plan.training().getEpochs()).put("batch_size", plan.training().getBatchSize())
         .put("learning_rate", plan.training().getLearningRate()).put("wall_time_seconds", seconds);
+    settings.set("strategy", StrategyOptions.toJson(plan.strategy()));
+    settings.put("secure_aggregation", plan.secureAggregation());
     ArrayNode rounds = document.putArray("round_history");
     history.forEach(round -> rounds.add(round.toJson()));
+    document.set(CrossSiteReport.KEY, evaluation.map(CrossSiteReport::toJson).orElse(null));
     document.set("comparison", comparison.toJson());
     Json.write(workDir.resolve("report.json"), document);
   }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.cohort.coordinator.CheckpointStore;
 import org.cohort.coordinator.config.CoordinatorConfig;
+import org.cohort.coordinator.strategy.StrategySettings;
 import org.cohort.protocol.v1.TrainingSettings;
 import org.cohort.provisioning.ProvisionCommand;
 import org.cohort.site.agent.SiteConfig;
@@ -19,8 +20,8 @@ import org.cohort.site.data.SyntheticCohort;
 /**
  * The demo consortium on disk: provisioned with the real {@code provision init} (CA, one startup
  * kit per participant, starter configs), then the starter configs edited as an operator would:
- * free loopback ports, the round plan, the model and training settings, and each hospital's
- * synthetic data.
+ * free loopback ports, the round plan, the model, training settings and server strategy, and each
+ * hospital's synthetic data.
  */
 final class DemoConsortium {
 
@@ -31,9 +32,14 @@ final class DemoConsortium {
   /** Where everything is. */
   record Layout(Path pki, Path coordinatorConfig, List<Path> siteConfigs, Path checkpoint, int port, int metricsPort) {}
 
-  /** What the federation trains. */
+  /**
+   * What the federation trains.
+   *
+   * @param strategy the coordinator's strategy settings, validated for these hospitals
+   * @param secureAggregation false only for a robust strategy, which needs each site's own update
+   */
   record Plan(List<SyntheticCohort.HospitalProfile> hospitals, long seed, int rounds, ModelKind model,
-      TrainingSettings training) {
+      TrainingSettings training, StrategySettings strategy, boolean secureAggregation) {
 
     List<String> siteIds() {
       return hospitals.stream().map(SyntheticCohort.HospitalProfile::name).toList();
@@ -64,6 +70,9 @@ final class DemoConsortium {
         .withModel(new CoordinatorConfig.Model(plan.model().configName(), SyntheticCohort.FEATURE_COUNT,
             plan.model().hiddenSizes(), plan.seed()))
         .withTraining(CoordinatorConfig.Training.of(plan.training()))
+        .withStrategy(plan.strategy())
+        .withSecureAggregation(plan.secureAggregation() ? starter.secureAggregation()
+            : CoordinatorConfig.SecureAggregation.DISABLED)
         .write(coordinatorConfig);
     List<Path> siteConfigs = new ArrayList<>();
     for (int index = 0; index < plan.hospitals().size(); index++) {

@@ -1,5 +1,6 @@
 package org.cohort.examples;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -21,6 +22,11 @@ final class Json {
     } else {
       node.putNull(field);
     }
+  }
+
+  /** The inverse of {@link #putFinite}: null (or absent) is NaN. */
+  static double number(JsonNode node) {
+    return node == null || !node.isNumber() ? Double.NaN : node.asDouble();
   }
 
   static void write(Path file, ObjectNode document) {

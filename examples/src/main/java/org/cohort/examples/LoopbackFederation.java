@@ -7,9 +7,12 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.cohort.coordinator.Coordinator;
+import org.cohort.coordinator.EvaluationTable;
 import org.cohort.coordinator.RoundListener;
 import org.cohort.coordinator.config.CoordinatorConfig;
+import org.cohort.coordinator.strategy.StrategySettings;
 import org.cohort.crypto.pki.ConsortiumCa;
 import org.cohort.crypto.pki.ParticipantIdentity;
 import org.cohort.crypto.pki.Role;
@@ -23,31 +26,50 @@ import org.cohort.site.training.DatasetTrainer;
 /**
  * A whole federation in one JVM over real loopback sockets: a freshly created consortium CA, one
  * startup kit per participant, a {@link Coordinator} and one {@link SiteAgent} per site, talking
- * the real protocol over mutual TLS 1.3, with secure aggregation from 3 sites on. Every site must
- * contribute to every round.
+ * the real protocol over mutual TLS 1.3. Every site must contribute to every round. The
+ * coordinator's config is written and loaded as an operator's coordinator.yaml is, when the
+ * federation is {@linkplain #configure configured}, so a refused setting (e.g. a robust strategy
+ * with secure aggregation) is reported before anything runs.
  */
 final class LoopbackFederation {
 
   static final String FEDERATION_ID = "simulation";
   private static final double ROUND_DEADLINE_SECONDS = 120;
 
-  private LoopbackFederation() {}
+  /** The final global model and the coordinator's cross-site evaluation of it, under the sites' own names. */
+  record Result(float[] parameters, EvaluationTable evaluation) {}
+
+  private final Path workDirectory;
+  private final ConsortiumCa ca;
+  private final List<SiteData> sites;
+  private final List<String> siteIds;
+  private final CoordinatorConfig config;
+
+  private LoopbackFederation(Path workDirectory, ConsortiumCa ca, List<SiteData> sites, List<String> siteIds,
+      CoordinatorConfig config) {
+    this.workDirectory = workDirectory;
+    this.ca = ca;
+    this.sites = List.copyOf(sites);
+    this.siteIds = List.copyOf(siteIds);
+    this.config = config;
+  }
 
   /**
-   * Runs {@code rounds} rounds and returns the final global model.
+   * Creates the CA and the coordinator's kit and config for {@code rounds} rounds over {@code sites}.
    *
    * @param workDirectory an empty directory for the CA, kits and checkpoints
+   * @throws org.cohort.coordinator.config.ConfigException if the coordinator refuses the settings
    */
-  static float[] run(Path workDirectory, List<SiteData> sites, ModelSpec model, TrainingSettings settings,
-      int rounds, long modelSeed, RoundListener progress) throws InterruptedException {
+  static LoopbackFederation configure(Path workDirectory, List<SiteData> sites, ModelSpec model,
+      TrainingSettings settings, int rounds, long modelSeed, StrategySettings strategy, boolean secureAggregation) {
     ConsortiumCa ca = ConsortiumCa.create(workDirectory.resolve("ca"), "Cohort simulation");
     StartupKit coordinatorKit = ca.issue(new ParticipantIdentity("coordinator", Role.COORDINATOR),
         workDirectory.resolve("kits/coordinator"), List.of("localhost"));
+    // Site values of a CSV file need not be valid participant ids; the sites are numbered instead.
     List<String> siteIds = new ArrayList<>();
     for (int i = 0; i < sites.size(); i++) {
       siteIds.add("site-" + (i + 1));
     }
-    // Written and loaded like an operator's coordinator.yaml, so it is checked the same way.
     Path configFile = coordinatorKit.directory().resolve("coordinator.yaml");
     CoordinatorConfig.starter(FEDERATION_ID, coordinatorKit.directory(), siteIds, model.getInputFeatures())
         .withListen(new CoordinatorConfig.Endpoint("127.0.0.1", 0))
@@ -57,14 +79,30 @@ final class LoopbackFederation {
         .withModel(new CoordinatorConfig.Model(model.getKind(), model.getInputFeatures(), model.getHiddenSizesList(),
             modelSeed))
         .withTraining(CoordinatorConfig.Training.of(settings))
+        .withStrategy(strategy)
         // null keeps the default: on.
-        .withSecureAggregation(secureAggregation(sites.size()) ? null : CoordinatorConfig.SecureAggregation.DISABLED)
+        .withSecureAggregation(secureAggregation ? null : CoordinatorConfig.SecureAggregation.DISABLED)
         .write(configFile);
-    CoordinatorConfig config = CoordinatorConfig.load(configFile);
+    return new LoopbackFederation(workDirectory, ca, sites, siteIds, CoordinatorConfig.load(configFile));
+  }
 
+  /** The strategy as the coordinator runs it, every default filled in. */
+  StrategySettings strategy() {
+    return config.strategySettings();
+  }
+
+  /** Runs every configured round, then the coordinator's cross-site evaluation of the final model. */
+  Result run(RoundListener progress) throws InterruptedException {
+    AtomicReference<EvaluationTable> evaluation = new AtomicReference<>();
     List<SiteAgent> agents = new ArrayList<>();
     try (Coordinator coordinator = Coordinator.start(config)) {
       coordinator.addListener(progress);
+      coordinator.addListener(new RoundListener() {
+        @Override
+        public void evaluationFinished(EvaluationTable table) {
+          evaluation.set(table);
+        }
+      });
       try {
         for (int i = 0; i < sites.size(); i++) {
           StartupKit kit = ca.issue(new ParticipantIdentity(siteIds.get(i), Role.SITE),
@@ -78,22 +116,23 @@ final class LoopbackFederation {
           SiteConfig siteConfig = SiteConfig.load(siteConfigFile);
           agents.add(SiteAgent.builder(siteConfig, new DatasetTrainer(sites.get(i).split())).build().start());
         }
-        coordinator.finished().get(rounds * (long) ROUND_DEADLINE_SECONDS + 60, TimeUnit.SECONDS);
+        coordinator.finished().get(config.rounds().count() * (long) ROUND_DEADLINE_SECONDS + 60, TimeUnit.SECONDS);
       } catch (ExecutionException | TimeoutException e) {
         throw new IllegalStateException("the federation did not finish: " + e.getMessage(), e);
       } finally {
         agents.forEach(SiteAgent::close);
       }
-      return coordinator.globalModel().parameters();
+      // The coordinator reports the evaluation before it completes finished().
+      return new Result(coordinator.globalModel().parameters(), CrossSiteReport.inSiteOrder(evaluation.get(), siteIds,
+          sites.stream().map(SiteData::name).toList()));
     }
   }
 
   /**
    * Secure aggregation (the coordinator's default) needs at least 3 sites: with 2, each could
-   * compute the other's update from the sum, so the coordinator refuses it and the simulation
-   * runs without it.
+   * compute the other's update from the sum, so the coordinator refuses it.
    */
-  static boolean secureAggregation(int sites) {
+  static boolean secureAggregationPossible(int sites) {
     return sites >= 3;
   }
 }

@@ -25,12 +25,8 @@ public record RoundRecord(long round, boolean completed, int contributions, long
   public static RoundRecord fromJson(JsonNode line) {
     return new RoundRecord(line.path("round").asLong(), "completed".equals(line.path("status").asText()),
         line.path("contributions").asInt(), line.path("total_examples").asLong(),
-        number(line.get("eval_loss")), number(line.get("eval_accuracy")), number(line.get("eval_auroc")),
+        Json.number(line.get("eval_loss")), Json.number(line.get("eval_accuracy")), Json.number(line.get("eval_auroc")),
         line.path("duration_ms").asLong());
-  }
-
-  private static double number(JsonNode node) {
-    return node == null || !node.isNumber() ? Double.NaN : node.asDouble();
   }
 
   public String progressLine(int totalRounds) {

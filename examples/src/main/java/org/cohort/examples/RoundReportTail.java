@@ -13,12 +13,13 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.cohort.coordinator.EvaluationTable;
 
 /**
  * Follows the coordinator's JSON Lines round report from another process: each {@link #poll()}
  * returns the rounds whose lines were completed since the last call (a line still being written
- * is left for the next call). The line after the last round, the cross-site evaluation of the
- * final model, is kept apart ({@link #crossSiteEvaluation()}).
+ * is left for the next call). The line after the last round, the cross-site evaluation of the final
+ * model, is kept for {@link #evaluation()}.
  */
 final class RoundReportTail {
 
@@ -26,15 +27,15 @@ final class RoundReportTail {
 
   private final Path file;
   private long consumed;
-  private JsonNode crossSiteEvaluation;
+  private EvaluationTable evaluation;
 
   RoundReportTail(Path file) {
     this.file = file;
   }
 
-  /** The final model's cross-site evaluation, once the coordinator has written it. */
-  Optional<JsonNode> crossSiteEvaluation() {
-    return Optional.ofNullable(crossSiteEvaluation);
+  /** The cross-site evaluation, once its line has been polled. */
+  Optional<EvaluationTable> evaluation() {
+    return Optional.ofNullable(evaluation);
   }
 
   List<RoundRecord> poll() {
@@ -55,11 +56,11 @@ final class RoundReportTail {
         if (line.isBlank()) {
           continue;
         }
-        JsonNode record = JSON.readTree(line);
-        if (record.has("cross_site_evaluation")) {
-          crossSiteEvaluation = record.get("cross_site_evaluation");
+        JsonNode node = JSON.readTree(line);
+        if (node.has(CrossSiteReport.KEY)) {
+          evaluation = CrossSiteReport.fromJson(node.get(CrossSiteReport.KEY));
         } else {
-          rounds.add(RoundRecord.fromJson(record));
+          rounds.add(RoundRecord.fromJson(node));
         }
       }
       consumed += text.substring(0, end + 1).getBytes(StandardCharsets.UTF_8).length;

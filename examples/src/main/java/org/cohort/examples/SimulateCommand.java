@@ -15,10 +15,12 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.cohort.coordinator.RoundListener;
 import org.cohort.coordinator.RoundSummary;
+import org.cohort.coordinator.strategy.StrategySettings;
 import org.cohort.protocol.v1.ModelSpec;
 import org.cohort.protocol.v1.Optimizer;
 import org.cohort.protocol.v1.TrainingSettings;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -34,11 +36,20 @@ import picocli.CommandLine.Spec;
     description = {
         "Runs a real federation over a CSV file with a site column: one site agent per distinct site value and a "
             + "coordinator in this JVM, talking the real protocol over loopback mutual TLS with a freshly provisioned "
-            + "CA (in a temporary directory). Then compares, on a stratified held-out part of every site, the "
+            + "CA (in a temporary directory). Then prints the coordinator's cross-site evaluation of the final model "
+            + "(each site scores it on its own held-out rows) and compares, on the held-out rows of every site, the "
             + "federated model with each site training alone and with all training rows pooled centrally.",
-        "Features are every column except the site and label columns; numeric cells may be missing (empty or "
-            + "the --missing-value token). The label must be 0 or 1."})
+        "Features are every column except the site, label and split columns; numeric cells may be missing (empty "
+            + "or the --missing-value token). The label must be 0 or 1.",
+        "Secure aggregation is on from 3 sites. A robust --strategy (median, trimmed-mean, krum, multi-krum) needs "
+            + "each site's own update, so it turns secure aggregation off, with a warning; with "
+            + "--secure-aggregation on it is refused."})
 public final class SimulateCommand implements Callable<Integer> {
+
+  static final double DEFAULT_HOLDOUT = 0.3;
+
+  /** An explicit --secure-aggregation choice. */
+  enum OnOff { ON, OFF }
 
   @Spec
   CommandSpec spec;
@@ -84,10 +95,15 @@ public final class SimulateCommand implements Callable<Integer> {
       description = "SGD learning rate (default: ${DEFAULT-VALUE}).")
   double learningRate;
 
-  @Option(names = "--holdout", defaultValue = "0.3", paramLabel = "FRACTION",
-      description = "Share of each site's rows held out, stratified by label, for the common test set "
-          + "(default: ${DEFAULT-VALUE}).")
-  double holdout;
+  @Option(names = "--holdout", paramLabel = "FRACTION",
+      description = "Share of each site's rows held out, stratified by label and seeded, for the test set "
+          + "(default: " + DEFAULT_HOLDOUT + ").")
+  Double holdout;
+
+  @Option(names = "--split-column", paramLabel = "COL",
+      description = "Use this column's split instead of drawing one: each row is exactly 'train' or 'test', and "
+          + "every site needs both. Not a feature. Also prints every model on each site's own test rows.")
+  String splitColumn;
 
   @Option(names = "--standardize", defaultValue = "global", paramLabel = "HOW",
       description = "global: rescale with every site's training statistics merged; site: each site with its own "
@@ -99,63 +115,107 @@ public final class SimulateCommand implements Callable<Integer> {
           + "(default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--json", paramLabel = "OUT", description = "Also write the table and the rounds as JSON to OUT.")
+  @Mixin
+  StrategyOptions strategy;
+
+  @Option(names = "--secure-aggregation", paramLabel = "on|off",
+      description = "Mask the sites' updates so the coordinator sees only their sum (default: on from 3 sites, "
+          + "off for a robust --strategy).")
+  OnOff secureAggregation;
+
+  @Option(names = "--json", paramLabel = "OUT",
+      description = "Also write the tables, the cross-site evaluation and the rounds as JSON to OUT.")
   Path json;
 
   @Override
   public Integer call() throws Exception {
     validateOptions();
     PrintWriter out = spec.commandLine().getOut();
+    CsvCohort.SplitRule split = splitColumn != null ? new CsvCohort.SplitRule.Column(splitColumn)
+        : new CsvCohort.SplitRule.Holdout(holdout != null ? holdout : DEFAULT_HOLDOUT);
     CsvCohort.Loaded cohort = CsvCohort.load(new CsvCohort.Request(data, siteColumn, labelColumn,
-        List.copyOf(categorical), missingValue, holdout, seed, standardization));
+        List.copyOf(categorical), missingValue, split, seed, standardization));
     ModelSpec modelSpec = model.spec(cohort.featureCount());
     TrainingSettings settings = TrainingSettings.newBuilder().setEpochs(epochs).setBatchSize(batchSize)
         .setLearningRate(learningRate).setOptimizer(Optimizer.OPTIMIZER_SGD).setSeed(seed).build();
-    out.printf(Locale.ROOT, "%s: %d sites, %d feature columns (%d model inputs), %s, %d rounds%n",
-        data, cohort.sites().size(), cohort.featureColumns().size(), cohort.featureCount(), model.configName(), rounds);
-    for (SiteData site : cohort.sites()) {
-      out.printf(Locale.ROOT, "  site %-20s %5d training rows, %5d held out, %.0f%% label 1%n", "'" + site.name() + "'",
-          site.split().train().rows(), site.split().holdout().rows(), 100.0 * positiveShare(site));
-    }
-    out.println(LoopbackFederation.secureAggregation(cohort.sites().size())
-        ? "Secure aggregation: on (the coordinator only ever sees the sum of the sites' masked updates)"
-        : "Secure aggregation: off (it needs at least 3 sites; with 2, each could compute the other's update)");
-    out.flush();
+    boolean secure = secureAggregation != null ? secureAggregation == OnOff.ON
+        : LoopbackFederation.secureAggregationPossible(cohort.sites().size()) && !strategy.name.robust();
 
-    List<RoundRecord> history = new ArrayList<>();
     Path workDirectory = Files.createTempDirectory("cohort-simulate-");
-    float[] federated;
+    LoopbackFederation.Result result;
+    List<RoundRecord> history = new ArrayList<>();
+    StrategySettings strategySettings;
     try {
-      federated = LoopbackFederation.run(workDirectory, cohort.sites(), modelSpec, settings, rounds, seed,
-          new RoundListener() {
-            @Override
-            public void roundFinished(RoundSummary summary) {
-              RoundRecord record = RoundRecord.of(summary);
-              history.add(record);
-              out.println(record.progressLine(rounds));
-              out.flush();
-            }
-          });
+      LoopbackFederation federation = LoopbackFederation.configure(workDirectory, cohort.sites(), modelSpec,
+          settings, rounds, seed, strategy.settings(), secure);
+      strategySettings = federation.strategy();
+      printPlan(out, cohort, split, strategySettings, secure);
+      result = federation.run(new RoundListener() {
+        @Override
+        public void roundFinished(RoundSummary summary) {
+          RoundRecord record = RoundRecord.of(summary);
+          history.add(record);
+          out.println(record.progressLine(rounds));
+          out.flush();
+        }
+      });
     } finally {
       deleteRecursively(workDirectory);
     }
+    out.println();
+    out.print(CrossSiteReport.table(result.evaluation()));
     Comparison comparison = Baselines.train(modelSpec, settings, rounds, seed, cohort.sites())
-        .compareWith("federated (" + rounds + " rounds)", federated);
+        .compareWith("federated (" + rounds + " rounds)", result.parameters());
     out.println();
     out.print(comparison.table());
+    if (split instanceof CsvCohort.SplitRule.Column) {
+      out.println();
+      out.print(comparison.perSiteTable());
+    }
     out.println();
     out.println(comparison.verdict());
     if (json != null) {
       ObjectNode document = Json.MAPPER.createObjectNode();
       document.put("data", data.toString()).put("model", model.configName()).put("rounds", rounds)
           .put("seed", seed).put("standardize", standardization.name().toLowerCase(Locale.ROOT));
+      document.set("split", split.toJson());
+      document.set("strategy", StrategyOptions.toJson(strategySettings));
+      document.put("secure_aggregation", secure);
+      ArrayNode sitesNode = document.putArray("sites");
+      for (SiteData site : cohort.sites()) {
+        sitesNode.addObject().put("site", site.name()).put("training_rows", site.split().train().rows())
+            .put("test_rows", site.split().holdout().rows());
+      }
       ArrayNode roundsNode = document.putArray("round_history");
       history.forEach(r -> roundsNode.add(r.toJson()));
+      document.set(CrossSiteReport.KEY, CrossSiteReport.toJson(result.evaluation()));
       document.set("comparison", comparison.toJson());
       Json.write(json, document);
       out.println("wrote " + json);
     }
     return 0;
+  }
+
+  private void printPlan(PrintWriter out, CsvCohort.Loaded cohort, CsvCohort.SplitRule split,
+      StrategySettings strategySettings, boolean secure) {
+    out.printf(Locale.ROOT, "%s: %d sites, %d feature columns (%d model inputs), %s, %d rounds, strategy %s%n",
+        data, cohort.sites().size(), cohort.featureColumns().size(), cohort.featureCount(), model.configName(), rounds,
+        StrategyOptions.describe(strategySettings));
+    out.println("Held-out (test) rows: " + split.describe(seed));
+    for (SiteData site : cohort.sites()) {
+      out.printf(Locale.ROOT, "  site %-20s %5d training rows, %5d held out, %.0f%% label 1%n", "'" + site.name() + "'",
+          site.split().train().rows(), site.split().holdout().rows(), 100.0 * positiveShare(site));
+    }
+    if (secure) {
+      out.println("Secure aggregation: on (the coordinator only ever sees the sum of the sites' masked updates)");
+    } else if (secureAggregation == OnOff.OFF) {
+      out.println("Secure aggregation: off (--secure-aggregation off)");
+    } else if (strategy.name.robust()) {
+      out.println(strategy.secureAggregationWarning());
+    } else {
+      out.println("Secure aggregation: off (it needs at least 3 sites; with 2, each could compute the other's update)");
+    }
+    out.flush();
   }
 
   private void validateOptions() {
@@ -165,7 +225,11 @@ public final class SimulateCommand implements Callable<Integer> {
     if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
       throw new ParameterException(spec.commandLine(), "--learning-rate must be positive");
     }
-    if (!(holdout > 0 && holdout < 1)) {
+    if (holdout != null && splitColumn != null) {
+      throw new ParameterException(spec.commandLine(), "--holdout draws a split and --split-column gives one; "
+          + "use one of them");
+    }
+    if (holdout != null && !(holdout > 0 && holdout < 1)) {
       throw new ParameterException(spec.commandLine(), "--holdout must be strictly between 0 and 1");
     }
   }

@@ -63,6 +63,15 @@ class CohortCliTest {
   }
 
   @Test
+  void demoRefusesAStrategyTheCoordinatorWouldRefuseBeforeTouchingTheDisk() {
+    Cli bad = Cli.run("demo", "--strategy", "krum", "--work-dir", "target/never-created");
+    assertEquals(2, bad.exitCode());
+    assertEquals(1, bad.errLines().size(), bad.err());
+    assertTrue(bad.err().contains("strategy.byzantine must be set for krum"), bad.err());
+    assertFalse(Files.exists(Path.of("target/never-created")));
+  }
+
+  @Test
   void demoNeverWipesADirectoryItDidNotMake(@TempDir Path dir) throws Exception {
     Path precious = Files.writeString(dir.resolve("notes.txt"), "keep me");
     Cli refused = Cli.run("demo", "--work-dir", dir.toString());

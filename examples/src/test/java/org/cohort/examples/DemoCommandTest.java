@@ -10,10 +10,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.cohort.coordinator.CheckpointStore;
+import org.cohort.protocol.model.ModelLayout;
+import org.cohort.site.data.SyntheticCohort;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Smoke test of the multi-process demo, kept small: 4 hospitals, 2 rounds. */
+/** Smoke test of the multi-process demo, kept small: 4 hospitals, 2 rounds, a strategy other than the default. */
 class DemoCommandTest {
 
   private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G'};
@@ -21,7 +26,8 @@ class DemoCommandTest {
   @Test
   void fourHospitalsInSeparateProcessesTrainAndTheDemoReportsTheComparison(@TempDir Path dir) throws Exception {
     Path work = dir.resolve("demo-work");
-    Cli run = Cli.run("demo", "--work-dir", work.toString(), "--hospitals", "4", "--rounds", "2", "--seed", "3");
+    Cli run = Cli.run("demo", "--work-dir", work.toString(), "--hospitals", "4", "--rounds", "2", "--seed", "3",
+        "--strategy", "fedavgm");
 
     assertTrue(run.out().contains("round   2/2  4 sites"), run.out() + run.err());
     assertTrue(Files.isRegularFile(work.resolve("logs/coordinator.log")));
@@ -34,6 +40,29 @@ class DemoCommandTest {
     }
     JsonNode comparison = report.get("comparison");
     assertEquals(4, comparison.get("local").size());
+
+    // The coordinator process ran the strategy it was given, with the coordinator's defaults.
+    assertEquals("fedavgm", report.get("demo").get("strategy").get("name").asText());
+    assertEquals(0.9, report.get("demo").get("strategy").get("momentum").asDouble());
+    CheckpointStore.Checkpoint checkpoint = CheckpointStore.read(
+        work.resolve("pki/kits/coordinator/checkpoints").resolve(CheckpointStore.FILE_NAME),
+        ModelLayout.of(ModelKind.LOGREG.spec(SyntheticCohort.FEATURE_COUNT)).totalElements());
+    assertEquals("fedavgm", checkpoint.strategy());
+
+    // Every hospital scored the final model on its own held-out patients: the common test set, split by site.
+    assertTrue(run.out().contains("Cross-site evaluation"), run.out());
+    JsonNode evaluation = report.get("cross_site_evaluation");
+    List<String> hospitals = SyntheticCohort.DEFAULT_HOSPITALS.subList(0, 4).stream()
+        .map(SyntheticCohort.HospitalProfile::name).toList();
+    List<String> evaluated = new ArrayList<>();
+    long evaluatedRows = 0;
+    for (JsonNode site : evaluation.get("sites")) {
+      evaluated.add(site.get("site").asText());
+      evaluatedRows += site.get("examples").asLong();
+    }
+    assertEquals(hospitals, evaluated);
+    assertEquals(comparison.get("test_rows").asLong(), evaluatedRows);
+    assertTrue(evaluation.get("mean_over_sites").get("auroc").asDouble() > 0.6, evaluation.toString());
     assertTrue(comparison.get("federated").get("auroc").asDouble() > 0.6, comparison.toString());
     boolean worthwhile = comparison.get("nearly_matches_pooled").asBoolean()
         && comparison.get("beats_every_site_alone").asBoolean();

@@ -1,6 +1,7 @@
 package org.cohort.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,7 +12,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +29,11 @@ class SimulateCommandTest {
    * Some x2 cells are missing ("NA").
    */
   static Path skewedCsv(Path dir) throws IOException {
+    return Files.write(dir.resolve("skewed.csv"), skewedRows());
+  }
+
+  /** {@link #skewedCsv}'s lines: a header, then each site's rows in turn. */
+  private static List<String> skewedRows() {
     SplittableRandom random = new SplittableRandom(5);
     List<String> lines = new ArrayList<>();
     lines.add("hospital,x1,x2,color,outcome");
@@ -43,7 +51,31 @@ class SimulateCommandTest {
         lines.add(String.format(Locale.ROOT, "%s,%.4f,%s,%s,%d", sites[s], x1, x2Text, COLORS[color], outcome));
       }
     }
-    return Files.write(dir.resolve("skewed.csv"), lines);
+    return lines;
+  }
+
+  /**
+   * {@link #skewedCsv} with a {@code part} column: every fourth row of the file is {@code test}
+   * (25 %, unstratified, so no --holdout draw could pick the same rows).
+   */
+  static Path skewedCsvWithSplit(Path dir, String testValue) throws IOException {
+    List<String> rows = skewedRows();
+    List<String> lines = new ArrayList<>(List.of(rows.get(0) + ",part"));
+    for (int i = 1; i < rows.size(); i++) {
+      lines.add(rows.get(i) + "," + (i % 4 == 0 ? testValue : "train"));
+    }
+    return Files.write(dir.resolve("skewed-split.csv"), lines);
+  }
+
+  /** Test rows per site in {@link #skewedCsvWithSplit}, counted from the file itself. */
+  private static Map<String, Integer> testRowsPerSite(Path csv) throws IOException {
+    Map<String, Integer> counts = new TreeMap<>();
+    List<String> lines = Files.readAllLines(csv);
+    for (String line : lines.subList(1, lines.size())) {
+      String[] cells = line.split(",");
+      counts.merge(cells[0], cells[cells.length - 1].equals("test") ? 1 : 0, Integer::sum);
+    }
+    return counts;
   }
 
   @Test
@@ -55,8 +87,22 @@ class SimulateCommandTest {
     assertEquals(0, run.exitCode(), run.err());
     assertTrue(run.out().contains("pooled centrally"), run.out());
     assertTrue(run.out().contains("Secure aggregation: on"), run.out());
+    assertTrue(run.out().contains("Cross-site evaluation"), run.out());
+    assertFalse(run.out().contains("Each site's own test rows"), "the per-site table is for a fixed split only");
 
     JsonNode result = new ObjectMapper().readTree(json.toFile());
+    assertEquals("fedavg", result.get("strategy").get("name").asText());
+    JsonNode evaluation = result.get("cross_site_evaluation");
+    List<String> evaluated = new ArrayList<>();
+    long evaluatedRows = 0;
+    for (JsonNode site : evaluation.get("sites")) {
+      evaluated.add(site.get("site").asText());
+      evaluatedRows += site.get("examples").asLong();
+      assertTrue(site.get("auroc").asDouble() > 0.5, site.toString());
+    }
+    assertEquals(List.of("east", "north", "south"), evaluated, "every site, under its own name");
+    assertEquals(result.get("comparison").get("test_rows").asLong(), evaluatedRows);
+    assertTrue(evaluation.get("mean_over_sites").get("accuracy").isNumber(), evaluation.toString());
     JsonNode comparison = result.get("comparison");
     assertEquals(3, comparison.get("local").size());
     assertEquals(8, result.get("round_history").size());
@@ -90,6 +136,97 @@ class SimulateCommandTest {
     assertEquals(0, run.exitCode(), run.err());
     assertTrue(run.out().contains("Secure aggregation: off"), run.out());
     assertTrue(run.out().contains("round   2/2  2 sites"), run.out());
+  }
+
+  @Test
+  void aSplitColumnFixesExactlyWhichRowsEverySiteHoldsOut(@TempDir Path dir) throws Exception {
+    Path csv = skewedCsvWithSplit(dir, "test");
+    Path json = dir.resolve("result.json");
+    Cli run = Cli.run("simulate", "--data", csv.toString(), "--site-column", "hospital", "--label-column", "outcome",
+        "--categorical", "color", "--missing-value", "NA", "--split-column", "part", "--rounds", "3",
+        "--json", json.toString());
+    assertEquals(0, run.exitCode(), run.err());
+    assertTrue(run.out().contains("3 feature columns"), "part is not a feature: " + run.out());
+    assertTrue(run.out().contains("Each site's own test rows"), run.out());
+
+    JsonNode result = new ObjectMapper().readTree(json.toFile());
+    assertEquals("part", result.get("split").get("column").asText());
+    Map<String, Integer> expected = testRowsPerSite(csv);
+    Map<String, Integer> reported = new TreeMap<>();
+    result.get("sites").forEach(site -> reported.put(site.get("site").asText(), site.get("test_rows").asInt()));
+    assertEquals(expected, reported);
+    // The site agents evaluated the final model on those very rows: their counts and figures are the
+    // federated model's per-site scores computed here from the file's split.
+    Map<String, JsonNode> perSite = new TreeMap<>();
+    result.get("comparison").get("federated").get("per_site_test").forEach(s -> perSite.put(s.get("site").asText(), s));
+    for (JsonNode site : result.get("cross_site_evaluation").get("sites")) {
+      JsonNode own = perSite.get(site.get("site").asText());
+      assertEquals(expected.get(site.get("site").asText()).longValue(), site.get("examples").asLong(), site.toString());
+      assertEquals(own.get("auroc").asDouble(), site.get("auroc").asDouble(), 1e-6, site + " vs " + own);
+      assertEquals(own.get("accuracy").asDouble(), site.get("accuracy").asDouble(), 1e-9, site + " vs " + own);
+    }
+    assertEquals(expected.values().stream().mapToInt(Integer::intValue).sum(),
+        result.get("comparison").get("test_rows").asInt());
+  }
+
+  @Test
+  void aSplitValueOtherThanTrainOrTestIsAOneLineUsageErrorNamingColumnAndLine(@TempDir Path dir) throws Exception {
+    Cli bad = Cli.run("simulate", "--data", skewedCsvWithSplit(dir, "Test").toString(), "--site-column", "hospital",
+        "--label-column", "outcome", "--categorical", "color", "--missing-value", "NA", "--split-column", "part");
+    // Line 5 is the fourth data row, the first one marked "Test" (values are matched exactly).
+    assertUsageError(bad, "line 5: --split-column 'part' holds a value other than train or test");
+  }
+
+  @Test
+  void aSiteWithoutTestRowsIsAOneLineUsageErrorNamingTheSite(@TempDir Path dir) throws Exception {
+    Path csv = Files.writeString(dir.resolve("no-test.csv"),
+        "site,x,label,part\na,1,0,train\na,2,1,test\na,3,0,train\nb,1,0,train\nb,2,1,train\nb,3,1,train\n");
+    assertUsageError(Cli.run("simulate", "--data", csv.toString(), "--split-column", "part"),
+        "site 'b' has no test rows in --split-column 'part'");
+  }
+
+  @Test
+  void holdoutAndSplitColumnTogetherAreAOneLineUsageError(@TempDir Path dir) throws Exception {
+    assertUsageError(Cli.run("simulate", "--data", skewedCsvWithSplit(dir, "test").toString(), "--holdout", "0.2",
+        "--split-column", "part"), "use one of them");
+  }
+
+  @Test
+  void aRobustStrategyWithSecureAggregationOnIsTheCoordinatorsOneLineRefusal(@TempDir Path dir) throws Exception {
+    Cli bad = Cli.run("simulate", "--data", skewedCsv(dir).toString(), "--site-column", "hospital",
+        "--label-column", "outcome", "--categorical", "color", "--missing-value", "NA",
+        "--strategy", "median", "--secure-aggregation", "on");
+    assertUsageError(bad, "strategy.name median needs each site's individual update, which secure aggregation hides");
+    assertFalse(bad.out().contains("round "), "nothing ran: " + bad.out());
+  }
+
+  @Test
+  void aRobustStrategyTurnsSecureAggregationOffWithAWarning(@TempDir Path dir) throws Exception {
+    Path json = dir.resolve("result.json");
+    Cli run = Cli.run("simulate", "--data", skewedCsv(dir).toString(), "--site-column", "hospital",
+        "--label-column", "outcome", "--categorical", "color", "--missing-value", "NA",
+        "--strategy", "trimmed-mean", "--trim-beta", "0.1", "--rounds", "2", "--json", json.toString());
+    assertEquals(0, run.exitCode(), run.err());
+    assertTrue(run.out().contains("warning: secure aggregation is off: trimmed-mean needs each site's own update"),
+        run.out());
+    assertTrue(run.out().contains("round   2/2  3 sites"), run.out());
+    JsonNode result = new ObjectMapper().readTree(json.toFile());
+    assertFalse(result.get("secure_aggregation").asBoolean());
+    assertEquals("trimmed-mean", result.get("strategy").get("name").asText());
+    assertEquals(0.1, result.get("strategy").get("beta").asDouble());
+  }
+
+  @Test
+  void fedProxWithoutMuIsTheCoordinatorsOneLineRefusal(@TempDir Path dir) throws Exception {
+    assertUsageError(Cli.run("simulate", "--data", skewedCsv(dir).toString(), "--site-column", "hospital",
+        "--label-column", "outcome", "--categorical", "color", "--missing-value", "NA", "--strategy", "fedprox"),
+        "strategy.mu must be set for fedprox");
+  }
+
+  @Test
+  void anUnknownStrategyIsAOneLineUsageErrorListingTheNames(@TempDir Path dir) throws Exception {
+    assertUsageError(Cli.run("simulate", "--data", skewedCsv(dir).toString(), "--strategy", "fedsgd"),
+        "'fedsgd' is not a strategy; choose one of fedavg, fedprox");
   }
 
   @Test
