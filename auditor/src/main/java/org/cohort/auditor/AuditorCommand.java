@@ -13,8 +13,7 @@ import picocli.CommandLine.Command;
     subcommands = {EpsilonCommand.class, CalibrateCommand.class})
 public final class AuditorCommand implements Runnable {
 
-  @CommandLine.Spec
-  private CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec private CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
     int exitCode = run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
@@ -23,10 +22,11 @@ public final class AuditorCommand implements Runnable {
 
   /** Runs the command with the given streams and returns its exit code (2 for bad arguments). */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
-    CommandLine commandLine = new CommandLine(new AuditorCommand())
-        .setOut(out)
-        .setErr(err)
-        .setParameterExceptionHandler(AuditorCommand::oneLineUsageError);
+    CommandLine commandLine =
+        new CommandLine(new AuditorCommand())
+            .setOut(out)
+            .setErr(err)
+            .setParameterExceptionHandler(AuditorCommand::oneLineUsageError);
     int exitCode = commandLine.execute(args);
     out.flush();
     err.flush();
@@ -43,6 +43,7 @@ public final class AuditorCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand (epsilon or calibrate)");
+    throw new CommandLine.ParameterException(
+        spec.commandLine(), "missing subcommand (epsilon or calibrate)");
   }
 }

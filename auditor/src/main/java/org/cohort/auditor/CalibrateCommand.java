@@ -10,19 +10,23 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** The smallest noise multiplier meeting a target (ε, δ) for T subsampled Gaussian steps. */
-@Command(name = "calibrate", mixinStandardHelpOptions = true,
+@Command(
+    name = "calibrate",
+    mixinStandardHelpOptions = true,
     description = "Smallest noise multiplier whose epsilon after T steps is at most the target.")
 public final class CalibrateCommand implements Callable<Integer> {
 
-  @CommandLine.Spec
-  private CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec private CommandLine.Model.CommandSpec spec;
 
-  @CommandLine.Mixin
-  private PrivacyArguments arguments;
+  @CommandLine.Mixin private PrivacyArguments arguments;
 
   private double targetEpsilon;
 
-  @Option(names = "--epsilon", required = true, paramLabel = "E", description = "Target epsilon, > 0.")
+  @Option(
+      names = "--epsilon",
+      required = true,
+      paramLabel = "E",
+      description = "Target epsilon, > 0.")
   void targetEpsilon(double epsilon) {
     if (!(epsilon > 0) || Double.isInfinite(epsilon)) {
       throw arguments.invalid("--epsilon must be > 0 and finite, got " + epsilon);
@@ -34,8 +38,10 @@ public final class CalibrateCommand implements Callable<Integer> {
   public Integer call() {
     NoiseCalibration.Result result;
     try {
-      result = NoiseCalibration.withDefaultOrders()
-          .noiseMultiplier(targetEpsilon, arguments.delta, arguments.samplingRate, arguments.steps);
+      result =
+          NoiseCalibration.withDefaultOrders()
+              .noiseMultiplier(
+                  targetEpsilon, arguments.delta, arguments.samplingRate, arguments.steps);
     } catch (UnattainablePrivacyTargetException e) {
       spec.commandLine().getErr().println("calibrate: " + e.getMessage());
       return CommandLine.ExitCode.SOFTWARE;
@@ -48,9 +54,14 @@ public final class CalibrateCommand implements Callable<Integer> {
       fields.put("order", result.achieved().order());
       Output.json(spec, fields);
     } else {
-      spec.commandLine().getOut().printf("noise multiplier = %s (epsilon = %s, delta = %s, optimal Renyi order = %s)%n",
-          Output.number(result.noiseMultiplier()), Output.number(result.achieved().epsilon()),
-          Output.number(result.achieved().delta()), Output.number(result.achieved().order()));
+      spec.commandLine()
+          .getOut()
+          .printf(
+              "noise multiplier = %s (epsilon = %s, delta = %s, optimal Renyi order = %s)%n",
+              Output.number(result.noiseMultiplier()),
+              Output.number(result.achieved().epsilon()),
+              Output.number(result.achieved().delta()),
+              Output.number(result.achieved().order()));
     }
     return CommandLine.ExitCode.OK;
   }

@@ -11,19 +11,23 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** ε spent by T steps of the Poisson-subsampled Gaussian mechanism, and the optimal Rényi order. */
-@Command(name = "epsilon", mixinStandardHelpOptions = true,
-    description = "Epsilon of T steps of the subsampled Gaussian mechanism (RDP accountant, CKS 2020 conversion).")
+@Command(
+    name = "epsilon",
+    mixinStandardHelpOptions = true,
+    description =
+        "Epsilon of T steps of the subsampled Gaussian mechanism (RDP accountant, CKS 2020 conversion).")
 public final class EpsilonCommand implements Callable<Integer> {
 
-  @CommandLine.Spec
-  private CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec private CommandLine.Model.CommandSpec spec;
 
-  @CommandLine.Mixin
-  private PrivacyArguments arguments;
+  @CommandLine.Mixin private PrivacyArguments arguments;
 
   private double noiseMultiplier;
 
-  @Option(names = "--noise-multiplier", required = true, paramLabel = "S",
+  @Option(
+      names = "--noise-multiplier",
+      required = true,
+      paramLabel = "S",
       description = "Noise standard deviation divided by the L2 sensitivity, > 0.")
   void noiseMultiplier(double sigma) {
     if (!(sigma > 0) || Double.isInfinite(sigma)) {
@@ -34,9 +38,12 @@ public final class EpsilonCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    PrivacySpent spent = RdpAccountant.create()
-        .compose(new PrivacyEvent.SubsampledGaussian(arguments.samplingRate, noiseMultiplier, arguments.steps))
-        .epsilon(arguments.delta);
+    PrivacySpent spent =
+        RdpAccountant.create()
+            .compose(
+                new PrivacyEvent.SubsampledGaussian(
+                    arguments.samplingRate, noiseMultiplier, arguments.steps))
+            .epsilon(arguments.delta);
     if (arguments.json) {
       Map<String, Object> fields = new LinkedHashMap<>();
       fields.put("epsilon", spent.epsilon());
@@ -44,8 +51,13 @@ public final class EpsilonCommand implements Callable<Integer> {
       fields.put("order", spent.order());
       Output.json(spec, fields);
     } else {
-      spec.commandLine().getOut().printf("epsilon = %s (delta = %s, optimal Renyi order = %s)%n",
-          Output.number(spent.epsilon()), Output.number(spent.delta()), Output.number(spent.order()));
+      spec.commandLine()
+          .getOut()
+          .printf(
+              "epsilon = %s (delta = %s, optimal Renyi order = %s)%n",
+              Output.number(spent.epsilon()),
+              Output.number(spent.delta()),
+              Output.number(spent.order()));
     }
     return CommandLine.ExitCode.OK;
   }

@@ -14,7 +14,9 @@ final class Output {
 
   /** Shortest decimal that round-trips to the same double (auditors compare digits). */
   static String number(double value) {
-    return value == Math.rint(value) && Math.abs(value) < 1e15 ? Long.toString((long) value) : Double.toString(value);
+    return value == Math.rint(value) && Math.abs(value) < 1e15
+        ? Long.toString((long) value)
+        : Double.toString(value);
   }
 
   static void json(CommandLine.Model.CommandSpec spec, Map<String, Object> fields) {

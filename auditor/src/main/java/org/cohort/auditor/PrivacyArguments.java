@@ -17,7 +17,10 @@ public final class PrivacyArguments {
   @Option(names = "--json", description = "Print one JSON object instead of text.")
   boolean json;
 
-  @Option(names = "--sampling-rate", required = true, paramLabel = "Q",
+  @Option(
+      names = "--sampling-rate",
+      required = true,
+      paramLabel = "Q",
       description = "Poisson sampling rate in (0, 1]; 1 means no subsampling.")
   void samplingRate(double q) {
     if (!(q > 0 && q <= 1)) {
@@ -26,7 +29,11 @@ public final class PrivacyArguments {
     samplingRate = q;
   }
 
-  @Option(names = "--steps", required = true, paramLabel = "T", description = "Number of noisy steps, >= 1.")
+  @Option(
+      names = "--steps",
+      required = true,
+      paramLabel = "T",
+      description = "Number of noisy steps, >= 1.")
   void steps(long t) {
     if (t < 1) {
       throw invalid("--steps must be >= 1, got " + t);
@@ -34,7 +41,11 @@ public final class PrivacyArguments {
     steps = t;
   }
 
-  @Option(names = "--delta", required = true, paramLabel = "D", description = "Target delta in (0, 1).")
+  @Option(
+      names = "--delta",
+      required = true,
+      paramLabel = "D",
+      description = "Target delta in (0, 1).")
   void delta(double d) {
     if (!(d > 0 && d < 1)) {
       throw invalid("--delta must be in (0, 1), got " + d);

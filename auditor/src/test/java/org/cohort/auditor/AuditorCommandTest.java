@@ -23,10 +23,21 @@ class AuditorCommandTest {
   }
 
   // Opacus accountants_test.py test_rdp_accountant: sigma 1.5, q 0.04, 2250 steps, delta 1e-5
-  // -> epsilon 7.32911117143 (https://github.com/pytorch/opacus/blob/main/opacus/tests/accountants_test.py).
+  // -> epsilon 7.32911117143
+  // (https://github.com/pytorch/opacus/blob/main/opacus/tests/accountants_test.py).
   @Test
   void epsilonPrintsPublishedValueAndOrder() {
-    Run run = run("epsilon", "--noise-multiplier", "1.5", "--sampling-rate", "0.04", "--steps", "2250", "--delta", "1e-5");
+    Run run =
+        run(
+            "epsilon",
+            "--noise-multiplier",
+            "1.5",
+            "--sampling-rate",
+            "0.04",
+            "--steps",
+            "2250",
+            "--delta",
+            "1e-5");
     assertEquals(0, run.exitCode(), run.err());
     assertTrue(run.out().startsWith("epsilon = 7.329111171"), run.out());
     assertTrue(run.out().contains("optimal Renyi order = 3.9"), run.out());
@@ -34,7 +45,18 @@ class AuditorCommandTest {
 
   @Test
   void epsilonJsonHasTheFields() throws Exception {
-    Run run = run("epsilon", "--noise-multiplier", "1.5", "--sampling-rate", "0.04", "--steps", "2250", "--delta", "1e-5", "--json");
+    Run run =
+        run(
+            "epsilon",
+            "--noise-multiplier",
+            "1.5",
+            "--sampling-rate",
+            "0.04",
+            "--steps",
+            "2250",
+            "--delta",
+            "1e-5",
+            "--json");
     assertEquals(0, run.exitCode(), run.err());
     JsonNode json = new ObjectMapper().readTree(run.out());
     assertEquals(7.32911117143, json.get("epsilon").asDouble(), 1e-10);
@@ -46,51 +68,99 @@ class AuditorCommandTest {
   @Test
   void noSubsamplingUsesTheGaussianClosedForm() throws Exception {
     // q = 1: RDP(alpha) = alpha / (2 sigma^2); the CLI must agree with the library's q = 1 path.
-    Run run = run("epsilon", "--noise-multiplier", "4.530877117", "--sampling-rate", "1", "--steps", "1", "--delta", "1e-6", "--json");
+    Run run =
+        run(
+            "epsilon",
+            "--noise-multiplier",
+            "4.530877117",
+            "--sampling-rate",
+            "1",
+            "--steps",
+            "1",
+            "--delta",
+            "1e-6",
+            "--json");
     assertEquals(0, run.exitCode(), run.err());
     double eps = new ObjectMapper().readTree(run.out()).get("epsilon").asDouble();
-    // The default grid is coarser than the 0.001 grid that gives exactly 1.0 in dp_accounting's test.
+    // The default grid is coarser than the 0.001 grid that gives exactly 1.0 in dp_accounting's
+    // test.
     assertTrue(eps >= 1.0 && eps < 1.01, "epsilon " + eps);
   }
 
   @Test
   void calibrateRoundTripsThroughEpsilon() throws Exception {
-    Run calibrate = run("calibrate", "--epsilon", "3", "--sampling-rate", "0.01", "--steps", "1000", "--delta", "1e-5", "--json");
+    Run calibrate =
+        run(
+            "calibrate",
+            "--epsilon",
+            "3",
+            "--sampling-rate",
+            "0.01",
+            "--steps",
+            "1000",
+            "--delta",
+            "1e-5",
+            "--json");
     assertEquals(0, calibrate.exitCode(), calibrate.err());
     JsonNode json = new ObjectMapper().readTree(calibrate.out());
     double sigma = json.get("noise_multiplier").asDouble();
     assertTrue(json.get("epsilon").asDouble() <= 3);
     assertTrue(json.has("delta") && json.has("order"));
 
-    Run check = run("epsilon", "--noise-multiplier", Double.toString(sigma), "--sampling-rate", "0.01", "--steps", "1000",
-        "--delta", "1e-5", "--json");
-    assertEquals(json.get("epsilon").asDouble(), new ObjectMapper().readTree(check.out()).get("epsilon").asDouble(), 0);
+    Run check =
+        run(
+            "epsilon",
+            "--noise-multiplier",
+            Double.toString(sigma),
+            "--sampling-rate",
+            "0.01",
+            "--steps",
+            "1000",
+            "--delta",
+            "1e-5",
+            "--json");
+    assertEquals(
+        json.get("epsilon").asDouble(),
+        new ObjectMapper().readTree(check.out()).get("epsilon").asDouble(),
+        0);
   }
 
   @Test
   void calibrateTextOutput() {
-    Run run = run("calibrate", "--epsilon", "8", "--sampling-rate", "0.04", "--steps", "2250", "--delta", "1e-5");
+    Run run =
+        run(
+            "calibrate",
+            "--epsilon",
+            "8",
+            "--sampling-rate",
+            "0.04",
+            "--steps",
+            "2250",
+            "--delta",
+            "1e-5");
     assertEquals(0, run.exitCode(), run.err());
     assertTrue(run.out().startsWith("noise multiplier = 1.41578"), run.out());
   }
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
-      "epsilon --noise-multiplier 1 --sampling-rate 0 --steps 10 --delta 1e-5 | --sampling-rate must be in (0, 1]",
-      "epsilon --noise-multiplier 1 --sampling-rate 1.5 --steps 10 --delta 1e-5 | --sampling-rate must be in (0, 1]",
-      "epsilon --noise-multiplier 0 --sampling-rate 0.1 --steps 10 --delta 1e-5 | --noise-multiplier must be > 0",
-      "epsilon --noise-multiplier -2 --sampling-rate 0.1 --steps 10 --delta 1e-5 | --noise-multiplier must be > 0",
-      "epsilon --noise-multiplier 1 --sampling-rate 0.1 --steps 0 --delta 1e-5 | --steps must be >= 1",
-      "epsilon --noise-multiplier 1 --sampling-rate 0.1 --steps 10 --delta 0 | --delta must be in (0, 1)",
-      "epsilon --noise-multiplier 1 --sampling-rate 0.1 --steps 10 --delta 1 | --delta must be in (0, 1)",
-      "epsilon --noise-multiplier abc --sampling-rate 0.1 --steps 10 --delta 1e-5 | abc",
-      "epsilon --sampling-rate 0.1 --steps 10 --delta 1e-5 | --noise-multiplier",
-      "calibrate --epsilon 0 --sampling-rate 0.1 --steps 10 --delta 1e-5 | --epsilon must be > 0",
-      "calibrate --epsilon 1 --sampling-rate 2 --steps 10 --delta 1e-5 | --sampling-rate must be in (0, 1]",
-      "calibrate --epsilon 1 --sampling-rate 0.1 --steps -3 --delta 1e-5 | --steps must be >= 1",
-      "calibrate --epsilon 1 --sampling-rate 0.1 --steps 10 --delta 2 | --delta must be in (0, 1)",
-      "frobnicate | frobnicate",
-  })
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "epsilon --noise-multiplier 1 --sampling-rate 0 --steps 10 --delta 1e-5 | --sampling-rate must be in (0, 1]",
+        "epsilon --noise-multiplier 1 --sampling-rate 1.5 --steps 10 --delta 1e-5 | --sampling-rate must be in (0, 1]",
+        "epsilon --noise-multiplier 0 --sampling-rate 0.1 --steps 10 --delta 1e-5 | --noise-multiplier must be > 0",
+        "epsilon --noise-multiplier -2 --sampling-rate 0.1 --steps 10 --delta 1e-5 | --noise-multiplier must be > 0",
+        "epsilon --noise-multiplier 1 --sampling-rate 0.1 --steps 0 --delta 1e-5 | --steps must be >= 1",
+        "epsilon --noise-multiplier 1 --sampling-rate 0.1 --steps 10 --delta 0 | --delta must be in (0, 1)",
+        "epsilon --noise-multiplier 1 --sampling-rate 0.1 --steps 10 --delta 1 | --delta must be in (0, 1)",
+        "epsilon --noise-multiplier abc --sampling-rate 0.1 --steps 10 --delta 1e-5 | abc",
+        "epsilon --sampling-rate 0.1 --steps 10 --delta 1e-5 | --noise-multiplier",
+        "calibrate --epsilon 0 --sampling-rate 0.1 --steps 10 --delta 1e-5 | --epsilon must be > 0",
+        "calibrate --epsilon 1 --sampling-rate 2 --steps 10 --delta 1e-5 | --sampling-rate must be in (0, 1]",
+        "calibrate --epsilon 1 --sampling-rate 0.1 --steps -3 --delta 1e-5 | --steps must be >= 1",
+        "calibrate --epsilon 1 --sampling-rate 0.1 --steps 10 --delta 2 | --delta must be in (0, 1)",
+        "frobnicate | frobnicate",
+      })
   void badArgumentsGetOneLineAndExitCode2(String commandLine, String expectedMessage) {
     Run run = run(commandLine.split(" "));
     assertEquals(2, run.exitCode(), run.out() + run.err());
@@ -115,7 +185,17 @@ class AuditorCommandTest {
 
   @Test
   void unattainableTargetIsReportedNotThrown() {
-    Run run = run("calibrate", "--epsilon", "1e-9", "--sampling-rate", "1", "--steps", "1000", "--delta", "1e-10");
+    Run run =
+        run(
+            "calibrate",
+            "--epsilon",
+            "1e-9",
+            "--sampling-rate",
+            "1",
+            "--steps",
+            "1000",
+            "--delta",
+            "1e-10");
     assertEquals(1, run.exitCode());
     assertTrue(run.err().startsWith("calibrate: no noise multiplier"), run.err());
   }

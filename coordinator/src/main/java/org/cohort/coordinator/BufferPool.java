@@ -10,8 +10,8 @@ import java.util.function.Supplier;
 
 /**
  * K model-sized buffers an upload is received into before it is summed (float[] updates on the
- * plain path, int[] masked inputs on the secure path). An upload is summed only when complete, so
- * a site that disconnects mid-upload leaves nothing in the sum; K bounds memory at O(K x model)
+ * plain path, int[] masked inputs on the secure path). An upload is summed only when complete, so a
+ * site that disconnects mid-upload leaves nothing in the sum; K bounds memory at O(K x model)
  * whatever the number of sites. Waiters are served first come, first served.
  */
 final class BufferPool<B> {

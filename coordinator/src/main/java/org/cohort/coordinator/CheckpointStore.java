@@ -29,13 +29,18 @@ import java.util.zip.CRC32C;
  */
 public final class CheckpointStore {
 
-  /** What survives a restart. {@code strategy} names the strategy whose {@code strategyState} this is. */
-  public record Checkpoint(long lastRound, long completedRounds, float[] model, String strategy,
-      byte[] strategyState) {}
+  /**
+   * What survives a restart. {@code strategy} names the strategy whose {@code strategyState} this
+   * is.
+   */
+  public record Checkpoint(
+      long lastRound, long completedRounds, float[] model, String strategy, byte[] strategyState) {}
 
   public static final String FILE_NAME = "global-model.ckpt";
+
   /** What a version 1 checkpoint's strategy was: FedAvg, the only one there was. */
   static final String VERSION_1_STRATEGY = "fedavg";
+
   private static final int MAGIC_V1 = 0x43484b31; // "CHK1"
   private static final int MAGIC_V2 = 0x43484b32; // "CHK2"
   private static final int SLICE_FLOATS = 256 * 1024;
@@ -54,19 +59,28 @@ public final class CheckpointStore {
     byte[] strategy = checkpoint.strategy().getBytes(StandardCharsets.UTF_8);
     byte[] state = checkpoint.strategyState();
     float[] model = checkpoint.model();
-    ByteBuffer header = ByteBuffer.allocate(4 + 8 + 8 + 4 + strategy.length + 4 + state.length + 4)
-        .order(ByteOrder.LITTLE_ENDIAN)
-        .putInt(MAGIC_V2).putLong(checkpoint.lastRound()).putLong(checkpoint.completedRounds())
-        .putInt(strategy.length).put(strategy).putInt(state.length).put(state).putInt(model.length)
-        .flip();
+    ByteBuffer header =
+        ByteBuffer.allocate(4 + 8 + 8 + 4 + strategy.length + 4 + state.length + 4)
+            .order(ByteOrder.LITTLE_ENDIAN)
+            .putInt(MAGIC_V2)
+            .putLong(checkpoint.lastRound())
+            .putLong(checkpoint.completedRounds())
+            .putInt(strategy.length)
+            .put(strategy)
+            .putInt(state.length)
+            .put(state)
+            .putInt(model.length)
+            .flip();
     CRC32C crc = new CRC32C();
     try {
       Files.createDirectories(directory);
       Path temp = Files.createTempFile(directory, FILE_NAME, ".tmp");
-      try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+      try (FileChannel out =
+          FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         write(out, header, crc);
-        ByteBuffer slice = ByteBuffer.allocate(Math.min(model.length, SLICE_FLOATS) * Float.BYTES)
-            .order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer slice =
+            ByteBuffer.allocate(Math.min(model.length, SLICE_FLOATS) * Float.BYTES)
+                .order(ByteOrder.LITTLE_ENDIAN);
         for (int from = 0; from < model.length; from += SLICE_FLOATS) {
           int length = Math.min(SLICE_FLOATS, model.length - from);
           slice.clear();
@@ -74,7 +88,8 @@ public final class CheckpointStore {
           slice.limit(length * Float.BYTES);
           write(out, slice, crc);
         }
-        ByteBuffer trailer = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(crc.getValue()).flip();
+        ByteBuffer trailer =
+            ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(crc.getValue()).flip();
         write(out, trailer, null);
         out.force(true);
       }
@@ -96,7 +111,9 @@ public final class CheckpointStore {
     }
   }
 
-  /** The last checkpoint, if any; a damaged or mismatched one is an error, never silently ignored. */
+  /**
+   * The last checkpoint, if any; a damaged or mismatched one is an error, never silently ignored.
+   */
   public Optional<Checkpoint> load(int expectedElements) {
     if (!Files.exists(file())) {
       return Optional.empty();
@@ -130,15 +147,21 @@ public final class CheckpointStore {
       }
       int elements = buffer.getInt();
       if (elements != expectedElements) {
-        throw new IllegalStateException("checkpoint " + file + " holds " + elements
-            + " parameters but the configured model has " + expectedElements);
+        throw new IllegalStateException(
+            "checkpoint "
+                + file
+                + " holds "
+                + elements
+                + " parameters but the configured model has "
+                + expectedElements);
       }
       if (buffer.remaining() != (long) elements * Float.BYTES + 8) {
         throw new IllegalStateException("checkpoint " + file + " is truncated");
       }
       CRC32C crc = new CRC32C();
       crc.update(bytes, 0, bytes.length - 8);
-      if (crc.getValue() != ByteBuffer.wrap(bytes, bytes.length - 8, 8).order(ByteOrder.LITTLE_ENDIAN).getLong()) {
+      if (crc.getValue()
+          != ByteBuffer.wrap(bytes, bytes.length - 8, 8).order(ByteOrder.LITTLE_ENDIAN).getLong()) {
         throw new IllegalStateException("checkpoint " + file + " fails its checksum");
       }
       float[] model = new float[elements];

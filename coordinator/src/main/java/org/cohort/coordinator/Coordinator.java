@@ -24,24 +24,29 @@ import org.cohort.crypto.tls.MutualTls;
 import org.cohort.protocol.v1.ErrorCode;
 
 /**
- * The coordinator: accepts site connections over mutual TLS, runs the configured rounds with
- * secure aggregation (by default; it unmasks only the sum) or plain aggregation
- * ({@code secure_aggregation.enabled: false}, logged as a warning at start), applies the configured
- * server strategy, checkpoints after each completed round, resumes from the last checkpoint on
- * start, and ends with a cross-site evaluation of the final model. Start with {@link #start(CoordinatorConfig)}; stop with {@link #close()}.
+ * The coordinator: accepts site connections over mutual TLS, runs the configured rounds with secure
+ * aggregation (by default; it unmasks only the sum) or plain aggregation ({@code
+ * secure_aggregation.enabled: false}, logged as a warning at start), applies the configured server
+ * strategy, checkpoints after each completed round, resumes from the last checkpoint on start, and
+ * ends with a cross-site evaluation of the final model. Start with {@link
+ * #start(CoordinatorConfig)}; stop with {@link #close()}.
  */
 public final class Coordinator implements AutoCloseable {
 
   private final CoordinatorConfig config;
   private final CoordinatorMetrics metrics = new CoordinatorMetrics();
-  private final ScheduledExecutorService roundThread = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "cohort-rounds");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService roundThread =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "cohort-rounds");
+            t.setDaemon(true);
+            return t;
+          });
   private final Federation federation;
-  private final EventLoopGroup bossGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-  private final EventLoopGroup workerGroup = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+  private final EventLoopGroup bossGroup =
+      new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private final EventLoopGroup workerGroup =
+      new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
   private final Channel serverChannel;
   private final MetricsEndpoint metricsEndpoint;
   private boolean closed;
@@ -51,18 +56,29 @@ public final class Coordinator implements AutoCloseable {
     try {
       StrategySettings strategy = config.strategySettings();
       Path spill = config.checkpoint().directory().resolve("spill");
-      this.federation = new Federation(config, strategy.strategy(),
-          () -> strategy.aggregator(config.layout().totalElements(), spill), roundThread, metrics, Clock.systemUTC());
-      this.serverChannel = new ServerBootstrap()
-          .group(bossGroup, workerGroup)
-          .channel(NioServerSocketChannel.class)
-          .childOption(ChannelOption.TCP_NODELAY, true)
-          .childHandler(new CoordinatorChannelInitializer(config, tls, federation, metrics))
-          .bind(config.listen().host(), config.listen().port())
-          .syncUninterruptibly()
-          .channel();
-      this.metricsEndpoint = config.metrics() == null ? null : new MetricsEndpoint(
-          new InetSocketAddress(config.metrics().host(), config.metrics().port()), metrics.registry());
+      this.federation =
+          new Federation(
+              config,
+              strategy.strategy(),
+              () -> strategy.aggregator(config.layout().totalElements(), spill),
+              roundThread,
+              metrics,
+              Clock.systemUTC());
+      this.serverChannel =
+          new ServerBootstrap()
+              .group(bossGroup, workerGroup)
+              .channel(NioServerSocketChannel.class)
+              .childOption(ChannelOption.TCP_NODELAY, true)
+              .childHandler(new CoordinatorChannelInitializer(config, tls, federation, metrics))
+              .bind(config.listen().host(), config.listen().port())
+              .syncUninterruptibly()
+              .channel();
+      this.metricsEndpoint =
+          config.metrics() == null
+              ? null
+              : new MetricsEndpoint(
+                  new InetSocketAddress(config.metrics().host(), config.metrics().port()),
+                  metrics.registry());
     } catch (RuntimeException e) {
       shutdownThreads();
       throw e;
@@ -81,9 +97,13 @@ public final class Coordinator implements AutoCloseable {
 
   static KitFiles kitFiles(CoordinatorConfig.Kit kit) {
     KitFiles standard = KitFiles.in(kit.certificate().toAbsolutePath().getParent());
-    return new KitFiles(kit.certificate(), kit.privateKey(), kit.caCertificate(),
+    return new KitFiles(
+        kit.certificate(),
+        kit.privateKey(),
+        kit.caCertificate(),
         kit.revocationList() != null ? kit.revocationList() : standard.revocationList(),
-        standard.signingCertificate(), standard.signingPrivateKey());
+        standard.signingCertificate(),
+        standard.signingPrivateKey());
   }
 
   public CoordinatorConfig config() {

@@ -23,7 +23,8 @@ final class CoordinatorChannelInitializer extends ChannelInitializer<SocketChann
   private final CoordinatorMetrics metrics;
   private final ByteCountingHandler wireBytes;
 
-  CoordinatorChannelInitializer(CoordinatorConfig config, SslContext tls, Federation federation, CoordinatorMetrics metrics) {
+  CoordinatorChannelInitializer(
+      CoordinatorConfig config, SslContext tls, Federation federation, CoordinatorMetrics metrics) {
     this.config = config;
     this.tls = tls;
     this.federation = federation;
@@ -39,7 +40,10 @@ final class CoordinatorChannelInitializer extends ChannelInitializer<SocketChann
     FrameCodec.addTo(p, config.transport().maxFrameBytes());
     p.addLast("validator", new EnvelopeValidator(config::federationId, metrics));
     p.addLast("chunked-writer", new ChunkedWriteHandler());
-    p.addLast("idle", new IdleStateHandler(config.idleTimeoutMs(), config.heartbeatIntervalMs(), 0, TimeUnit.MILLISECONDS));
+    p.addLast(
+        "idle",
+        new IdleStateHandler(
+            config.idleTimeoutMs(), config.heartbeatIntervalMs(), 0, TimeUnit.MILLISECONDS));
     p.addLast("heartbeat", new HeartbeatHandler(config::federationId));
     p.addLast("site", new SiteConnection(config, federation, metrics, federation.messages()));
     p.addLast("failures", new ProtocolFailureHandler(config::federationId, metrics));

@@ -9,16 +9,26 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code coordinator --config coordinator.yaml}: runs a federation until its rounds are done. */
-@Command(name = "coordinator", mixinStandardHelpOptions = true,
-    description = "Runs the Cohort coordinator: accepts sites over mutual TLS and aggregates their updates.")
+@Command(
+    name = "coordinator",
+    mixinStandardHelpOptions = true,
+    description =
+        "Runs the Cohort coordinator: accepts sites over mutual TLS and aggregates their updates.")
 public final class CoordinatorCommand implements Callable<Integer> {
 
-  @Option(names = "--config", required = true, paramLabel = "FILE", description = "coordinator.yaml")
+  @Option(
+      names = "--config",
+      required = true,
+      paramLabel = "FILE",
+      description = "coordinator.yaml")
   Path config;
 
-  @Option(names = "--report", paramLabel = "FILE",
-      description = "Append one JSON line per finished round to FILE (round, status, contributions, examples, "
-          + "sites' weighted eval loss/accuracy/AUROC, duration).")
+  @Option(
+      names = "--report",
+      paramLabel = "FILE",
+      description =
+          "Append one JSON line per finished round to FILE (round, status, contributions, examples, "
+              + "sites' weighted eval loss/accuracy/AUROC, duration).")
   Path report;
 
   @Override
@@ -35,12 +45,13 @@ public final class CoordinatorCommand implements Callable<Integer> {
       if (reportWriter != null) {
         coordinator.addListener(reportWriter);
       }
-      coordinator.addListener(new RoundListener() {
-        @Override
-        public void roundFinished(RoundSummary summary) {
-          System.out.println(summary.progressLine());
-        }
-      });
+      coordinator.addListener(
+          new RoundListener() {
+            @Override
+            public void roundFinished(RoundSummary summary) {
+              System.out.println(summary.progressLine());
+            }
+          });
       System.out.println("coordinator listening on port " + coordinator.port());
       long completed = coordinator.finished().get();
       System.out.println("federation finished after " + completed + " rounds");

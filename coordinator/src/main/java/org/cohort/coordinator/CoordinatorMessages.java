@@ -30,23 +30,29 @@ final class CoordinatorMessages {
     this.layout = layout;
   }
 
-  /** The answer to a site's hello: its id as its certificate names it, and the connection's limits. */
+  /**
+   * The answer to a site's hello: its id as its certificate names it, and the connection's limits.
+   */
   Envelope welcome(String siteId, int heartbeatIntervalMs, int maxFrameBytes, int chunkElements) {
-    return Envelopes.stamped(federationId, 0).setWelcome(Welcome.newBuilder()
-        .setSiteId(siteId)
-        .setHeartbeatIntervalMs(heartbeatIntervalMs)
-        .setMaxFrameBytes(maxFrameBytes)
-        .setChunkElements(chunkElements)).build();
+    return Envelopes.stamped(federationId, 0)
+        .setWelcome(
+            Welcome.newBuilder()
+                .setSiteId(siteId)
+                .setHeartbeatIntervalMs(heartbeatIntervalMs)
+                .setMaxFrameBytes(maxFrameBytes)
+                .setChunkElements(chunkElements))
+        .build();
   }
 
   /** A training task; {@code setup} is null for a plain round. The global model follows it. */
   Envelope task(long round, long deadlineUnixMs, RoundConfig config, RoundSetup setup) {
-    RoundTask.Builder task = RoundTask.newBuilder()
-        .setDeadlineUnixMs(deadlineUnixMs)
-        .setModel(model)
-        .addAllLayout(layout.tensors())
-        .setTotalElements(layout.totalElements())
-        .setTraining(config.training());
+    RoundTask.Builder task =
+        RoundTask.newBuilder()
+            .setDeadlineUnixMs(deadlineUnixMs)
+            .setModel(model)
+            .addAllLayout(layout.tensors())
+            .setTotalElements(layout.totalElements())
+            .setTraining(config.training());
     if (setup != null) {
       task.setSecureAggregationSetup(ByteString.copyFrom(setup.encode()));
     }
@@ -55,19 +61,24 @@ final class CoordinatorMessages {
 
   /** An evaluation-only task; the model to evaluate follows it. */
   Envelope evaluationTask(long round, long deadlineUnixMs) {
-    return Envelopes.stamped(federationId, round).setEvaluationTask(EvaluationTask.newBuilder()
-        .setDeadlineUnixMs(deadlineUnixMs)
-        .setModel(model)
-        .addAllLayout(layout.tensors())
-        .setTotalElements(layout.totalElements())).build();
+    return Envelopes.stamped(federationId, round)
+        .setEvaluationTask(
+            EvaluationTask.newBuilder()
+                .setDeadlineUnixMs(deadlineUnixMs)
+                .setModel(model)
+                .addAllLayout(layout.tensors())
+                .setTotalElements(layout.totalElements()))
+        .build();
   }
 
   Envelope phaseMessage(long round, PhaseMessage message) {
     Envelope.Builder envelope = Envelopes.stamped(federationId, round);
     if (message instanceof PhaseMessage.Adverts adverts) {
-      envelope.setAdvertBundle(AdvertBundle.newBuilder()
-          .setBundle(ByteString.copyFrom(adverts.bundle().encode()))
-          .addAllSigningCertificates(adverts.signingCertificates().stream().map(ByteString::copyFrom).toList()));
+      envelope.setAdvertBundle(
+          AdvertBundle.newBuilder()
+              .setBundle(ByteString.copyFrom(adverts.bundle().encode()))
+              .addAllSigningCertificates(
+                  adverts.signingCertificates().stream().map(ByteString::copyFrom).toList()));
     } else if (message instanceof PhaseMessage.Shares shares) {
       envelope.setShareDelivery(payload(shares.delivery().encode()));
     } else if (message instanceof PhaseMessage.Unmask unmask) {
@@ -81,17 +92,24 @@ final class CoordinatorMessages {
   }
 
   Envelope result(RoundSummary summary) {
-    return Envelopes.stamped(federationId, summary.round()).setRoundResult(RoundResult.newBuilder()
-        .setStatus(summary.phase() == RoundPhase.COMPLETED ? RoundStatus.ROUND_STATUS_COMPLETED
-            : RoundStatus.ROUND_STATUS_ABANDONED)
-        .setContributions(summary.contributions())
-        .setTotalExamples(summary.totalExamples())
-        .setReason(summary.abandonReason())).build();
+    return Envelopes.stamped(federationId, summary.round())
+        .setRoundResult(
+            RoundResult.newBuilder()
+                .setStatus(
+                    summary.phase() == RoundPhase.COMPLETED
+                        ? RoundStatus.ROUND_STATUS_COMPLETED
+                        : RoundStatus.ROUND_STATUS_ABANDONED)
+                .setContributions(summary.contributions())
+                .setTotalExamples(summary.totalExamples())
+                .setReason(summary.abandonReason()))
+        .build();
   }
 
   Envelope goodbye(String reason, boolean federationFinished) {
     return Envelopes.stamped(federationId, 0)
-        .setGoodbye(Goodbye.newBuilder().setReason(reason).setFederationFinished(federationFinished)).build();
+        .setGoodbye(
+            Goodbye.newBuilder().setReason(reason).setFederationFinished(federationFinished))
+        .build();
   }
 
   /** A refusal after which the coordinator closes the connection. */

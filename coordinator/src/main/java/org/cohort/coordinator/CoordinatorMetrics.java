@@ -14,20 +14,26 @@ import org.cohort.protocol.wire.RejectionListener;
 /** The coordinator's meters. Tags carry error codes and outcomes only, never site data. */
 final class CoordinatorMetrics implements RejectionListener {
 
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Counter roundsCompleted = registry.counter("cohort.rounds.completed");
   private final Counter roundsAbandoned = registry.counter("cohort.rounds.abandoned");
   private final Timer roundDuration = registry.timer("cohort.round.duration");
   private final Counter bytesIn = registry.counter("cohort.transport.bytes.in");
   private final Counter bytesOut = registry.counter("cohort.transport.bytes.out");
   private final Counter handshakeFailures = registry.counter("cohort.transport.handshake.failures");
-  private final AtomicInteger connectedSites = registry.gauge("cohort.sites.connected", new AtomicInteger());
+  private final AtomicInteger connectedSites =
+      registry.gauge("cohort.sites.connected", new AtomicInteger());
   private final Map<ErrorCode, Counter> rejections = new EnumMap<>(ErrorCode.class);
 
   CoordinatorMetrics() {
     for (ErrorCode code : ErrorCode.values()) {
       if (code != ErrorCode.UNRECOGNIZED && code != ErrorCode.ERROR_CODE_UNSPECIFIED) {
-        rejections.put(code, Counter.builder("cohort.messages.rejected").tag("reason", code.name()).register(registry));
+        rejections.put(
+            code,
+            Counter.builder("cohort.messages.rejected")
+                .tag("reason", code.name())
+                .register(registry));
       }
     }
   }

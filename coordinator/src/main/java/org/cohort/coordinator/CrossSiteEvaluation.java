@@ -40,10 +40,16 @@ final class CrossSiteEvaluation {
   /** Records {@code site}'s answer (once); true when nobody else is awaited. */
   boolean record(String site, LocalMetrics metrics) {
     if (awaited.remove(site)) {
-      results.put(site, metrics.getEvalExamples() > 0
-          ? new EvaluationTable.Row(site, metrics.getEvalExamples(), metrics.getEvalLoss(), metrics.getEvalAuroc(),
-              metrics.getEvalAccuracy())
-          : new EvaluationTable.Row(site, 0, Double.NaN, Double.NaN, Double.NaN));
+      results.put(
+          site,
+          metrics.getEvalExamples() > 0
+              ? new EvaluationTable.Row(
+                  site,
+                  metrics.getEvalExamples(),
+                  metrics.getEvalLoss(),
+                  metrics.getEvalAuroc(),
+                  metrics.getEvalAccuracy())
+              : new EvaluationTable.Row(site, 0, Double.NaN, Double.NaN, Double.NaN));
     }
     return isComplete();
   }

@@ -41,16 +41,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The federation: who is connected, the global model, the server strategy, and the current
- * {@link Round}, which it drives by carrying out the {@link Transition}s the round returns. All of
- * it runs on one thread (the round thread), off the event loops: connections post events through
- * the package methods below, which hop onto that thread. Folding updates and writing checkpoints
- * happen there too, so they never block network IO.
+ * The federation: who is connected, the global model, the server strategy, and the current {@link
+ * Round}, which it drives by carrying out the {@link Transition}s the round returns. All of it runs
+ * on one thread (the round thread), off the event loops: connections post events through the
+ * package methods below, which hop onto that thread. Folding updates and writing checkpoints happen
+ * there too, so they never block network IO.
  *
  * <p>A round always ends by its {@link Round#hardDeadline()}: a timer armed when the round starts
  * abandons it in whatever phase it is, and any failure on the round thread (an exception, or an
- * error such as running out of heap) abandons the current round and starts the next one instead
- * of vanishing inside the executor.
+ * error such as running out of heap) abandons the current round and starts the next one instead of
+ * vanishing inside the executor.
  */
 final class Federation {
 
@@ -83,8 +83,13 @@ final class Federation {
   private CrossSiteEvaluation evaluation;
   private volatile GlobalModel snapshot;
 
-  Federation(CoordinatorConfig config, ServerStrategy strategy, Supplier<UpdateAggregator> aggregators,
-      ScheduledExecutorService roundThread, CoordinatorMetrics metrics, Clock clock) {
+  Federation(
+      CoordinatorConfig config,
+      ServerStrategy strategy,
+      Supplier<UpdateAggregator> aggregators,
+      ScheduledExecutorService roundThread,
+      CoordinatorMetrics metrics,
+      Clock clock) {
     this.config = config;
     this.layout = config.layout();
     this.strategy = strategy;
@@ -94,19 +99,32 @@ final class Federation {
     this.clock = clock;
     this.messages = new CoordinatorMessages(config.federationId(), config.model().spec(), layout);
     boolean secure = config.secureAggregationEnabled();
-    this.updateStaging = secure ? null
-        : UploadStaging.updates(config.stagingBuffers(), layout.totalElements(), this::onRoundThread);
-    this.maskedStaging = secure
-        ? UploadStaging.maskedInputs(config.stagingBuffers(), layout.totalElements() + 1, this::onRoundThread) : null;
+    this.updateStaging =
+        secure
+            ? null
+            : UploadStaging.updates(
+                config.stagingBuffers(), layout.totalElements(), this::onRoundThread);
+    this.maskedStaging =
+        secure
+            ? UploadStaging.maskedInputs(
+                config.stagingBuffers(), layout.totalElements() + 1, this::onRoundThread)
+            : null;
     this.caCertificate = secure ? Pem.readCertificate(config.kit().caCertificate()) : null;
     Path crl = config.kit().revocationList();
-    this.revocationList = secure && crl != null && Files.isRegularFile(crl) ? Optional.of(Pem.readCrl(crl)) : Optional.empty();
+    this.revocationList =
+        secure && crl != null && Files.isRegularFile(crl)
+            ? Optional.of(Pem.readCrl(crl))
+            : Optional.empty();
     if (secure) {
-      log.info("secure aggregation on: graph {}, clip {}, {} bits, max weight {}",
-          config.secureAggregationSettings().graph(), config.secureAggregationSettings().clip(),
-          config.secureAggregationSettings().bits(), config.secureAggregationSettings().maxWeight());
+      log.info(
+          "secure aggregation on: graph {}, clip {}, {} bits, max weight {}",
+          config.secureAggregationSettings().graph(),
+          config.secureAggregationSettings().clip(),
+          config.secureAggregationSettings().bits(),
+          config.secureAggregationSettings().maxWeight());
     } else {
-      log.warn("secure aggregation is OFF (secure_aggregation.enabled: false): the coordinator sees every site's update");
+      log.warn(
+          "secure aggregation is OFF (secure_aggregation.enabled: false): the coordinator sees every site's update");
     }
     this.checkpoints = new CheckpointStore(config.checkpoint().directory());
     var restored = checkpoints.load(layout.totalElements());
@@ -116,7 +134,10 @@ final class Federation {
       global = checkpoint.model();
       lastRound = checkpoint.lastRound();
       completedRounds = checkpoint.completedRounds();
-      log.info("resuming from checkpoint after round {} ({} rounds completed)", lastRound, completedRounds);
+      log.info(
+          "resuming from checkpoint after round {} ({} rounds completed)",
+          lastRound,
+          completedRounds);
     } else {
       global = layout.initialParameters(config.model().seed());
     }
@@ -129,9 +150,14 @@ final class Federation {
   /** A checkpoint continues only with the strategy that wrote it, whose state it then restores. */
   private void restoreStrategy(CheckpointStore.Checkpoint checkpoint) {
     if (!checkpoint.strategy().equals(strategy.name())) {
-      throw new IllegalStateException("checkpoint " + checkpoints.file() + " was written by strategy "
-          + checkpoint.strategy() + " but the configured strategy is " + strategy.name()
-          + "; restore it with the same strategy or start from an empty checkpoint directory");
+      throw new IllegalStateException(
+          "checkpoint "
+              + checkpoints.file()
+              + " was written by strategy "
+              + checkpoint.strategy()
+              + " but the configured strategy is "
+              + strategy.name()
+              + "; restore it with the same strategy or start from an empty checkpoint directory");
     }
     if (checkpoint.strategyState().length > 0) {
       strategy.restore(checkpoint.strategyState());
@@ -196,8 +222,8 @@ final class Federation {
 
   /**
    * Runs a round-thread task. Whatever it throws — including an Error such as OutOfMemoryError —
-   * ends the current round (abandoned, nothing applied) so no round can be left waiting for a
-   * step that died; a task failure must never vanish inside the executor.
+   * ends the current round (abandoned, nothing applied) so no round can be left waiting for a step
+   * that died; a task failure must never vanish inside the executor.
    */
   private void guarded(Runnable task) {
     try {
@@ -207,12 +233,17 @@ final class Federation {
       Round round = current;
       if (round != null) {
         try {
-          end(round, round.abandon("the coordinator failed (" + failure.getClass().getSimpleName() + ")"));
+          end(
+              round,
+              round.abandon("the coordinator failed (" + failure.getClass().getSimpleName() + ")"));
         } catch (Throwable again) {
-          log.error("could not end round {} after a failure; retrying in a second", round.number(), again);
+          log.error(
+              "could not end round {} after a failure; retrying in a second",
+              round.number(),
+              again);
           current = null;
           cancelTimers();
-          onRoundThreadAt(clock.instant().plusSeconds(1), this::maybeStartRound, timer -> { });
+          onRoundThreadAt(clock.instant().plusSeconds(1), this::maybeStartRound, timer -> {});
         }
       }
     }
@@ -280,24 +311,33 @@ final class Federation {
     }
     if (envelope.hasUpdateHeader()) {
       UpdateHeader header = envelope.getUpdateHeader();
-      updateStaging.stage(channel, number, new Upload<>(channel, round) {
-        @Override
-        public void completed(float[] update) {
-          carryOut(round, round.contribute(site, header, update));
-        }
-      });
+      updateStaging.stage(
+          channel,
+          number,
+          new Upload<>(channel, round) {
+            @Override
+            public void completed(float[] update) {
+              carryOut(round, round.contribute(site, header, update));
+            }
+          });
     } else {
       MaskedInputHeader header = envelope.getMaskedInputHeader();
-      maskedStaging.stage(channel, number, new Upload<>(channel, round) {
-        @Override
-        public void completed(int[] values) {
-          carryOut(round, round.contributeMasked(site, header, values));
-        }
-      });
+      maskedStaging.stage(
+          channel,
+          number,
+          new Upload<>(channel, round) {
+            @Override
+            public void completed(int[] values) {
+              carryOut(round, round.contributeMasked(site, header, values));
+            }
+          });
     }
   }
 
-  /** An upload into a staging buffer, wanted while its round is current and its connection the site's newest. */
+  /**
+   * An upload into a staging buffer, wanted while its round is current and its connection the
+   * site's newest.
+   */
   private abstract class Upload<B> implements UploadStaging.Target<B> {
     private final SiteChannel channel;
     private final Round round;
@@ -330,24 +370,41 @@ final class Federation {
         throw new Round.Refusal(ErrorCode.ERROR_CODE_NOT_PARTICIPANT, "connection was replaced");
       }
       if (round == null || round.number() != number) {
-        throw new Round.Refusal(ErrorCode.ERROR_CODE_WRONG_ROUND, "round " + number + " is not open");
+        throw new Round.Refusal(
+            ErrorCode.ERROR_CODE_WRONG_ROUND, "round " + number + " is not open");
       }
       try {
-        transition = switch (envelope.getBodyCase()) {
-          case KEY_ADVERT -> round.acceptAdvert(site, KeyAdvert.decode(envelope.getKeyAdvert().getAdvert().toByteArray()),
-              envelope.getKeyAdvert().getSigningCertificate().toByteArray());
-          case SHARE_BUNDLE -> round.acceptShares(site,
-              ShareBundle.decode(envelope.getShareBundle().getCanonical().toByteArray()));
-          case UNMASK_RESPONSE -> round.acceptUnmaskResponse(site,
-              UnmaskResponse.decode(envelope.getUnmaskResponse().getCanonical().toByteArray()));
-          default -> throw new IllegalArgumentException("not a secure-aggregation message: " + envelope.getBodyCase());
-        };
+        transition =
+            switch (envelope.getBodyCase()) {
+              case KEY_ADVERT ->
+                  round.acceptAdvert(
+                      site,
+                      KeyAdvert.decode(envelope.getKeyAdvert().getAdvert().toByteArray()),
+                      envelope.getKeyAdvert().getSigningCertificate().toByteArray());
+              case SHARE_BUNDLE ->
+                  round.acceptShares(
+                      site,
+                      ShareBundle.decode(envelope.getShareBundle().getCanonical().toByteArray()));
+              case UNMASK_RESPONSE ->
+                  round.acceptUnmaskResponse(
+                      site,
+                      UnmaskResponse.decode(
+                          envelope.getUnmaskResponse().getCanonical().toByteArray()));
+              default ->
+                  throw new IllegalArgumentException(
+                      "not a secure-aggregation message: " + envelope.getBodyCase());
+            };
       } catch (SecAggException.MalformedMessage e) {
         throw new Round.Refusal(ErrorCode.ERROR_CODE_MALFORMED, e.getMessage());
       }
     } catch (Round.Refusal refusal) {
       metrics.rejected(refusal.code);
-      log.info("round {}: refused {} from {}: {} ({})", number, envelope.getBodyCase(), site, refusal.code,
+      log.info(
+          "round {}: refused {} from {}: {} ({})",
+          number,
+          envelope.getBodyCase(),
+          site,
+          refusal.code,
           refusal.getMessage());
       channel.send(messages.error(number, refusal.code, refusal.getMessage()));
       return;
@@ -362,7 +419,9 @@ final class Federation {
     if (current != null && current.number() == number) {
       log.info("round {}: site {} declined", number, channel.siteId());
       carryOut(current, current.leave(channel.siteId(), Round.Departure.DECLINED));
-    } else if (evaluation != null && evaluation.round() == number && evaluation.leave(channel.siteId())) {
+    } else if (evaluation != null
+        && evaluation.round() == number
+        && evaluation.leave(channel.siteId())) {
       finishEvaluation();
     }
   }
@@ -373,17 +432,25 @@ final class Federation {
     }
     int min = config.sites().minPerRound();
     boolean secure = config.secureAggregationEnabled();
-    // Secure aggregation needs 3 participants: with 2, each could subtract its own update from the sum.
+    // Secure aggregation needs 3 participants: with 2, each could subtract its own update from the
+    // sum.
     int needed = secure ? Math.max(min, 3) : min;
     if (connected.size() < needed) {
       log.info("waiting for sites: {} of {} connected", connected.size(), needed);
       return;
     }
     long number = lastRound + 1;
-    RoundConfig plan = strategy.configureRound(number, List.copyOf(connected.keySet()), config.training().settings());
-    List<String> participants = plan.participants().stream().filter(connected::containsKey).distinct().toList();
+    RoundConfig plan =
+        strategy.configureRound(
+            number, List.copyOf(connected.keySet()), config.training().settings());
+    List<String> participants =
+        plan.participants().stream().filter(connected::containsKey).distinct().toList();
     if (participants.size() < needed) {
-      log.info("strategy {} chose {} of the {} participants a round needs", strategy.name(), participants.size(), needed);
+      log.info(
+          "strategy {} chose {} of the {} participants a round needs",
+          strategy.name(),
+          participants.size(),
+          needed);
       return;
     }
     lastRound = number;
@@ -395,25 +462,42 @@ final class Federation {
       byte[] graphSeed = new byte[32];
       random.nextBytes(graphSeed);
       CoordinatorConfig.SecureAggregation settings = config.secureAggregationSettings();
-      setup = new RoundSetup(config.federationId(), number, ids, graphSeed,
-          settings.parameters(ids.size(), layout.totalElements()));
-      round = Round.secure(new SecureSum(setup, caCertificate, revocationList), min, clock, deadline,
-          settings.phaseDeadline());
+      setup =
+          new RoundSetup(
+              config.federationId(),
+              number,
+              ids,
+              graphSeed,
+              settings.parameters(ids.size(), layout.totalElements()));
+      round =
+          Round.secure(
+              new SecureSum(setup, caCertificate, revocationList),
+              min,
+              clock,
+              deadline,
+              settings.phaseDeadline());
     } else {
       round = Round.plain(number, participants, min, aggregators.get(), clock, deadline);
     }
     current = round;
     armPhaseTimer(round, round.phase(), round.deadline());
-    onRoundThreadAt(round.hardDeadline(), () -> {
-      if (current == round) {
-        end(round, round.abandon("the round reached its deadline in phase " + round.phase()));
-      }
-    }, timer -> hardTimer = timer);
-    Envelope task = messages.task(number, clock.instant().plus(deadline).toEpochMilli(), plan, setup);
+    onRoundThreadAt(
+        round.hardDeadline(),
+        () -> {
+          if (current == round) {
+            end(round, round.abandon("the round reached its deadline in phase " + round.phase()));
+          }
+        },
+        timer -> hardTimer = timer);
+    Envelope task =
+        messages.task(number, clock.instant().plus(deadline).toEpochMilli(), plan, setup);
     for (String site : participants) {
       connected.get(site).sendWithModel(task, global);
     }
-    log.info("round {} started with {}{}", number, participants,
+    log.info(
+        "round {} started with {}{}",
+        number,
+        participants,
         secure ? " (secure aggregation, " + setup.parameters().graph() + ")" : "");
     notifyListeners(listener -> listener.roundStarted(number, participants));
   }
@@ -422,11 +506,14 @@ final class Federation {
     if (phaseTimer != null) {
       phaseTimer.cancel(false);
     }
-    onRoundThreadAt(deadline, () -> {
-      if (current == round) {
-        carryOut(round, round.expire(phase));
-      }
-    }, timer -> phaseTimer = timer);
+    onRoundThreadAt(
+        deadline,
+        () -> {
+          if (current == round) {
+            carryOut(round, round.expire(phase));
+          }
+        },
+        timer -> phaseTimer = timer);
   }
 
   /** Does what {@code transition} says; the round's own logic already happened. */
@@ -454,16 +541,17 @@ final class Federation {
 
   /**
    * The strategy turns the aggregate into the next global model, which is checkpointed with the
-   * strategy's state before anything changes here. If either step fails the round is abandoned
-   * and the strategy's state put back as it was.
+   * strategy's state before anything changes here. If either step fails the round is abandoned and
+   * the strategy's state put back as it was.
    */
   private Transition apply(Round round, AggregateUpdate aggregate) {
     byte[] stateBefore = strategy.state();
     boolean applied = false;
     try {
       float[] next = strategy.apply(global, aggregate);
-      checkpoints.save(new CheckpointStore.Checkpoint(round.number(), completedRounds + 1, next, strategy.name(),
-          strategy.state()));
+      checkpoints.save(
+          new CheckpointStore.Checkpoint(
+              round.number(), completedRounds + 1, next, strategy.name(), strategy.state()));
       global = next;
       completedRounds++;
       round.applied();
@@ -480,13 +568,17 @@ final class Federation {
     }
   }
 
-  /** The round is over (applied or abandoned): report it, then start the next round or the final evaluation. */
+  /**
+   * The round is over (applied or abandoned): report it, then start the next round or the final
+   * evaluation.
+   */
   private void end(Round round, Transition outcome) {
     if (current != round) {
       return;
     }
     if (!round.isOver()) {
-      round.abandon(outcome instanceof Transition.Abandoned a ? a.reason() : "the round ended early");
+      round.abandon(
+          outcome instanceof Transition.Abandoned a ? a.reason() : "the round ended early");
     }
     current = null;
     cancelTimers();
@@ -536,19 +628,27 @@ final class Federation {
       channel.sendWithModel(task, global);
     }
     log.info("evaluating the final model on {} sites", connected.size());
-    onRoundThreadAt(deadline, () -> {
-      if (evaluation == started) {
-        finishEvaluation();
-      }
-    }, timer -> hardTimer = timer);
+    onRoundThreadAt(
+        deadline,
+        () -> {
+          if (evaluation == started) {
+            finishEvaluation();
+          }
+        },
+        timer -> hardTimer = timer);
   }
 
   private void onEvaluationResult(SiteChannel channel, Envelope envelope) {
     String site = channel.siteId();
-    if (evaluation == null || evaluation.round() != envelope.getRound() || connected.get(site) != channel) {
+    if (evaluation == null
+        || evaluation.round() != envelope.getRound()
+        || connected.get(site) != channel) {
       metrics.rejected(ErrorCode.ERROR_CODE_WRONG_ROUND);
-      channel.send(messages.error(envelope.getRound(), ErrorCode.ERROR_CODE_WRONG_ROUND,
-          "no evaluation is open for round " + envelope.getRound()));
+      channel.send(
+          messages.error(
+              envelope.getRound(),
+              ErrorCode.ERROR_CODE_WRONG_ROUND,
+              "no evaluation is open for round " + envelope.getRound()));
       return;
     }
     if (evaluation.record(site, envelope.getEvaluationResult().getMetrics())) {
@@ -565,13 +665,16 @@ final class Federation {
     notifyListeners(listener -> listener.evaluationFinished(table));
     log.info("federation finished after {} completed rounds", completedRounds);
     Envelope goodbye = messages.goodbye("federation finished", true);
-    CompletableFuture<?>[] closing = connected.values().stream().map(channel -> channel.close(goodbye))
-        .toArray(CompletableFuture[]::new);
+    CompletableFuture<?>[] closing =
+        connected.values().stream()
+            .map(channel -> channel.close(goodbye))
+            .toArray(CompletableFuture[]::new);
     notifyListeners(listener -> listener.federationFinished(completedRounds));
     // Finished only once every site has its goodbye (or a few seconds passed): whoever waits for
     // the end may stop the process, and a site that misses the goodbye would reconnect forever.
     long rounds = completedRounds;
-    CompletableFuture.allOf(closing).completeOnTimeout(null, GOODBYE_SECONDS, TimeUnit.SECONDS)
+    CompletableFuture.allOf(closing)
+        .completeOnTimeout(null, GOODBYE_SECONDS, TimeUnit.SECONDS)
         .whenComplete((closed, failure) -> finished.complete(rounds));
   }
 

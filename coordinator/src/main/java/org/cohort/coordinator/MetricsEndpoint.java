@@ -14,11 +14,13 @@ import java.util.concurrent.Executors;
 final class MetricsEndpoint implements AutoCloseable {
 
   private final HttpServer server;
-  private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "cohort-metrics-http");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService executor =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "cohort-metrics-http");
+            t.setDaemon(true);
+            return t;
+          });
 
   MetricsEndpoint(InetSocketAddress address, PrometheusMeterRegistry registry) {
     try {
@@ -26,20 +28,24 @@ final class MetricsEndpoint implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen for metrics on " + address, e);
     }
-    server.createContext("/metrics", exchange -> {
-      try (exchange) {
-        if (!"GET".equals(exchange.getRequestMethod())) {
-          exchange.sendResponseHeaders(405, -1);
-          return;
-        }
-        byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-        exchange.sendResponseHeaders(200, body.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-          out.write(body);
-        }
-      }
-    });
+    server.createContext(
+        "/metrics",
+        exchange -> {
+          try (exchange) {
+            if (!"GET".equals(exchange.getRequestMethod())) {
+              exchange.sendResponseHeaders(405, -1);
+              return;
+            }
+            byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+            exchange
+                .getResponseHeaders()
+                .set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+              out.write(body);
+            }
+          }
+        });
     server.setExecutor(executor);
     server.start();
   }

@@ -5,7 +5,10 @@ import org.cohort.crypto.secagg.AdvertBundle;
 import org.cohort.crypto.secagg.ShareDelivery;
 import org.cohort.crypto.secagg.UnmaskRequest;
 
-/** The message that opens a secure round's next phase for one site ({@link CoordinatorMessages} encodes it). */
+/**
+ * The message that opens a secure round's next phase for one site ({@link CoordinatorMessages}
+ * encodes it).
+ */
 sealed interface PhaseMessage {
 
   /** SHARING opens: every advert of U1 with, in the same order, its signing certificate (DER). */

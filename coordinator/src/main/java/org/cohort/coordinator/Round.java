@@ -26,11 +26,11 @@ import org.cohort.protocol.v1.MaskedInputHeader;
 import org.cohort.protocol.v1.UpdateHeader;
 
 /**
- * One round's state machine, and the only place its phases change. Every event method returns
- * the {@link Transition} it caused; the round sends nothing, schedules nothing and applies
- * nothing, so it is tested without sockets or threads (a {@link Clock} supplies time). It holds the
- * one participant ledger and the round's aggregator: a plain {@link UpdateAggregator} or the
- * {@link SecureSum} over the secure-aggregation engine. Confined to the coordinator's round thread.
+ * One round's state machine, and the only place its phases change. Every event method returns the
+ * {@link Transition} it caused; the round sends nothing, schedules nothing and applies nothing, so
+ * it is tested without sockets or threads (a {@link Clock} supplies time). It holds the one
+ * participant ledger and the round's aggregator: a plain {@link UpdateAggregator} or the {@link
+ * SecureSum} over the secure-aggregation engine. Confined to the coordinator's round thread.
  *
  * <pre>
  * plain:  COLLECTING ─(all answered | deadline)→ APPLYING
@@ -49,7 +49,15 @@ final class Round {
 
   /** A selected participant's progress in this round. */
   enum ParticipantState {
-    TASKED, ADVERTISED, SHARED, UPLOADING, CONTRIBUTED, RESPONDED, DECLINED, REJECTED, DROPPED;
+    TASKED,
+    ADVERTISED,
+    SHARED,
+    UPLOADING,
+    CONTRIBUTED,
+    RESPONDED,
+    DECLINED,
+    REJECTED,
+    DROPPED;
 
     boolean isFinal() {
       return this == DECLINED || this == REJECTED || this == DROPPED;
@@ -58,7 +66,9 @@ final class Round {
 
   /** Why a participant left the round. */
   enum Departure {
-    DECLINED(ParticipantState.DECLINED), REJECTED(ParticipantState.REJECTED), DROPPED(ParticipantState.DROPPED);
+    DECLINED(ParticipantState.DECLINED),
+    REJECTED(ParticipantState.REJECTED),
+    DROPPED(ParticipantState.DROPPED);
 
     private final ParticipantState state;
 
@@ -95,8 +105,15 @@ final class Round {
   private AggregateUpdate aggregate;
   private String abandonReason = "";
 
-  private Round(long number, List<String> participants, int minContributions, UpdateAggregator plain,
-      SecureSum secure, Clock clock, Duration deadline, Duration phaseDuration) {
+  private Round(
+      long number,
+      List<String> participants,
+      int minContributions,
+      UpdateAggregator plain,
+      SecureSum secure,
+      Clock clock,
+      Duration deadline,
+      Duration phaseDuration) {
     this.number = number;
     this.clock = clock;
     this.minContributions = minContributions;
@@ -105,7 +122,8 @@ final class Round {
     this.phaseDuration = phaseDuration;
     this.startedAt = clock.instant();
     this.roundDeadline = startedAt.plus(deadline);
-    this.hardDeadline = secure == null ? roundDeadline : roundDeadline.plus(phaseDuration.multipliedBy(2));
+    this.hardDeadline =
+        secure == null ? roundDeadline : roundDeadline.plus(phaseDuration.multipliedBy(2));
     this.phase = secure == null ? RoundPhase.COLLECTING : RoundPhase.ADVERTISING;
     this.phaseDeadline = secure == null ? roundDeadline : capped(startedAt.plus(phaseDuration));
     for (String site : participants) {
@@ -114,15 +132,23 @@ final class Round {
   }
 
   /** A plain round: updates arrive in the clear and {@code aggregator} folds them. */
-  static Round plain(long number, List<String> participants, int minContributions, UpdateAggregator aggregator,
-      Clock clock, Duration deadline) {
-    return new Round(number, participants, minContributions, aggregator, null, clock, deadline, Duration.ZERO);
+  static Round plain(
+      long number,
+      List<String> participants,
+      int minContributions,
+      UpdateAggregator aggregator,
+      Clock clock,
+      Duration deadline) {
+    return new Round(
+        number, participants, minContributions, aggregator, null, clock, deadline, Duration.ZERO);
   }
 
   /** A secure round over {@code sum.setup().participants()}; the task carries that setup. */
-  static Round secure(SecureSum sum, int minContributions, Clock clock, Duration deadline, Duration phaseDuration) {
+  static Round secure(
+      SecureSum sum, int minContributions, Clock clock, Duration deadline, Duration phaseDuration) {
     List<String> sites = sum.setup().participants().stream().map(ParticipantId::value).toList();
-    return new Round(sum.setup().round(), sites, minContributions, null, sum, clock, deadline, phaseDuration);
+    return new Round(
+        sum.setup().round(), sites, minContributions, null, sum, clock, deadline, phaseDuration);
   }
 
   long number() {
@@ -157,7 +183,10 @@ final class Round {
 
   // ---- plain rounds ----
 
-  /** Null if {@code site} may now upload its update, otherwise why not (the caller rejects on INVALID_UPDATE). */
+  /**
+   * Null if {@code site} may now upload its update, otherwise why not (the caller rejects on
+   * INVALID_UPDATE).
+   */
   ErrorCode admitUpload(String site, UpdateHeader header, int modelElements) {
     if (secure != null || phase != RoundPhase.COLLECTING) {
       return ErrorCode.ERROR_CODE_WRONG_ROUND;
@@ -176,9 +205,14 @@ final class Round {
     return null;
   }
 
-  /** A complete plain upload; the aggregator refuses a malformed one (e.g. NaN), which rejects the site. */
+  /**
+   * A complete plain upload; the aggregator refuses a malformed one (e.g. NaN), which rejects the
+   * site.
+   */
   Transition contribute(String site, UpdateHeader header, float[] update) {
-    if (secure != null || phase != RoundPhase.COLLECTING || participants.get(site) != ParticipantState.UPLOADING) {
+    if (secure != null
+        || phase != RoundPhase.COLLECTING
+        || participants.get(site) != ParticipantState.UPLOADING) {
       return Transition.STAY;
     }
     try {
@@ -194,7 +228,12 @@ final class Round {
   // ---- secure rounds: each message is checked here and handed to the secure sum ----
 
   Transition acceptAdvert(String site, KeyAdvert advert, byte[] signingCertificate) throws Refusal {
-    requireSecureMessage(site, advert.participant(), advert.federationId(), advert.round(), RoundPhase.ADVERTISING,
+    requireSecureMessage(
+        site,
+        advert.participant(),
+        advert.federationId(),
+        advert.round(),
+        RoundPhase.ADVERTISING,
         ParticipantState.TASKED);
     try {
       secure.acceptAdvert(advert, signingCertificate);
@@ -206,7 +245,12 @@ final class Round {
   }
 
   Transition acceptShares(String site, ShareBundle bundle) throws Refusal {
-    requireSecureMessage(site, bundle.sender(), bundle.federationId(), bundle.round(), RoundPhase.SHARING,
+    requireSecureMessage(
+        site,
+        bundle.sender(),
+        bundle.federationId(),
+        bundle.round(),
+        RoundPhase.SHARING,
         ParticipantState.ADVERTISED);
     try {
       secure.acceptShares(bundle);
@@ -228,19 +272,25 @@ final class Round {
     }
     if (state != ParticipantState.SHARED) {
       return state == ParticipantState.UPLOADING || state == ParticipantState.CONTRIBUTED
-          ? ErrorCode.ERROR_CODE_DUPLICATE : ErrorCode.ERROR_CODE_SECAGG_REFUSED;
+          ? ErrorCode.ERROR_CODE_DUPLICATE
+          : ErrorCode.ERROR_CODE_SECAGG_REFUSED;
     }
     var parameters = secure.setup().parameters();
-    if (header.getTotalElements() != parameters.maskedLength() || header.getBits() != parameters.bits()) {
+    if (header.getTotalElements() != parameters.maskedLength()
+        || header.getBits() != parameters.bits()) {
       return ErrorCode.ERROR_CODE_INVALID_UPDATE;
     }
     participants.put(site, ParticipantState.UPLOADING);
     return null;
   }
 
-  /** A completely received masked input; one the engine refuses takes its sender out of the round. */
+  /**
+   * A completely received masked input; one the engine refuses takes its sender out of the round.
+   */
   Transition contributeMasked(String site, MaskedInputHeader header, int[] values) {
-    if (secure == null || phase != RoundPhase.COLLECTING || participants.get(site) != ParticipantState.UPLOADING) {
+    if (secure == null
+        || phase != RoundPhase.COLLECTING
+        || participants.get(site) != ParticipantState.UPLOADING) {
       return Transition.STAY;
     }
     try {
@@ -254,7 +304,12 @@ final class Round {
   }
 
   Transition acceptUnmaskResponse(String site, UnmaskResponse response) throws Refusal {
-    requireSecureMessage(site, response.responder(), response.federationId(), response.round(), RoundPhase.UNMASKING,
+    requireSecureMessage(
+        site,
+        response.responder(),
+        response.federationId(),
+        response.round(),
+        RoundPhase.UNMASKING,
         ParticipantState.CONTRIBUTED);
     try {
       secure.acceptUnmaskResponse(response);
@@ -269,42 +324,72 @@ final class Round {
    * The checks the transport owes the engine: the message names its sender (by TLS identity),
    * belongs to this round, and the sender is where the phase expects it.
    */
-  private void requireSecureMessage(String site, ParticipantId named, String federationId, long messageRound,
-      RoundPhase expectedPhase, ParticipantState expectedState) throws Refusal {
+  private void requireSecureMessage(
+      String site,
+      ParticipantId named,
+      String federationId,
+      long messageRound,
+      RoundPhase expectedPhase,
+      ParticipantState expectedState)
+      throws Refusal {
     if (!named.value().equals(site)) {
-      throw new Refusal(ErrorCode.ERROR_CODE_IDENTITY_MISMATCH,
+      throw new Refusal(
+          ErrorCode.ERROR_CODE_IDENTITY_MISMATCH,
           "secure-aggregation message names " + named + " but the certificate names " + site);
     }
-    if (secure == null || messageRound != number || !federationId.equals(secure.setup().federationId())) {
-      throw new Refusal(ErrorCode.ERROR_CODE_WRONG_ROUND, "message is for round " + messageRound + ", not round " + number);
+    if (secure == null
+        || messageRound != number
+        || !federationId.equals(secure.setup().federationId())) {
+      throw new Refusal(
+          ErrorCode.ERROR_CODE_WRONG_ROUND,
+          "message is for round " + messageRound + ", not round " + number);
     }
     ParticipantState state = participants.get(site);
     if (state == null || state.isFinal()) {
-      throw new Refusal(ErrorCode.ERROR_CODE_NOT_PARTICIPANT, site + " is not taking part in round " + number);
+      throw new Refusal(
+          ErrorCode.ERROR_CODE_NOT_PARTICIPANT, site + " is not taking part in round " + number);
     }
     if (phase != expectedPhase || state != expectedState) {
-      throw new Refusal(ErrorCode.ERROR_CODE_SECAGG_REFUSED,
-          "round " + number + " is " + phase + " and " + site + " is " + state + "; message needs " + expectedPhase);
+      throw new Refusal(
+          ErrorCode.ERROR_CODE_SECAGG_REFUSED,
+          "round "
+              + number
+              + " is "
+              + phase
+              + " and "
+              + site
+              + " is "
+              + state
+              + "; message needs "
+              + expectedPhase);
     }
   }
 
   private static Refusal refusal(SecAggException e) {
-    ErrorCode code = e instanceof SecAggException.InvalidAdvertSignature ? ErrorCode.ERROR_CODE_INVALID_SIGNATURE
-        : e instanceof SecAggException.WrongRound ? ErrorCode.ERROR_CODE_WRONG_ROUND
-        : e instanceof SecAggException.MalformedMessage ? ErrorCode.ERROR_CODE_MALFORMED
-        : ErrorCode.ERROR_CODE_SECAGG_REFUSED;
+    ErrorCode code =
+        e instanceof SecAggException.InvalidAdvertSignature
+            ? ErrorCode.ERROR_CODE_INVALID_SIGNATURE
+            : e instanceof SecAggException.WrongRound
+                ? ErrorCode.ERROR_CODE_WRONG_ROUND
+                : e instanceof SecAggException.MalformedMessage
+                    ? ErrorCode.ERROR_CODE_MALFORMED
+                    : ErrorCode.ERROR_CODE_SECAGG_REFUSED;
     return new Refusal(code, e.getMessage());
   }
 
   // ---- leaving, deadlines, the end ----
 
-  /** The site declined, was rejected or disconnected; whatever it had sent of an upload is discarded by the caller. */
+  /**
+   * The site declined, was rejected or disconnected; whatever it had sent of an upload is discarded
+   * by the caller.
+   */
   Transition leave(String site, Departure departure) {
     ParticipantState state = participants.get(site);
     if (state == null || state.isFinal() || isOver() || phase == RoundPhase.APPLYING) {
       return Transition.STAY;
     }
-    // A plain contribution is in the sum for good; a secure one still needs the site's unmask answer.
+    // A plain contribution is in the sum for good; a secure one still needs the site's unmask
+    // answer.
     if (secure == null && state == ParticipantState.CONTRIBUTED) {
       return Transition.STAY;
     }
@@ -312,7 +397,10 @@ final class Round {
     return settle();
   }
 
-  /** {@code expired}'s deadline passed: close it with whoever answered (a stale timer changes nothing). */
+  /**
+   * {@code expired}'s deadline passed: close it with whoever answered (a stale timer changes
+   * nothing).
+   */
   Transition expire(RoundPhase expired) {
     if (expired != phase || isOver() || phase == RoundPhase.APPLYING) {
       return Transition.STAY;
@@ -320,7 +408,10 @@ final class Round {
     return advance(true);
   }
 
-  /** Re-evaluates without a new event: a new phase may already be complete (everyone answered or left). */
+  /**
+   * Re-evaluates without a new event: a new phase may already be complete (everyone answered or
+   * left).
+   */
   Transition settle() {
     if (isOver() || phase == RoundPhase.APPLYING) {
       return Transition.STAY;
@@ -328,7 +419,10 @@ final class Round {
     return advance(false);
   }
 
-  /** Ends the round without a new model, whatever its phase (hard deadline, apply or checkpoint failure). */
+  /**
+   * Ends the round without a new model, whatever its phase (hard deadline, apply or checkpoint
+   * failure).
+   */
   Transition.Abandoned abandon(String reason) {
     if (phase != RoundPhase.ABANDONED) {
       phase = RoundPhase.ABANDONED;
@@ -340,7 +434,8 @@ final class Round {
   /** The strategy applied the aggregate and the checkpoint is written. */
   void applied() {
     if (phase != RoundPhase.APPLYING) {
-      throw new IllegalStateException("round " + number + " is " + phase + ", not " + RoundPhase.APPLYING);
+      throw new IllegalStateException(
+          "round " + number + " is " + phase + ", not " + RoundPhase.APPLYING);
     }
     phase = RoundPhase.COMPLETED;
   }
@@ -353,14 +448,23 @@ final class Round {
     int contributed = plain.contributions();
     int outstanding = count(EnumSet.of(ParticipantState.TASKED, ParticipantState.UPLOADING));
     if (contributed + outstanding < minContributions) {
-      return abandon("only " + (contributed + outstanding) + " of the required " + minContributions
-          + " participants can still contribute");
+      return abandon(
+          "only "
+              + (contributed + outstanding)
+              + " of the required "
+              + minContributions
+              + " participants can still contribute");
     }
     if (outstanding > 0 && !deadlinePassed) {
       return Transition.STAY;
     }
     if (contributed < minContributions) {
-      return abandon("deadline passed with " + contributed + " of the required " + minContributions + " contributions");
+      return abandon(
+          "deadline passed with "
+              + contributed
+              + " of the required "
+              + minContributions
+              + " contributions");
     }
     try {
       return aggregated(plain.result());
@@ -371,25 +475,45 @@ final class Round {
   }
 
   private Transition advanceSecure(boolean deadlinePassed) {
-    int required = phase == RoundPhase.UNMASKING ? secure.threshold() : Math.max(secure.threshold(), minContributions);
-    int possible = switch (phase) {
-      case ADVERTISING, SHARING -> count(EnumSet.complementOf(EnumSet.of(ParticipantState.DECLINED,
-          ParticipantState.REJECTED, ParticipantState.DROPPED)));
-      case COLLECTING -> secure.maskedInputs() + count(EnumSet.of(ParticipantState.SHARED, ParticipantState.UPLOADING));
-      default -> count(EnumSet.of(ParticipantState.CONTRIBUTED, ParticipantState.RESPONDED));
-    };
+    int required =
+        phase == RoundPhase.UNMASKING
+            ? secure.threshold()
+            : Math.max(secure.threshold(), minContributions);
+    int possible =
+        switch (phase) {
+          case ADVERTISING, SHARING ->
+              count(
+                  EnumSet.complementOf(
+                      EnumSet.of(
+                          ParticipantState.DECLINED,
+                          ParticipantState.REJECTED,
+                          ParticipantState.DROPPED)));
+          case COLLECTING ->
+              secure.maskedInputs()
+                  + count(EnumSet.of(ParticipantState.SHARED, ParticipantState.UPLOADING));
+          default -> count(EnumSet.of(ParticipantState.CONTRIBUTED, ParticipantState.RESPONDED));
+        };
     if (possible < required) {
-      return abandon("only " + possible + " participants can still take part in " + phase + ", "
-          + required + " are required");
+      return abandon(
+          "only "
+              + possible
+              + " participants can still take part in "
+              + phase
+              + ", "
+              + required
+              + " are required");
     }
-    ParticipantState awaited = switch (phase) {
-      case ADVERTISING -> ParticipantState.TASKED;
-      case SHARING -> ParticipantState.ADVERTISED;
-      case COLLECTING -> ParticipantState.SHARED;
-      default -> ParticipantState.CONTRIBUTED;
-    };
-    boolean outstanding = participants.containsValue(awaited)
-        || (phase == RoundPhase.COLLECTING && participants.containsValue(ParticipantState.UPLOADING));
+    ParticipantState awaited =
+        switch (phase) {
+          case ADVERTISING -> ParticipantState.TASKED;
+          case SHARING -> ParticipantState.ADVERTISED;
+          case COLLECTING -> ParticipantState.SHARED;
+          default -> ParticipantState.CONTRIBUTED;
+        };
+    boolean outstanding =
+        participants.containsValue(awaited)
+            || (phase == RoundPhase.COLLECTING
+                && participants.containsValue(ParticipantState.UPLOADING));
     if (outstanding && !deadlinePassed) {
       return Transition.STAY;
     }
@@ -404,32 +528,44 @@ final class Round {
           shareDeliveries = secure.closeShares();
           dropAll(ParticipantState.ADVERTISED);
           Instant late = clock.instant().plus(phaseDuration);
-          // Inputs may arrive until the round deadline, but never less than one phase after the shares went out.
-          yield enter(RoundPhase.COLLECTING, roundDeadline.isAfter(late) ? roundDeadline : late,
+          // Inputs may arrive until the round deadline, but never less than one phase after the
+          // shares went out.
+          yield enter(
+              RoundPhase.COLLECTING,
+              roundDeadline.isAfter(late) ? roundDeadline : late,
               site -> new PhaseMessage.Shares(shareDeliveries.get(site)));
         }
         case COLLECTING -> {
           int inputs = secure.maskedInputs();
           if (inputs < minContributions) {
-            yield abandon(phase + " deadline passed with " + inputs + " of the required " + minContributions
-                + " contributions");
+            yield abandon(
+                phase
+                    + " deadline passed with "
+                    + inputs
+                    + " of the required "
+                    + minContributions
+                    + " contributions");
           }
           UnmaskRequest request = secure.closeInputs();
           shareDeliveries = Map.of();
           dropAll(ParticipantState.SHARED);
           dropAll(ParticipantState.UPLOADING);
-          yield enter(RoundPhase.UNMASKING, clock.instant().plus(phaseDuration), site -> new PhaseMessage.Unmask(request));
+          yield enter(
+              RoundPhase.UNMASKING,
+              clock.instant().plus(phaseDuration),
+              site -> new PhaseMessage.Unmask(request));
         }
         default -> aggregated(secure.finish());
       };
     } catch (SecAggException e) {
-      // RoundAbandoned (too few shares) or an engine inconsistency: either way nothing can be unmasked.
+      // RoundAbandoned (too few shares) or an engine inconsistency: either way nothing can be
+      // unmasked.
       return abandon(e.getMessage());
     }
   }
 
-  private Transition.NextPhase enter(RoundPhase next, Instant deadline,
-      Function<String, PhaseMessage> message) {
+  private Transition.NextPhase enter(
+      RoundPhase next, Instant deadline, Function<String, PhaseMessage> message) {
     phase = next;
     phaseDeadline = capped(deadline);
     List<Transition.Outbound> out = new ArrayList<>();
@@ -451,7 +587,10 @@ final class Round {
 
   /** Sites still in the round (the ones the current phase's messages go to). */
   List<String> active() {
-    return participants.entrySet().stream().filter(e -> !e.getValue().isFinal()).map(Map.Entry::getKey).toList();
+    return participants.entrySet().stream()
+        .filter(e -> !e.getValue().isFinal())
+        .map(Map.Entry::getKey)
+        .toList();
   }
 
   private void dropAll(ParticipantState late) {
@@ -462,7 +601,9 @@ final class Round {
     return (int) participants.values().stream().filter(states::contains).count();
   }
 
-  /** Frees the aggregator's memory and spill files; called once the round is over, however it ended. */
+  /**
+   * Frees the aggregator's memory and spill files; called once the round is over, however it ended.
+   */
   void close() {
     if (plain != null) {
       plain.close();
@@ -470,11 +611,22 @@ final class Round {
   }
 
   RoundSummary summary() {
-    int contributions = aggregate != null ? aggregate.contributions()
-        : secure != null ? secure.maskedInputs() : plain.contributions();
-    long totalWeight = aggregate != null ? aggregate.totalWeight() : secure != null ? 0 : plain.totalWeight();
-    return new RoundSummary(number, phase, contributions, totalWeight, evaluation.loss(), evaluation.accuracy(),
-        evaluation.auroc(), Duration.between(startedAt, clock.instant()), abandonReason);
+    int contributions =
+        aggregate != null
+            ? aggregate.contributions()
+            : secure != null ? secure.maskedInputs() : plain.contributions();
+    long totalWeight =
+        aggregate != null ? aggregate.totalWeight() : secure != null ? 0 : plain.totalWeight();
+    return new RoundSummary(
+        number,
+        phase,
+        contributions,
+        totalWeight,
+        evaluation.loss(),
+        evaluation.accuracy(),
+        evaluation.auroc(),
+        Duration.between(startedAt, clock.instant()),
+        abandonReason);
   }
 
   /** Example-weighted means of what the sites reported for the global model they received. */
@@ -485,7 +637,9 @@ final class Round {
     private double auroc;
 
     void add(LocalMetrics m) {
-      if (m.getEvalExamples() > 0 && Double.isFinite(m.getEvalLoss()) && Double.isFinite(m.getEvalAuroc())
+      if (m.getEvalExamples() > 0
+          && Double.isFinite(m.getEvalLoss())
+          && Double.isFinite(m.getEvalAuroc())
           && Double.isFinite(m.getEvalAccuracy())) {
         weight += m.getEvalExamples();
         loss += m.getEvalExamples() * m.getEvalLoss();

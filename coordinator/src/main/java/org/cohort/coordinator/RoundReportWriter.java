@@ -17,10 +17,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Appends one JSON object per finished round to a file (JSON Lines), flushed at once so another
  * process can follow the file while the federation runs:
+ *
  * <pre>
  * {"round":3,"status":"completed","contributions":5,"total_examples":4165,
  *  "eval_loss":0.41,"eval_accuracy":0.83,"eval_auroc":0.77,"duration_ms":412,"abandon_reason":""}
  * </pre>
+ *
  * The eval figures are the sites' example-weighted evaluation of the global model they received for
  * that round (null when no site reported one). They are aggregates over held-out rows, never
  * individual values. After the last round, one more line holds the cross-site evaluation of the
@@ -34,14 +36,18 @@ public final class RoundReportWriter implements RoundListener, AutoCloseable {
   private final Path file;
   private final BufferedWriter out;
 
-  /** Creates the file's directory if needed and appends to the file (a resumed federation continues it). */
+  /**
+   * Creates the file's directory if needed and appends to the file (a resumed federation continues
+   * it).
+   */
   public RoundReportWriter(Path file) {
     this.file = file;
     try {
       Path parent = file.toAbsolutePath().getParent();
       Files.createDirectories(parent);
-      this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8,
-          StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      this.out =
+          Files.newBufferedWriter(
+              file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open round report " + file, e);
     }
@@ -69,11 +75,12 @@ public final class RoundReportWriter implements RoundListener, AutoCloseable {
   }
 
   static ObjectNode line(RoundSummary summary) {
-    ObjectNode line = JSON.createObjectNode()
-        .put("round", summary.round())
-        .put("status", summary.phase().name().toLowerCase(Locale.ROOT))
-        .put("contributions", summary.contributions())
-        .put("total_examples", summary.totalExamples());
+    ObjectNode line =
+        JSON.createObjectNode()
+            .put("round", summary.round())
+            .put("status", summary.phase().name().toLowerCase(Locale.ROOT))
+            .put("contributions", summary.contributions())
+            .put("total_examples", summary.totalExamples());
     putFinite(line, "eval_loss", summary.meanEvalLoss());
     putFinite(line, "eval_accuracy", summary.meanEvalAccuracy());
     putFinite(line, "eval_auroc", summary.meanEvalAuroc());
@@ -97,7 +104,8 @@ public final class RoundReportWriter implements RoundListener, AutoCloseable {
   }
 
   private static ObjectNode row(EvaluationTable.Row row) {
-    ObjectNode node = JSON.createObjectNode().put("site", row.site()).put("examples", row.examples());
+    ObjectNode node =
+        JSON.createObjectNode().put("site", row.site()).put("examples", row.examples());
     putFinite(node, "loss", row.loss());
     putFinite(node, "auroc", row.auroc());
     putFinite(node, "accuracy", row.accuracy());

@@ -23,10 +23,10 @@ import org.cohort.crypto.secagg.UnmaskResponse;
 
 /**
  * The secure aggregator: an adapter over the network-free {@link SecAggServer} that adds what the
- * engine leaves to the transport — each advert's signing certificate checked against the
- * consortium CA and CRL, and the certificates relayed with the adverts. It answers for the
- * engine's own bookkeeping (who sent an input) instead of mirroring it. Engine refusals surface as
- * {@link org.cohort.crypto.secagg.SecAggException}s for {@link Round} to translate.
+ * engine leaves to the transport — each advert's signing certificate checked against the consortium
+ * CA and CRL, and the certificates relayed with the adverts. It answers for the engine's own
+ * bookkeeping (who sent an input) instead of mirroring it. Engine refusals surface as {@link
+ * org.cohort.crypto.secagg.SecAggException}s for {@link Round} to translate.
  */
 final class SecureSum {
 
@@ -55,7 +55,8 @@ final class SecureSum {
   /** The advert must verify under a CA-issued SITE signing certificate naming its sender. */
   void acceptAdvert(KeyAdvert advert, byte[] signingCertificate) {
     ParticipantId id = advert.participant();
-    verificationKeys.put(id, SigningCertificates.verificationKey(signingCertificate, ca, revocationList, id));
+    verificationKeys.put(
+        id, SigningCertificates.verificationKey(signingCertificate, ca, revocationList, id));
     try {
       engine.acceptAdvert(advert);
     } catch (RuntimeException e) {
@@ -67,7 +68,8 @@ final class SecureSum {
 
   PhaseMessage.Adverts closeAdverts() {
     var bundle = engine.closeAdverts();
-    List<byte[]> certificates = bundle.adverts().stream().map(a -> signingCertificates.get(a.participant())).toList();
+    List<byte[]> certificates =
+        bundle.adverts().stream().map(a -> signingCertificates.get(a.participant())).toList();
     return new PhaseMessage.Adverts(bundle, certificates);
   }
 
@@ -85,7 +87,8 @@ final class SecureSum {
   }
 
   void add(String site, int bits, int[] values) {
-    engine.acceptMaskedInput(new MaskedInput(setup.federationId(), setup.round(), ParticipantId.of(site), bits, values));
+    engine.acceptMaskedInput(
+        new MaskedInput(setup.federationId(), setup.round(), ParticipantId.of(site), bits, values));
   }
 
   int maskedInputs() {
@@ -103,6 +106,7 @@ final class SecureSum {
   /** Strips the masks off the sum: only Σ w·x and Σ w are ever revealed. */
   AggregateUpdate finish() {
     AggregateResult result = engine.finish();
-    return WeightedMean.of(result.weightedSum(), result.totalWeight(), result.contributors().size());
+    return WeightedMean.of(
+        result.weightedSum(), result.totalWeight(), result.contributors().size());
   }
 }

@@ -5,9 +5,9 @@ import org.cohort.protocol.v1.Envelope;
 import org.cohort.protocol.v1.ErrorCode;
 
 /**
- * What the federation needs of one site's connection, and all it may do with it. Implemented by
- * the Netty handler {@link SiteConnection}; the round logic never touches the transport itself, so
- * unit tests drive it with a fake channel. Every method may be called from any thread.
+ * What the federation needs of one site's connection, and all it may do with it. Implemented by the
+ * Netty handler {@link SiteConnection}; the round logic never touches the transport itself, so unit
+ * tests drive it with a fake channel. Every method may be called from any thread.
  */
 interface SiteChannel {
 
@@ -16,7 +16,10 @@ interface SiteChannel {
 
   void send(Envelope envelope);
 
-  /** Sends {@code envelope}, then {@code model} as STREAM_GLOBAL_MODEL chunks of {@code envelope}'s round. */
+  /**
+   * Sends {@code envelope}, then {@code model} as STREAM_GLOBAL_MODEL chunks of {@code envelope}'s
+   * round.
+   */
   void sendWithModel(Envelope envelope, float[] model);
 
   /** Sends {@code last}, then closes the connection; completes once it is closed. */

@@ -27,14 +27,19 @@ import org.slf4j.LoggerFactory;
 /**
  * One site's connection. The site's identity comes from its certificate after the TLS handshake;
  * its Hello must claim the same id. Uploads are received here, on the event loop, into a staging
- * buffer granted by the federation; while waiting for a buffer the channel stops reading
- * (autoRead off), which pushes back on the site through TCP. Upload states are event-loop confined.
+ * buffer granted by the federation; while waiting for a buffer the channel stops reading (autoRead
+ * off), which pushes back on the site through TCP. Upload states are event-loop confined.
  */
 final class SiteConnection extends SimpleChannelInboundHandler<Envelope> implements SiteChannel {
 
   private static final Logger log = LoggerFactory.getLogger(SiteConnection.class);
 
-  private enum Upload { NONE, AWAITING_BUFFER, RECEIVING, DISCARDING }
+  private enum Upload {
+    NONE,
+    AWAITING_BUFFER,
+    RECEIVING,
+    DISCARDING
+  }
 
   private final CoordinatorConfig config;
   private final Set<String> allowedSites;
@@ -49,7 +54,10 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> impleme
   private StagedUpload staged;
   private final Deque<Envelope> heldWhileWaiting = new ArrayDeque<>();
 
-  SiteConnection(CoordinatorConfig config, Federation federation, CoordinatorMetrics metrics,
+  SiteConnection(
+      CoordinatorConfig config,
+      Federation federation,
+      CoordinatorMetrics metrics,
       CoordinatorMessages messages) {
     this.config = config;
     this.allowedSites = Set.copyOf(config.sites().allowed());
@@ -73,8 +81,13 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> impleme
   @Override
   public void sendWithModel(Envelope envelope, float[] model) {
     channel.write(envelope);
-    channel.writeAndFlush(new TensorChunkInput(model, config.transport().chunkElements(),
-        config.federationId(), envelope.getRound(), Stream.STREAM_GLOBAL_MODEL));
+    channel.writeAndFlush(
+        new TensorChunkInput(
+            model,
+            config.transport().chunkElements(),
+            config.federationId(),
+            envelope.getRound(),
+            Stream.STREAM_GLOBAL_MODEL));
   }
 
   @Override
@@ -87,26 +100,32 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> impleme
 
   @Override
   public void admitUpload(StagedUpload granted) {
-    channel.eventLoop().execute(() -> {
-      if (upload != Upload.AWAITING_BUFFER || !channel.isActive()) {
-        granted.failed();
-        return;
-      }
-      upload = Upload.RECEIVING;
-      staged = granted;
-      resumeReading();
-    });
+    channel
+        .eventLoop()
+        .execute(
+            () -> {
+              if (upload != Upload.AWAITING_BUFFER || !channel.isActive()) {
+                granted.failed();
+                return;
+              }
+              upload = Upload.RECEIVING;
+              staged = granted;
+              resumeReading();
+            });
   }
 
   @Override
   public void refuseUpload(long round, ErrorCode code, String detail) {
-    channel.eventLoop().execute(() -> {
-      channel.writeAndFlush(messages.error(round, code, detail));
-      if (upload == Upload.AWAITING_BUFFER) {
-        upload = Upload.DISCARDING;
-        resumeReading();
-      }
-    });
+    channel
+        .eventLoop()
+        .execute(
+            () -> {
+              channel.writeAndFlush(messages.error(round, code, detail));
+              if (upload == Upload.AWAITING_BUFFER) {
+                upload = Upload.DISCARDING;
+                resumeReading();
+              }
+            });
   }
 
   // ---- event loop ----
@@ -121,7 +140,10 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> impleme
     if (event instanceof SslHandshakeCompletionEvent handshake) {
       if (!handshake.isSuccess()) {
         metrics.handshakeFailed();
-        log.info("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), handshake.cause().getMessage());
+        log.info(
+            "TLS handshake with {} failed: {}",
+            ctx.channel().remoteAddress(),
+            handshake.cause().getMessage());
         ctx.close();
         return;
       }
@@ -135,13 +157,17 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> impleme
     try {
       peer = MutualTls.peerIdentity(ctx.pipeline().get(SslHandler.class));
     } catch (UntrustedPeerException e) {
-      refuse(ctx, ErrorCode.ERROR_CODE_UNAUTHORIZED_ROLE, "certificate does not name a participant");
+      refuse(
+          ctx, ErrorCode.ERROR_CODE_UNAUTHORIZED_ROLE, "certificate does not name a participant");
       return;
     }
     if (peer.role() != Role.SITE) {
       refuse(ctx, ErrorCode.ERROR_CODE_UNAUTHORIZED_ROLE, "only site certificates may join rounds");
     } else if (!allowedSites.contains(peer.id())) {
-      refuse(ctx, ErrorCode.ERROR_CODE_UNKNOWN_SITE, "site " + peer.id() + " is not in this federation");
+      refuse(
+          ctx,
+          ErrorCode.ERROR_CODE_UNKNOWN_SITE,
+          "site " + peer.id() + " is not in this federation");
     } else {
       identity = peer;
     }
@@ -168,14 +194,19 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> impleme
     }
     switch (envelope.getBodyCase()) {
       case UPDATE_HEADER, MASKED_INPUT_HEADER -> onUploadHeader(ctx, envelope);
-      case KEY_ADVERT, SHARE_BUNDLE, UNMASK_RESPONSE -> federation.secureAggregationMessage(this, envelope);
+      case KEY_ADVERT, SHARE_BUNDLE, UNMASK_RESPONSE ->
+          federation.secureAggregationMessage(this, envelope);
       case TENSOR_CHUNK -> onChunk(ctx, envelope);
       case TASK_DECLINED -> federation.declined(this, envelope.getRound());
       case EVALUATION_RESULT -> federation.evaluationResult(this, envelope);
       case GOODBYE -> ctx.close();
       case ERROR -> log.info("site {} reported {}", siteId(), envelope.getError().getCode());
-      default -> rejectNonFatal(ctx, envelope.getRound(), ErrorCode.ERROR_CODE_UNEXPECTED_MESSAGE,
-          "unexpected " + envelope.getBodyCase() + " from a site");
+      default ->
+          rejectNonFatal(
+              ctx,
+              envelope.getRound(),
+              ErrorCode.ERROR_CODE_UNEXPECTED_MESSAGE,
+              "unexpected " + envelope.getBodyCase() + " from a site");
     }
   }
 
@@ -185,18 +216,28 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> impleme
       return;
     }
     if (!identity.id().equals(envelope.getHello().getClaimedSiteId())) {
-      refuse(ctx, ErrorCode.ERROR_CODE_IDENTITY_MISMATCH, "hello claims another site than the certificate names");
+      refuse(
+          ctx,
+          ErrorCode.ERROR_CODE_IDENTITY_MISMATCH,
+          "hello claims another site than the certificate names");
       return;
     }
     joined = true;
-    ctx.writeAndFlush(messages.welcome(identity.id(), config.heartbeatIntervalMs(), config.transport().maxFrameBytes(),
-        config.transport().chunkElements()));
+    ctx.writeAndFlush(
+        messages.welcome(
+            identity.id(),
+            config.heartbeatIntervalMs(),
+            config.transport().maxFrameBytes(),
+            config.transport().chunkElements()));
     federation.join(this);
   }
 
   private void onUploadHeader(ChannelHandlerContext ctx, Envelope envelope) {
     if (upload != Upload.NONE) {
-      rejectNonFatal(ctx, envelope.getRound(), ErrorCode.ERROR_CODE_UNEXPECTED_MESSAGE,
+      rejectNonFatal(
+          ctx,
+          envelope.getRound(),
+          ErrorCode.ERROR_CODE_UNEXPECTED_MESSAGE,
           "an update is already in progress on this connection");
       return;
     }
@@ -209,8 +250,12 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> impleme
   private void onChunk(ChannelHandlerContext ctx, Envelope envelope) {
     TensorChunk chunk = envelope.getTensorChunk();
     switch (upload) {
-      case NONE, AWAITING_BUFFER -> rejectNonFatal(ctx, envelope.getRound(), ErrorCode.ERROR_CODE_UNEXPECTED_MESSAGE,
-          "tensor chunk without an accepted update header");
+      case NONE, AWAITING_BUFFER ->
+          rejectNonFatal(
+              ctx,
+              envelope.getRound(),
+              ErrorCode.ERROR_CODE_UNEXPECTED_MESSAGE,
+              "tensor chunk without an accepted update header");
       case DISCARDING -> {
         if (chunk.getLast()) {
           upload = Upload.NONE;
@@ -219,7 +264,11 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> impleme
       case RECEIVING -> {
         try {
           if (envelope.getRound() != uploadRound) {
-            throw new InvalidTensorStreamException("chunk of round " + envelope.getRound() + " inside an update for round " + uploadRound);
+            throw new InvalidTensorStreamException(
+                "chunk of round "
+                    + envelope.getRound()
+                    + " inside an update for round "
+                    + uploadRound);
           }
           if (staged.accept(chunk)) {
             upload = Upload.NONE;
@@ -228,7 +277,8 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> impleme
           }
         } catch (InvalidTensorStreamException e) {
           metrics.rejected(ErrorCode.ERROR_CODE_INVALID_UPDATE);
-          ctx.writeAndFlush(messages.error(uploadRound, ErrorCode.ERROR_CODE_INVALID_UPDATE, e.getMessage()));
+          ctx.writeAndFlush(
+              messages.error(uploadRound, ErrorCode.ERROR_CODE_INVALID_UPDATE, e.getMessage()));
           staged.failed();
           staged = null;
           upload = chunk.getLast() ? Upload.NONE : Upload.DISCARDING;
@@ -251,7 +301,8 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> impleme
     }
   }
 
-  private void rejectNonFatal(ChannelHandlerContext ctx, long round, ErrorCode code, String detail) {
+  private void rejectNonFatal(
+      ChannelHandlerContext ctx, long round, ErrorCode code, String detail) {
     metrics.rejected(code);
     ctx.writeAndFlush(messages.error(round, code, detail));
   }

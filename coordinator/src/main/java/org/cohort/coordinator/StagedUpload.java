@@ -4,9 +4,9 @@ import org.cohort.protocol.v1.TensorChunk;
 import org.cohort.protocol.wire.InvalidTensorStreamException;
 
 /**
- * An admitted upload being received into a staging buffer on its connection's event loop: the
- * plain path's float update or the secure path's masked input. Exactly one of {@link #completed()}
- * and {@link #failed()} is called, and either hands the buffer back to the round thread.
+ * An admitted upload being received into a staging buffer on its connection's event loop: the plain
+ * path's float update or the secure path's masked input. Exactly one of {@link #completed()} and
+ * {@link #failed()} is called, and either hands the buffer back to the round thread.
  */
 interface StagedUpload {
 

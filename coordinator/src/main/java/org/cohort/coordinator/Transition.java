@@ -14,9 +14,13 @@ sealed interface Transition {
   record Stay() implements Transition {}
 
   /** The round entered {@code phase}: send {@code messages}, then arm {@code deadline}. */
-  record NextPhase(RoundPhase phase, Instant deadline, List<Outbound> messages) implements Transition {}
+  record NextPhase(RoundPhase phase, Instant deadline, List<Outbound> messages)
+      implements Transition {}
 
-  /** Enough contributions are in: the strategy applies {@code aggregate}, then the round is applied or abandoned. */
+  /**
+   * Enough contributions are in: the strategy applies {@code aggregate}, then the round is applied
+   * or abandoned.
+   */
   record Aggregated(AggregateUpdate aggregate) implements Transition {}
 
   /** The round ended without a new model. */

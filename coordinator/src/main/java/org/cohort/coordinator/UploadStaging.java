@@ -12,11 +12,11 @@ import org.cohort.protocol.wire.ResidueStreamAssembler;
 import org.cohort.protocol.wire.TensorStreamAssembler;
 
 /**
- * Receives uploads into a fixed pool of model-sized buffers ({@link BufferPool}) before they
- * reach the round: memory is O(buffers × model) whatever the number of sites, and only a complete
- * upload is ever folded, so a site that drops mid-upload leaves nothing behind. Chunks land in the
- * buffer on the connection's event loop; every decision (admit, fold, recycle) runs on the round
- * thread, so a buffer is never recycled while the round still reads it.
+ * Receives uploads into a fixed pool of model-sized buffers ({@link BufferPool}) before they reach
+ * the round: memory is O(buffers × model) whatever the number of sites, and only a complete upload
+ * is ever folded, so a site that drops mid-upload leaves nothing behind. Chunks land in the buffer
+ * on the connection's event loop; every decision (admit, fold, recycle) runs on the round thread,
+ * so a buffer is never recycled while the round still reads it.
  */
 final class UploadStaging<B> {
 
@@ -42,28 +42,37 @@ final class UploadStaging<B> {
   private final Consumer<B> recycle;
   private final Executor roundThread;
 
-  private UploadStaging(BufferPool<B> pool, Function<B, ChunkReceiver> receiver, Consumer<B> wipe,
+  private UploadStaging(
+      BufferPool<B> pool,
+      Function<B, ChunkReceiver> receiver,
+      Consumer<B> wipe,
       Executor roundThread) {
     this.pool = pool;
     this.receiver = receiver;
-    this.recycle = buffer -> {
-      wipe.accept(buffer);
-      pool.release(buffer);
-    };
+    this.recycle =
+        buffer -> {
+          wipe.accept(buffer);
+          pool.release(buffer);
+        };
     this.roundThread = roundThread;
   }
 
   /** Plain float32 updates. */
   static UploadStaging<float[]> updates(int buffers, int elements, Executor roundThread) {
-    return new UploadStaging<>(BufferPool.floats(buffers, elements),
-        buffer -> new TensorStreamAssembler(Stream.STREAM_UPDATE, buffer, true)::accept, buffer -> {}, roundThread);
+    return new UploadStaging<>(
+        BufferPool.floats(buffers, elements),
+        buffer -> new TensorStreamAssembler(Stream.STREAM_UPDATE, buffer, true)::accept,
+        buffer -> {},
+        roundThread);
   }
 
   /** Masked inputs; each is wiped before another site's lands in the same buffer. */
   static UploadStaging<int[]> maskedInputs(int buffers, int elements, Executor roundThread) {
-    return new UploadStaging<>(BufferPool.ints(buffers, elements),
+    return new UploadStaging<>(
+        BufferPool.ints(buffers, elements),
         buffer -> new ResidueStreamAssembler(Stream.STREAM_MASKED_INPUT, buffer)::accept,
-        buffer -> Arrays.fill(buffer, 0), roundThread);
+        buffer -> Arrays.fill(buffer, 0),
+        roundThread);
   }
 
   int available() {
@@ -76,14 +85,18 @@ final class UploadStaging<B> {
    * that the next round's uploads are waiting for.
    */
   void stage(SiteChannel channel, long round, Target<B> target) {
-    pool.acquire(buffer -> roundThread.execute(() -> {
-      if (!target.wanted()) {
-        recycle.accept(buffer);
-        channel.refuseUpload(round, ErrorCode.ERROR_CODE_WRONG_ROUND, "round " + round + " is over");
-        return;
-      }
-      channel.admitUpload(upload(buffer, target));
-    }));
+    pool.acquire(
+        buffer ->
+            roundThread.execute(
+                () -> {
+                  if (!target.wanted()) {
+                    recycle.accept(buffer);
+                    channel.refuseUpload(
+                        round, ErrorCode.ERROR_CODE_WRONG_ROUND, "round " + round + " is over");
+                    return;
+                  }
+                  channel.admitUpload(upload(buffer, target));
+                }));
   }
 
   private StagedUpload upload(B buffer, Target<B> target) {
@@ -96,23 +109,25 @@ final class UploadStaging<B> {
 
       @Override
       public void completed() {
-        roundThread.execute(() -> {
-          try {
-            if (target.wanted()) {
-              target.completed(buffer);
-            }
-          } finally {
-            recycle.accept(buffer);
-          }
-        });
+        roundThread.execute(
+            () -> {
+              try {
+                if (target.wanted()) {
+                  target.completed(buffer);
+                }
+              } finally {
+                recycle.accept(buffer);
+              }
+            });
       }
 
       @Override
       public void failed() {
-        roundThread.execute(() -> {
-          recycle.accept(buffer);
-          target.failed();
-        });
+        roundThread.execute(
+            () -> {
+              recycle.accept(buffer);
+              target.failed();
+            });
       }
     };
   }

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,8 +20,11 @@ class CheckpointStoreTest {
   void roundTripsAndReplacesAtomically(@TempDir Path dir) throws Exception {
     CheckpointStore store = new CheckpointStore(dir.resolve("ckpt"));
     assertTrue(store.load(3).isEmpty());
-    store.save(new CheckpointStore.Checkpoint(4, 3, new float[] {1f, -2f, 0.5f}, "fedavg", new byte[0]));
-    store.save(new CheckpointStore.Checkpoint(5, 4, new float[] {3f, 4f, Float.MIN_VALUE}, "fedadam", new byte[] {9, 8, 7}));
+    store.save(
+        new CheckpointStore.Checkpoint(4, 3, new float[] {1f, -2f, 0.5f}, "fedavg", new byte[0]));
+    store.save(
+        new CheckpointStore.Checkpoint(
+            5, 4, new float[] {3f, 4f, Float.MIN_VALUE}, "fedadam", new byte[] {9, 8, 7}));
     CheckpointStore.Checkpoint loaded = store.load(3).orElseThrow();
     assertEquals(5, loaded.lastRound());
     assertEquals(4, loaded.completedRounds());
@@ -46,12 +49,21 @@ class CheckpointStoreTest {
     assertThrows(IllegalStateException.class, () -> store.load(2));
   }
 
-  /** A checkpoint written before strategies existed ("CHK1", no strategy fields) still loads, as FedAvg's. */
+  /**
+   * A checkpoint written before strategies existed ("CHK1", no strategy fields) still loads, as
+   * FedAvg's.
+   */
   @Test
   void versionOneCheckpointsStillLoad(@TempDir Path dir) throws Exception {
     float[] model = {0.25f, -1f};
-    ByteBuffer v1 = ByteBuffer.allocate(4 + 8 + 8 + 4 + model.length * 4 + 8).order(ByteOrder.LITTLE_ENDIAN);
-    v1.putInt(0x43484b31).putLong(6).putLong(5).putInt(model.length).putFloat(model[0]).putFloat(model[1]);
+    ByteBuffer v1 =
+        ByteBuffer.allocate(4 + 8 + 8 + 4 + model.length * 4 + 8).order(ByteOrder.LITTLE_ENDIAN);
+    v1.putInt(0x43484b31)
+        .putLong(6)
+        .putLong(5)
+        .putInt(model.length)
+        .putFloat(model[0])
+        .putFloat(model[1]);
     CRC32C crc = new CRC32C();
     crc.update(v1.array(), 0, v1.position());
     v1.putLong(crc.getValue());

@@ -25,6 +25,7 @@ class CoordinatorCommandTest {
   void anInvalidConfigExitsWithUsageErrorBeforeListening(@TempDir Path dir) throws Exception {
     Path config = dir.resolve("coordinator.yaml");
     Files.writeString(config, "federation_id: x\nrounds: {count: 0}\n");
-    assertEquals(2, new CommandLine(new CoordinatorCommand()).execute("--config", config.toString()));
+    assertEquals(
+        2, new CommandLine(new CoordinatorCommand()).execute("--config", config.toString()));
   }
 }

@@ -20,16 +20,17 @@ import org.cohort.coordinator.config.CoordinatorConfig.SecureAggregation;
 import org.cohort.coordinator.config.CoordinatorConfig.Sites;
 import org.cohort.coordinator.config.CoordinatorConfig.Training;
 import org.cohort.coordinator.config.CoordinatorConfig.Transport;
+import org.cohort.coordinator.strategy.StrategySettings;
 import org.cohort.crypto.pki.KitFiles;
 import org.cohort.crypto.secagg.GraphPlan;
 import org.cohort.crypto.secagg.NeighbourGraph;
-import org.cohort.coordinator.strategy.StrategySettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CoordinatorConfigTest {
 
-  private static final String VALID = """
+  private static final String VALID =
+      """
       federation_id: demo-consortium
       listen: {host: 0.0.0.0, port: 7443}
       metrics: {host: 127.0.0.1, port: 9464}
@@ -49,7 +50,8 @@ class CoordinatorConfigTest {
   }
 
   @Test
-  void theDocumentedExampleLoadsWithPathsResolvedAgainstTheFile(@TempDir Path dir) throws Exception {
+  void theDocumentedExampleLoadsWithPathsResolvedAgainstTheFile(@TempDir Path dir)
+      throws Exception {
     CoordinatorConfig config = load(dir, VALID);
     assertEquals("demo-consortium", config.federationId());
     assertEquals(dir.resolve("tls-cert.pem"), config.kit().certificate());
@@ -59,9 +61,11 @@ class CoordinatorConfigTest {
   }
 
   @Test
-  void aWrittenStarterConfigLoadsBackEqualWithKitPathsRelativeToTheFile(@TempDir Path dir) throws Exception {
-    CoordinatorConfig starter = CoordinatorConfig.starter("demo-consortium", dir,
-        List.of("hospital-a", "hospital-b", "hospital-c"), 12);
+  void aWrittenStarterConfigLoadsBackEqualWithKitPathsRelativeToTheFile(@TempDir Path dir)
+      throws Exception {
+    CoordinatorConfig starter =
+        CoordinatorConfig.starter(
+            "demo-consortium", dir, List.of("hospital-a", "hospital-b", "hospital-c"), 12);
     Path file = dir.resolve("coordinator.yaml");
     starter.write(file);
 
@@ -74,15 +78,25 @@ class CoordinatorConfigTest {
   }
 
   @Test
-  void everySectionRoundTripsAndPathsOutsideTheFilesDirectoryStayAbsolute(@TempDir Path dir) throws Exception {
+  void everySectionRoundTripsAndPathsOutsideTheFilesDirectoryStayAbsolute(@TempDir Path dir)
+      throws Exception {
     Path kit = dir.resolve("kit");
     Path elsewhere = dir.resolve("elsewhere").toAbsolutePath();
-    CoordinatorConfig config = new CoordinatorConfig("2024", new Endpoint("127.0.0.1", 0), null,
-        Kit.of(KitFiles.in(kit)), new Sites(List.of("a", "b", "c"), 3), new Rounds(2, 1.5),
-        new Model("mlp", 4, List.of(3), 1), new Training(2, 16, 0.05, "adam", 3), new Checkpoint(elsewhere),
-        new Transport(4096, 5, 200, 3000), new Aggregation(1),
-        new SecureAggregation(null, "sparse", 2, 2, null, null, 0.5, null, null, null),
-        new StrategySettings("fedadam", null, 0.05, null, null, null, null, null, null, null));
+    CoordinatorConfig config =
+        new CoordinatorConfig(
+            "2024",
+            new Endpoint("127.0.0.1", 0),
+            null,
+            Kit.of(KitFiles.in(kit)),
+            new Sites(List.of("a", "b", "c"), 3),
+            new Rounds(2, 1.5),
+            new Model("mlp", 4, List.of(3), 1),
+            new Training(2, 16, 0.05, "adam", 3),
+            new Checkpoint(elsewhere),
+            new Transport(4096, 5, 200, 3000),
+            new Aggregation(1),
+            new SecureAggregation(null, "sparse", 2, 2, null, null, 0.5, null, null, null),
+            new StrategySettings("fedadam", null, 0.05, null, null, null, null, null, null, null));
     Files.createDirectories(kit);
     Path file = kit.resolve("coordinator.yaml");
     config.write(file);
@@ -94,8 +108,12 @@ class CoordinatorConfigTest {
   @Test
   void errorsNameTheField(@TempDir Path dir) {
     assertMessage(dir, VALID.replace("count: 10", "count: 0"), "rounds.count must be >= 1");
-    assertMessage(dir, VALID.replace("min_per_round: 2", "min_per_round: 4"), "sites.min_per_round");
-    assertMessage(dir, VALID.replace("chunk_elements: 262144", "chunk_elements: 2000000"), "transport.chunk_elements");
+    assertMessage(
+        dir, VALID.replace("min_per_round: 2", "min_per_round: 4"), "sites.min_per_round");
+    assertMessage(
+        dir,
+        VALID.replace("chunk_elements: 262144", "chunk_elements: 2000000"),
+        "transport.chunk_elements");
     assertMessage(dir, VALID.replace("kind: logreg", "kind: forest"), "model.kind");
     assertMessage(dir, VALID.replace("seed: 42", "seed: 42, colour: red"), "colour");
     assertMessage(dir, VALID.replace("port: 7443", "port: seven"), "port");
@@ -110,26 +128,38 @@ class CoordinatorConfigTest {
     assertEquals(1.0, settings.clip());
     assertEquals(32, settings.bits());
     assertEquals(100_000L, settings.maxWeight());
-    // Three sites are far too few for a sparse graph at 2^-40: auto falls back to the complete graph, t = 2.
+    // Three sites are far too few for a sparse graph at 2^-40: auto falls back to the complete
+    // graph, t = 2.
     assertEquals(GraphPlan.complete(3, 2), settings.plan(3));
     assertEquals(NeighbourGraph.Kind.HARARY, settings.plan(1000).kind());
 
     CoordinatorConfig off = load(dir, VALID + "secure_aggregation: {enabled: false}\n");
     assertFalse(off.secureAggregationEnabled());
-    CoordinatorConfig sparse = load(dir, VALID + "secure_aggregation: {graph: sparse, degree: 2, threshold: 2, clip: 0.5}\n");
+    CoordinatorConfig sparse =
+        load(
+            dir,
+            VALID + "secure_aggregation: {graph: sparse, degree: 2, threshold: 2, clip: 0.5}\n");
     assertEquals(GraphPlan.harary(2, 2), sparse.secureAggregationSettings().plan(3 + 2));
     assertEquals(0.5, sparse.secureAggregationSettings().clip());
   }
 
   @Test
   void aConfigWhoseSumCouldWrapIsRefusedNamingTheFields(@TempDir Path dir) {
-    // 3 sites of weight up to 10^7 leave fewer than 256 quantization steps per clip range in 32 bits.
-    assertMessage(dir, VALID + "secure_aggregation: {max_weight: 10000000}\n", "secure_aggregation.clip, secure_aggregation.bits, "
-        + "secure_aggregation.max_weight and the 3 sites of sites.allowed could let the sum wrap");
+    // 3 sites of weight up to 10^7 leave fewer than 256 quantization steps per clip range in 32
+    // bits.
+    assertMessage(
+        dir,
+        VALID + "secure_aggregation: {max_weight: 10000000}\n",
+        "secure_aggregation.clip, secure_aggregation.bits, "
+            + "secure_aggregation.max_weight and the 3 sites of sites.allowed could let the sum wrap");
     // The total weight alone does not fit in 16 bits.
     assertMessage(dir, VALID + "secure_aggregation: {bits: 16}\n", "secure_aggregation.max_weight");
-    assertMessage(dir, VALID + "secure_aggregation: {graph: ring}\n", "secure_aggregation.graph must be");
-    assertMessage(dir, VALID.replace("allowed: [hospital-a, hospital-b, hospital-c]", "allowed: [hospital-a, hospital-b]"),
+    assertMessage(
+        dir, VALID + "secure_aggregation: {graph: ring}\n", "secure_aggregation.graph must be");
+    assertMessage(
+        dir,
+        VALID.replace(
+            "allowed: [hospital-a, hospital-b, hospital-c]", "allowed: [hospital-a, hospital-b]"),
         "secure_aggregation needs sites.allowed to list at least 3 sites");
   }
 

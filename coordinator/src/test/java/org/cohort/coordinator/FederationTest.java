@@ -60,7 +60,9 @@ class FederationTest {
     roundThread.shutdownNow();
   }
 
-  /** A site's connection as the federation sees it; records what was sent and feeds uploads by hand. */
+  /**
+   * A site's connection as the federation sees it; records what was sent and feeds uploads by hand.
+   */
   static final class FakeChannel implements SiteChannel {
     final String site;
     final List<Envelope> sent = new CopyOnWriteArrayList<>();
@@ -121,32 +123,50 @@ class FederationTest {
   }
 
   private Federation federation(CoordinatorConfig config, ServerStrategy strategy) {
-    Federation federation = new Federation(config, strategy, () -> new StreamingSum(ELEMENTS), roundThread, metrics,
-        Clock.systemUTC());
-    federation.addListener(new RoundListener() {
-      @Override
-      public void roundFinished(RoundSummary summary) {
-        summaries.add(summary);
-      }
+    Federation federation =
+        new Federation(
+            config,
+            strategy,
+            () -> new StreamingSum(ELEMENTS),
+            roundThread,
+            metrics,
+            Clock.systemUTC());
+    federation.addListener(
+        new RoundListener() {
+          @Override
+          public void roundFinished(RoundSummary summary) {
+            summaries.add(summary);
+          }
 
-      @Override
-      public void evaluationFinished(EvaluationTable table) {
-        evaluations.add(table);
-      }
-    });
+          @Override
+          public void evaluationFinished(EvaluationTable table) {
+            evaluations.add(table);
+          }
+        });
     return federation;
   }
 
-  private static void upload(Federation federation, FakeChannel channel, long round, float... update)
+  private static void upload(
+      Federation federation, FakeChannel channel, long round, float... update)
       throws InvalidTensorStreamException {
     channel.admitted = null;
-    federation.requestUpload(channel, Envelopes.stamped(FEDERATION, round).setUpdateHeader(UpdateHeader.newBuilder()
-        .setExampleCount(10).setTotalElements(ELEMENTS)).build());
+    federation.requestUpload(
+        channel,
+        Envelopes.stamped(FEDERATION, round)
+            .setUpdateHeader(
+                UpdateHeader.newBuilder().setExampleCount(10).setTotalElements(ELEMENTS))
+            .build());
     await().atMost(Duration.ofSeconds(10)).until(() -> channel.admitted != null);
-    ByteBuffer bytes = ByteBuffer.allocate(update.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer bytes =
+        ByteBuffer.allocate(update.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     bytes.asFloatBuffer().put(update);
-    TensorChunk chunk = TensorChunk.newBuilder().setStream(Stream.STREAM_UPDATE).setOffset(0)
-        .setData(ByteString.copyFrom(bytes.array())).setLast(true).build();
+    TensorChunk chunk =
+        TensorChunk.newBuilder()
+            .setStream(Stream.STREAM_UPDATE)
+            .setOffset(0)
+            .setData(ByteString.copyFrom(bytes.array()))
+            .setLast(true)
+            .build();
     assertTrue(channel.admitted.accept(chunk));
     channel.admitted.completed();
   }
@@ -192,7 +212,8 @@ class FederationTest {
    * failure abandons the round and the next one runs.
    */
   @Test
-  void aFailureWhileApplyingAbandonsTheRoundAndTheNextRoundRuns(@TempDir Path dir) throws Exception {
+  void aFailureWhileApplyingAbandonsTheRoundAndTheNextRoundRuns(@TempDir Path dir)
+      throws Exception {
     FailsOnceWhileApplying strategy = new FailsOnceWhileApplying();
     Federation federation = federation(config(dir, 1, 30), strategy);
     FakeChannel a = new FakeChannel("site-a");
@@ -205,18 +226,30 @@ class FederationTest {
 
     await().atMost(Duration.ofSeconds(10)).until(() -> a.got(2, Envelope.BodyCase.ROUND_TASK));
     assertEquals(RoundPhase.ABANDONED, summaries.get(0).phase());
-    assertTrue(summaries.get(0).abandonReason().contains("OutOfMemoryError"), summaries.get(0).abandonReason());
-    assertEquals(RoundStatus.ROUND_STATUS_ABANDONED, a.last(Envelope.BodyCase.ROUND_RESULT).getRoundResult().getStatus());
+    assertTrue(
+        summaries.get(0).abandonReason().contains("OutOfMemoryError"),
+        summaries.get(0).abandonReason());
+    assertEquals(
+        RoundStatus.ROUND_STATUS_ABANDONED,
+        a.last(Envelope.BodyCase.ROUND_RESULT).getRoundResult().getStatus());
 
     upload(federation, a, 2, 2f, 2f, 2f);
     upload(federation, b, 2, 4f, 4f, 4f);
     await().atMost(Duration.ofSeconds(10)).until(() -> summaries.size() == 2);
     assertEquals(RoundPhase.COMPLETED, summaries.get(1).phase());
-    float[] initial = config(dir, 1, 30).layout().initialParameters(config(dir, 1, 30).model().seed());
-    assertEquals(initial[0] + 3f, federation.snapshot().parameters()[0], 1e-6f, "round 2 applied the mean update");
+    float[] initial =
+        config(dir, 1, 30).layout().initialParameters(config(dir, 1, 30).model().seed());
+    assertEquals(
+        initial[0] + 3f,
+        federation.snapshot().parameters()[0],
+        1e-6f,
+        "round 2 applied the mean update");
   }
 
-  /** A participant that is tasked and then says nothing: the round still ends by its deadline and the next starts. */
+  /**
+   * A participant that is tasked and then says nothing: the round still ends by its deadline and
+   * the next starts.
+   */
   @Test
   void aSilentParticipantCannotHoldTheRoundPastItsDeadline(@TempDir Path dir) throws Exception {
     Federation federation = federation(config(dir, 2, 0.5), new FedAvg(StrategyName.FEDAVG));
@@ -228,11 +261,14 @@ class FederationTest {
     upload(federation, a, 1, 1f, 1f, 1f);
     await().atMost(Duration.ofSeconds(10)).until(() -> a.got(2, Envelope.BodyCase.ROUND_TASK));
     assertEquals(RoundPhase.ABANDONED, summaries.get(0).phase());
-    assertTrue(summaries.get(0).abandonReason().contains("1 of the required 2"), summaries.get(0).abandonReason());
+    assertTrue(
+        summaries.get(0).abandonReason().contains("1 of the required 2"),
+        summaries.get(0).abandonReason());
   }
 
   @Test
-  void theFinalModelIsEvaluatedOnEverySiteBeforeTheFederationFinishes(@TempDir Path dir) throws Exception {
+  void theFinalModelIsEvaluatedOnEverySiteBeforeTheFederationFinishes(@TempDir Path dir)
+      throws Exception {
     Federation federation = federation(config(dir, 1, 30), new FedAvg(StrategyName.FEDAVG));
     FakeChannel a = new FakeChannel("site-a");
     FakeChannel b = new FakeChannel("site-b");
@@ -246,7 +282,8 @@ class FederationTest {
     assertTrue(a.got(2, Envelope.BodyCase.EVALUATION_TASK));
     assertFalse(federation.finished().isDone(), "the federation waits for the evaluation");
     federation.evaluationResult(a, evaluation(2, 40, 0.9));
-    federation.evaluationResult(b, evaluation(1, 99, 0.1)); // a stale round: refused, the table is unchanged
+    federation.evaluationResult(
+        b, evaluation(1, 99, 0.1)); // a stale round: refused, the table is unchanged
     federation.evaluationResult(b, evaluation(2, 60, 0.7));
 
     await().atMost(Duration.ofSeconds(10)).until(() -> federation.finished().isDone());
@@ -259,12 +296,21 @@ class FederationTest {
     assertEquals(0.8, table.meanOverSites().auroc(), 1e-12);
     assertEquals(1, federation.snapshot().completedRounds());
     await().atMost(Duration.ofSeconds(10)).until(() -> a.closed && b.closed);
-    assertTrue(b.got(1, Envelope.BodyCase.ERROR), "the stale evaluation result was refused with a typed error");
+    assertTrue(
+        b.got(1, Envelope.BodyCase.ERROR),
+        "the stale evaluation result was refused with a typed error");
   }
 
   private static Envelope evaluation(long round, long examples, double auroc) {
-    return Envelopes.stamped(FEDERATION, round).setEvaluationResult(EvaluationResult.newBuilder()
-        .setMetrics(LocalMetrics.newBuilder().setEvalExamples(examples).setEvalLoss(0.5).setEvalAuroc(auroc)
-            .setEvalAccuracy(0.75))).build();
+    return Envelopes.stamped(FEDERATION, round)
+        .setEvaluationResult(
+            EvaluationResult.newBuilder()
+                .setMetrics(
+                    LocalMetrics.newBuilder()
+                        .setEvalExamples(examples)
+                        .setEvalLoss(0.5)
+                        .setEvalAuroc(auroc)
+                        .setEvalAccuracy(0.75)))
+        .build();
   }
 }

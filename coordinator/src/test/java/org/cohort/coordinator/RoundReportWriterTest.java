@@ -15,14 +15,26 @@ import org.junit.jupiter.api.io.TempDir;
 class RoundReportWriterTest {
 
   @Test
-  void writesOneFlushedJsonLinePerRoundWithNullForUnreportedFigures(@TempDir Path dir) throws Exception {
+  void writesOneFlushedJsonLinePerRoundWithNullForUnreportedFigures(@TempDir Path dir)
+      throws Exception {
     Path file = dir.resolve("reports/rounds.jsonl");
     try (RoundReportWriter writer = new RoundReportWriter(file)) {
-      writer.roundFinished(new RoundSummary(1, RoundPhase.COMPLETED, 3, 900, 0.5, 0.75, 0.8, Duration.ofMillis(120), ""));
+      writer.roundFinished(
+          new RoundSummary(
+              1, RoundPhase.COMPLETED, 3, 900, 0.5, 0.75, 0.8, Duration.ofMillis(120), ""));
       // Readable before close: a demo follows the file while the coordinator runs.
       assertEquals(1, Files.readAllLines(file).size());
-      writer.roundFinished(new RoundSummary(2, RoundPhase.ABANDONED, 1, 300, Double.NaN, Double.NaN, Double.NaN,
-          Duration.ofMillis(5000), "deadline passed"));
+      writer.roundFinished(
+          new RoundSummary(
+              2,
+              RoundPhase.ABANDONED,
+              1,
+              300,
+              Double.NaN,
+              Double.NaN,
+              Double.NaN,
+              Duration.ofMillis(5000),
+              "deadline passed"));
     }
     List<String> lines = Files.readAllLines(file);
     assertEquals(2, lines.size());
@@ -43,22 +55,30 @@ class RoundReportWriterTest {
   }
 
   @Test
-  void theCrossSiteEvaluationIsOneLineWithEverySiteAndTheMeanOverSites(@TempDir Path dir) throws Exception {
+  void theCrossSiteEvaluationIsOneLineWithEverySiteAndTheMeanOverSites(@TempDir Path dir)
+      throws Exception {
     Path file = dir.resolve("rounds.jsonl");
     try (RoundReportWriter writer = new RoundReportWriter(file)) {
-      writer.evaluationFinished(new EvaluationTable(21, List.of(
-          new EvaluationTable.Row("site-a", 40, 0.4, 0.9, 0.8),
-          new EvaluationTable.Row("site-b", 0, Double.NaN, Double.NaN, Double.NaN),
-          new EvaluationTable.Row("site-c", 60, 0.6, 0.7, 0.6))));
+      writer.evaluationFinished(
+          new EvaluationTable(
+              21,
+              List.of(
+                  new EvaluationTable.Row("site-a", 40, 0.4, 0.9, 0.8),
+                  new EvaluationTable.Row("site-b", 0, Double.NaN, Double.NaN, Double.NaN),
+                  new EvaluationTable.Row("site-c", 60, 0.6, 0.7, 0.6))));
     }
-    JsonNode evaluation = new ObjectMapper().readTree(Files.readAllLines(file).get(0)).get("cross_site_evaluation");
+    JsonNode evaluation =
+        new ObjectMapper().readTree(Files.readAllLines(file).get(0)).get("cross_site_evaluation");
     assertEquals(21, evaluation.get("round").asLong());
     assertEquals(3, evaluation.get("sites").size());
     assertEquals("site-c", evaluation.get("sites").get(2).get("site").asText());
     assertEquals(0.7, evaluation.get("sites").get(2).get("auroc").asDouble());
-    assertTrue(evaluation.get("sites").get(1).get("auroc").isNull(), "a site that reported nothing has null figures");
+    assertTrue(
+        evaluation.get("sites").get(1).get("auroc").isNull(),
+        "a site that reported nothing has null figures");
     JsonNode mean = evaluation.get("mean_over_sites");
-    assertEquals(0.8, mean.get("auroc").asDouble(), 1e-12, "the mean is over the sites that reported");
+    assertEquals(
+        0.8, mean.get("auroc").asDouble(), 1e-12, "the mean is over the sites that reported");
     assertEquals(0.7, mean.get("accuracy").asDouble(), 1e-12);
     assertEquals(100, mean.get("examples").asLong());
   }

@@ -43,7 +43,9 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Every transition of the round state machine, plain and secure, with a fake clock and no sockets. */
+/**
+ * Every transition of the round state machine, plain and secure, with a fake clock and no sockets.
+ */
 class RoundTest {
 
   private static final Duration DEADLINE = Duration.ofSeconds(60);
@@ -96,7 +98,9 @@ class RoundTest {
       assertInstanceOf(Transition.Stay.class, upload(round, "a", 1, 1f, 1f));
       Transition done = upload(round, "b", 3, 3f, -1f);
       // (1*[1,1] + 3*[3,-1]) / 4 = [2.5, -0.5]
-      assertArrayEquals(new float[] {2.5f, -0.5f}, assertInstanceOf(Transition.Aggregated.class, done).aggregate().delta());
+      assertArrayEquals(
+          new float[] {2.5f, -0.5f},
+          assertInstanceOf(Transition.Aggregated.class, done).aggregate().delta());
       assertEquals(RoundPhase.APPLYING, round.phase());
       round.applied();
       assertEquals(RoundPhase.COMPLETED, round.phase());
@@ -109,9 +113,12 @@ class RoundTest {
       upload(round, "a", 2, 1f, 1f);
       assertNull(round.admitUpload("b", header(100), 2));
       Transition afterDrop = round.leave("b", Round.Departure.DROPPED);
-      assertArrayEquals(new float[] {1f, 1f},
+      assertArrayEquals(
+          new float[] {1f, 1f},
           assertInstanceOf(Transition.Aggregated.class, afterDrop).aggregate().delta());
-      assertInstanceOf(Transition.Stay.class, round.contribute("b", header(100), new float[] {50f, 50f}),
+      assertInstanceOf(
+          Transition.Stay.class,
+          round.contribute("b", header(100), new float[] {50f, 50f}),
           "a late upload after a drop changes nothing");
     }
 
@@ -133,7 +140,10 @@ class RoundTest {
       Round enough = round(1, "a", "b");
       upload(enough, "a", 1, 1f, 1f);
       assertInstanceOf(Transition.Stay.class, enough.settle());
-      assertInstanceOf(Transition.Stay.class, enough.expire(RoundPhase.ADVERTISING), "a stale timer changes nothing");
+      assertInstanceOf(
+          Transition.Stay.class,
+          enough.expire(RoundPhase.ADVERTISING),
+          "a stale timer changes nothing");
       assertInstanceOf(Transition.Aggregated.class, enough.expire(RoundPhase.COLLECTING));
 
       Round tooFew = round(2, "a", "b");
@@ -148,9 +158,12 @@ class RoundTest {
       assertEquals(ErrorCode.ERROR_CODE_NOT_PARTICIPANT, round.admitUpload("z", header(1), 2));
       assertNull(round.admitUpload("a", header(1), 2));
       assertEquals(ErrorCode.ERROR_CODE_DUPLICATE, round.admitUpload("a", header(1), 2));
-      assertEquals(ErrorCode.ERROR_CODE_INVALID_UPDATE,
-          round.admitUpload("b", UpdateHeader.newBuilder().setExampleCount(1).setTotalElements(3).build(), 2));
-      assertEquals(ErrorCode.ERROR_CODE_INVALID_UPDATE,
+      assertEquals(
+          ErrorCode.ERROR_CODE_INVALID_UPDATE,
+          round.admitUpload(
+              "b", UpdateHeader.newBuilder().setExampleCount(1).setTotalElements(3).build(), 2));
+      assertEquals(
+          ErrorCode.ERROR_CODE_INVALID_UPDATE,
           round(1, "c").admitUpload("c", UpdateHeader.newBuilder().setTotalElements(2).build(), 2));
     }
 
@@ -158,7 +171,8 @@ class RoundTest {
     void aNonFiniteUpdateRejectsItsSenderAndLeavesTheSumAlone() {
       Round round = round(1, "a", "b");
       assertNull(round.admitUpload("a", header(5), 2));
-      assertInstanceOf(Transition.Stay.class, round.contribute("a", header(5), new float[] {Float.NaN, 1f}));
+      assertInstanceOf(
+          Transition.Stay.class, round.contribute("a", header(5), new float[] {Float.NaN, 1f}));
       Transition done = upload(round, "b", 1, 2f, 2f);
       Transition.Aggregated aggregated = assertInstanceOf(Transition.Aggregated.class, done);
       assertArrayEquals(new float[] {2f, 2f}, aggregated.aggregate().delta());
@@ -170,7 +184,10 @@ class RoundTest {
       Round round = round(1, "a");
       upload(round, "a", 1, 1f, 1f);
       assertEquals(RoundPhase.APPLYING, round.phase());
-      assertInstanceOf(Transition.Stay.class, round.leave("a", Round.Departure.DROPPED), "nothing changes while applying");
+      assertInstanceOf(
+          Transition.Stay.class,
+          round.leave("a", Round.Departure.DROPPED),
+          "nothing changes while applying");
       assertEquals("checkpoint failed", round.abandon("checkpoint failed").reason());
       assertTrue(round.isOver());
       assertThrows(IllegalStateException.class, round::applied);
@@ -185,7 +202,9 @@ class RoundTest {
     }
   }
 
-  /** Real keys, real certificates from the project's CA, real masking; only the network is absent. */
+  /**
+   * Real keys, real certificates from the project's CA, real masking; only the network is absent.
+   */
   @Nested
   class Secure {
     private static final String FEDERATION = "round-test";
@@ -197,23 +216,40 @@ class RoundTest {
     private Round round;
 
     private Round start(int threshold, int min) {
-      setup = new RoundSetup(FEDERATION, 3, SITES.stream().map(ParticipantId::of).toList(), new byte[32],
-          new SecAggParameters(SITES.size(), 2, GraphPlan.complete(SITES.size(), threshold), 1.0, 1000));
+      setup =
+          new RoundSetup(
+              FEDERATION,
+              3,
+              SITES.stream().map(ParticipantId::of).toList(),
+              new byte[32],
+              new SecAggParameters(
+                  SITES.size(), 2, GraphPlan.complete(SITES.size(), threshold), 1.0, 1000));
       Map<ParticipantId, PublicKey> keys = new HashMap<>();
       for (String site : SITES) {
         keys.put(ParticipantId.of(site), KITS.get(site).signingCertificate().getPublicKey());
       }
       for (String site : SITES) {
-        clients.put(site, new SecAggClient(setup, ParticipantId.of(site), SIGNING_KEYS.get(site),
-            SigningCertificates.resolver(keys), new SecureRandom()));
+        clients.put(
+            site,
+            new SecAggClient(
+                setup,
+                ParticipantId.of(site),
+                SIGNING_KEYS.get(site),
+                SigningCertificates.resolver(keys),
+                new SecureRandom()));
       }
-      round = Round.secure(new SecureSum(setup, CA.certificate(), Optional.empty()), min, clock, DEADLINE, PHASE);
+      round =
+          Round.secure(
+              new SecureSum(setup, CA.certificate(), Optional.empty()),
+              min,
+              clock,
+              DEADLINE,
+              PHASE);
       return round;
     }
 
     private Transition advertise(String site) throws Round.Refusal {
-      return round.acceptAdvert(site, clients.get(site).advertiseKeys(),
-          der(site));
+      return round.acceptAdvert(site, clients.get(site).advertiseKeys(), der(site));
     }
 
     private Transition.NextPhase advertiseAll(List<String> sites) throws Round.Refusal {
@@ -224,12 +260,15 @@ class RoundTest {
       return assertInstanceOf(Transition.NextPhase.class, last);
     }
 
-    private Transition.NextPhase shareAll(Transition.NextPhase sharing, List<String> sites) throws Round.Refusal {
+    private Transition.NextPhase shareAll(Transition.NextPhase sharing, List<String> sites)
+        throws Round.Refusal {
       Transition last = null;
       for (Transition.Outbound outbound : sharing.messages()) {
         if (sites.contains(outbound.site())) {
           var adverts = (PhaseMessage.Adverts) outbound.message();
-          last = round.acceptShares(outbound.site(), clients.get(outbound.site()).shareKeys(adverts.bundle()));
+          last =
+              round.acceptShares(
+                  outbound.site(), clients.get(outbound.site()).shareKeys(adverts.bundle()));
         }
       }
       return assertInstanceOf(Transition.NextPhase.class, last);
@@ -238,24 +277,32 @@ class RoundTest {
     private Transition sendInput(String site, float[] update, long weight) {
       SecAggClient client = clients.get(site);
       MaskedInput input = client.maskedInput(update, weight);
-      MaskedInputHeader header = MaskedInputHeader.newBuilder().setBits(input.bits())
-          .setTotalElements(input.values().length).build();
+      MaskedInputHeader header =
+          MaskedInputHeader.newBuilder()
+              .setBits(input.bits())
+              .setTotalElements(input.values().length)
+              .build();
       assertNull(round.admitMaskedInput(site, header));
       return round.contributeMasked(site, header, input.values());
     }
 
     private void receiveShares(Transition.NextPhase collecting) {
       for (Transition.Outbound outbound : collecting.messages()) {
-        clients.get(outbound.site()).receiveShares(((PhaseMessage.Shares) outbound.message()).delivery());
+        clients
+            .get(outbound.site())
+            .receiveShares(((PhaseMessage.Shares) outbound.message()).delivery());
       }
     }
 
-    private Transition unmask(Transition.NextPhase unmasking, List<String> sites) throws Round.Refusal {
+    private Transition unmask(Transition.NextPhase unmasking, List<String> sites)
+        throws Round.Refusal {
       Transition last = null;
       for (Transition.Outbound outbound : unmasking.messages()) {
         if (sites.contains(outbound.site())) {
           var request = ((PhaseMessage.Unmask) outbound.message()).request();
-          last = round.acceptUnmaskResponse(outbound.site(), clients.get(outbound.site()).unmaskResponse(request));
+          last =
+              round.acceptUnmaskResponse(
+                  outbound.site(), clients.get(outbound.site()).unmaskResponse(request));
         }
       }
       return last;
@@ -270,11 +317,17 @@ class RoundTest {
       assertEquals(RoundPhase.SHARING, sharing.phase());
       assertEquals(SITES, sharing.messages().stream().map(Transition.Outbound::site).toList());
       var adverts = (PhaseMessage.Adverts) sharing.messages().get(0).message();
-      assertEquals(4, adverts.signingCertificates().size(), "each advert travels with its signing certificate");
+      assertEquals(
+          4,
+          adverts.signingCertificates().size(),
+          "each advert travels with its signing certificate");
 
       Transition.NextPhase collecting = shareAll(sharing, SITES);
       assertEquals(RoundPhase.COLLECTING, collecting.phase());
-      assertEquals(clock.instant().plus(DEADLINE), collecting.deadline(), "inputs may come until the round deadline");
+      assertEquals(
+          clock.instant().plus(DEADLINE),
+          collecting.deadline(),
+          "inputs may come until the round deadline");
       receiveShares(collecting);
       float[][] updates = {{0.1f, 0.2f}, {0.3f, -0.2f}, {-0.1f, 0.0f}, {0.5f, 0.4f}};
       long[] weights = {1, 2, 3, 4};
@@ -285,7 +338,8 @@ class RoundTest {
       Transition.NextPhase unmasking = assertInstanceOf(Transition.NextPhase.class, last);
       assertEquals(RoundPhase.UNMASKING, unmasking.phase());
 
-      Transition.Aggregated aggregated = assertInstanceOf(Transition.Aggregated.class, unmask(unmasking, SITES));
+      Transition.Aggregated aggregated =
+          assertInstanceOf(Transition.Aggregated.class, unmask(unmasking, SITES));
       double[] expected = new double[2];
       for (int i = 0; i < 4; i++) {
         for (int j = 0; j < 2; j++) {
@@ -308,8 +362,10 @@ class RoundTest {
         assertInstanceOf(Transition.Stay.class, advertise(site));
       }
       clock.advance(PHASE);
-      Transition.NextPhase sharing = assertInstanceOf(Transition.NextPhase.class, round.expire(RoundPhase.ADVERTISING));
-      assertEquals(SITES.subList(0, 3), sharing.messages().stream().map(Transition.Outbound::site).toList());
+      Transition.NextPhase sharing =
+          assertInstanceOf(Transition.NextPhase.class, round.expire(RoundPhase.ADVERTISING));
+      assertEquals(
+          SITES.subList(0, 3), sharing.messages().stream().map(Transition.Outbound::site).toList());
       assertEquals(SITES.subList(0, 3), round.active());
       assertEquals(clock.instant().plus(PHASE), sharing.deadline());
     }
@@ -320,10 +376,13 @@ class RoundTest {
       Transition.NextPhase sharing = advertiseAll(SITES);
       var adverts = (PhaseMessage.Adverts) sharing.messages().get(0).message();
       for (String site : SITES.subList(0, 2)) {
-        assertInstanceOf(Transition.Stay.class, round.acceptShares(site, clients.get(site).shareKeys(adverts.bundle())));
+        assertInstanceOf(
+            Transition.Stay.class,
+            round.acceptShares(site, clients.get(site).shareKeys(adverts.bundle())));
       }
       clock.advance(PHASE);
-      Transition.Abandoned abandoned = assertInstanceOf(Transition.Abandoned.class, round.expire(RoundPhase.SHARING));
+      Transition.Abandoned abandoned =
+          assertInstanceOf(Transition.Abandoned.class, round.expire(RoundPhase.SHARING));
       assertFalse(abandoned.reason().isBlank());
       assertEquals(RoundPhase.ABANDONED, round.phase());
     }
@@ -337,12 +396,16 @@ class RoundTest {
       sendInput("site-b", new float[] {0.1f, 0.1f}, 1);
       assertInstanceOf(Transition.Stay.class, sendInput("site-c", new float[] {0.3f, 0.3f}, 1));
       clock.advance(DEADLINE);
-      Transition.NextPhase unmasking = assertInstanceOf(Transition.NextPhase.class, round.expire(RoundPhase.COLLECTING));
+      Transition.NextPhase unmasking =
+          assertInstanceOf(Transition.NextPhase.class, round.expire(RoundPhase.COLLECTING));
       List<String> survivors = List.of("site-a", "site-b", "site-c");
-      assertEquals(survivors, unmasking.messages().stream().map(Transition.Outbound::site).toList());
+      assertEquals(
+          survivors, unmasking.messages().stream().map(Transition.Outbound::site).toList());
       Transition outcome = unmask(unmasking, survivors);
-      Transition.Aggregated aggregated = assertInstanceOf(Transition.Aggregated.class, outcome, outcome::toString);
-      assertEquals(0.3, aggregated.aggregate().delta()[0], 1e-4, "the dropped sites' masks were removed");
+      Transition.Aggregated aggregated =
+          assertInstanceOf(Transition.Aggregated.class, outcome, outcome::toString);
+      assertEquals(
+          0.3, aggregated.aggregate().delta()[0], 1e-4, "the dropped sites' masks were removed");
     }
 
     @Test
@@ -353,7 +416,8 @@ class RoundTest {
       sendInput("site-a", new float[] {0.5f, 0.5f}, 1);
       sendInput("site-b", new float[] {0.5f, 0.5f}, 1);
       clock.advance(DEADLINE);
-      Transition.Abandoned abandoned = assertInstanceOf(Transition.Abandoned.class, round.expire(RoundPhase.COLLECTING));
+      Transition.Abandoned abandoned =
+          assertInstanceOf(Transition.Abandoned.class, round.expire(RoundPhase.COLLECTING));
       assertTrue(abandoned.reason().contains("2 of the required 3"), abandoned.reason());
     }
 
@@ -376,18 +440,25 @@ class RoundTest {
     void outOfPhaseAndMisattributedMessagesAreRefusedWithTypedErrors() throws Exception {
       start(2, 2);
       var advert = clients.get("site-a").advertiseKeys();
-      Round.Refusal impersonation = assertThrows(Round.Refusal.class, () -> round.acceptAdvert("site-b", advert, der("site-b")));
+      Round.Refusal impersonation =
+          assertThrows(
+              Round.Refusal.class, () -> round.acceptAdvert("site-b", advert, der("site-b")));
       assertEquals(ErrorCode.ERROR_CODE_IDENTITY_MISMATCH, impersonation.code);
-      Round.Refusal wrongCertificate = assertThrows(Round.Refusal.class, () -> round.acceptAdvert("site-a", advert, der("site-b")));
+      Round.Refusal wrongCertificate =
+          assertThrows(
+              Round.Refusal.class, () -> round.acceptAdvert("site-a", advert, der("site-b")));
       assertEquals(ErrorCode.ERROR_CODE_INVALID_SIGNATURE, wrongCertificate.code);
-      assertEquals(ErrorCode.ERROR_CODE_WRONG_ROUND,
-          round.admitMaskedInput("site-a", MaskedInputHeader.newBuilder().setBits(32).setTotalElements(3).build()));
+      assertEquals(
+          ErrorCode.ERROR_CODE_WRONG_ROUND,
+          round.admitMaskedInput(
+              "site-a", MaskedInputHeader.newBuilder().setBits(32).setTotalElements(3).build()));
     }
 
     @Test
     void noPhaseDeadlineLiesBeyondTheHardDeadline() throws Exception {
       start(2, 2);
-      assertEquals(clock.instant().plus(DEADLINE).plus(PHASE.multipliedBy(2)), round.hardDeadline());
+      assertEquals(
+          clock.instant().plus(DEADLINE).plus(PHASE.multipliedBy(2)), round.hardDeadline());
       Transition.NextPhase sharing = advertiseAll(SITES);
       clock.advance(DEADLINE.plus(PHASE));
       // Sharing closes late: COLLECTING gets at most until the hard deadline.
@@ -411,9 +482,16 @@ class RoundTest {
   @BeforeAll
   static void issueKits(@TempDir Path dir) {
     CA = ConsortiumCa.create(dir.resolve("ca"), "Round Test Consortium");
-    KITS = Secure.SITES.stream().collect(Collectors.toMap(site -> site,
-        site -> CA.issue(new ParticipantIdentity(site, Role.SITE), dir.resolve(site), List.of()), (a, b) -> a,
-        LinkedHashMap::new));
+    KITS =
+        Secure.SITES.stream()
+            .collect(
+                Collectors.toMap(
+                    site -> site,
+                    site ->
+                        CA.issue(
+                            new ParticipantIdentity(site, Role.SITE), dir.resolve(site), List.of()),
+                    (a, b) -> a,
+                    LinkedHashMap::new));
     SIGNING_KEYS = new HashMap<>();
     KITS.forEach((site, kit) -> SIGNING_KEYS.put(site, SigningCertificates.signingKey(kit)));
   }

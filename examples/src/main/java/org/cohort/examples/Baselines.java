@@ -25,24 +25,41 @@ public final class Baselines {
   private final ModelScore pooled;
 
   /** The common test set and each site's own held-out rows, in site order. */
-  private record TestSets(Dataset all, LabelledMatrix allMatrix, List<String> sites, List<LabelledMatrix> perSite) {
+  private record TestSets(
+      Dataset all, LabelledMatrix allMatrix, List<String> sites, List<LabelledMatrix> perSite) {
 
     static TestSets of(List<SiteData> sites) {
       Dataset all = Dataset.concat(sites.stream().map(site -> site.split().holdout()).toList());
-      return new TestSets(all, LabelledMatrix.of(all), sites.stream().map(SiteData::name).toList(),
+      return new TestSets(
+          all,
+          LabelledMatrix.of(all),
+          sites.stream().map(SiteData::name).toList(),
           sites.stream().map(site -> LabelledMatrix.of(site.split().holdout())).toList());
     }
 
-    ModelScore score(String name, ModelScore.Kind kind, long trainingRows, ModelSpec model, float[] parameters) {
+    ModelScore score(
+        String name, ModelScore.Kind kind, long trainingRows, ModelSpec model, float[] parameters) {
       List<ModelScore.SiteScore> perSiteScores = new ArrayList<>();
       for (int i = 0; i < sites.size(); i++) {
-        perSiteScores.add(new ModelScore.SiteScore(sites.get(i), ModelTraining.evaluate(model, parameters, perSite.get(i))));
+        perSiteScores.add(
+            new ModelScore.SiteScore(
+                sites.get(i), ModelTraining.evaluate(model, parameters, perSite.get(i))));
       }
-      return new ModelScore(name, kind, trainingRows, ModelTraining.evaluate(model, parameters, allMatrix), perSiteScores);
+      return new ModelScore(
+          name,
+          kind,
+          trainingRows,
+          ModelTraining.evaluate(model, parameters, allMatrix),
+          perSiteScores);
     }
   }
 
-  private Baselines(ModelSpec model, TestSets tests, long pooledTrainingRows, List<ModelScore> local, ModelScore pooled) {
+  private Baselines(
+      ModelSpec model,
+      TestSets tests,
+      long pooledTrainingRows,
+      List<ModelScore> local,
+      ModelScore pooled) {
     this.model = model;
     this.tests = tests;
     this.pooledTrainingRows = pooledTrainingRows;
@@ -54,10 +71,15 @@ public final class Baselines {
    * @param perRound the settings each site uses in one round
    * @param modelSeed the coordinator's {@code model.seed} (initial parameters)
    */
-  public static Baselines train(ModelSpec model, TrainingSettings perRound, int rounds, long modelSeed,
+  public static Baselines train(
+      ModelSpec model,
+      TrainingSettings perRound,
+      int rounds,
+      long modelSeed,
       List<SiteData> sites) {
     float[] initial = ModelLayout.of(model).initialParameters(modelSeed);
-    TrainingSettings sameBudget = perRound.toBuilder().setEpochs(rounds * perRound.getEpochs()).build();
+    TrainingSettings sameBudget =
+        perRound.toBuilder().setEpochs(rounds * perRound.getEpochs()).build();
     TestSets tests = TestSets.of(sites);
     Dataset pooledTrain = Dataset.concat(sites.stream().map(site -> site.split().train()).toList());
 
@@ -65,17 +87,30 @@ public final class Baselines {
     for (SiteData site : sites) {
       Dataset own = site.split().train();
       float[] alone = ModelTraining.fit(model, sameBudget, initial, own).parameters();
-      local.add(tests.score(site.name() + " alone", ModelScore.Kind.LOCAL, own.rows(), model, alone));
+      local.add(
+          tests.score(site.name() + " alone", ModelScore.Kind.LOCAL, own.rows(), model, alone));
     }
     float[] pooled = ModelTraining.fit(model, sameBudget, initial, pooledTrain).parameters();
-    return new Baselines(model, tests, pooledTrain.rows(), local,
+    return new Baselines(
+        model,
+        tests,
+        pooledTrain.rows(),
+        local,
         tests.score("pooled centrally", ModelScore.Kind.POOLED, pooledTrain.rows(), model, pooled));
   }
 
-  /** The federated model (trained on every site's training rows, which never left their sites) against the references. */
+  /**
+   * The federated model (trained on every site's training rows, which never left their sites)
+   * against the references.
+   */
   public Comparison compareWith(String federatedName, float[] federatedParameters) {
-    ModelScore federated = tests.score(federatedName, ModelScore.Kind.FEDERATED, pooledTrainingRows, model,
-        federatedParameters);
+    ModelScore federated =
+        tests.score(
+            federatedName,
+            ModelScore.Kind.FEDERATED,
+            pooledTrainingRows,
+            model,
+            federatedParameters);
     return new Comparison(tests.all().rows(), tests.all().positives(), federated, local, pooled);
   }
 }

@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The demo's participants as separate OS processes: the same java binary and classpath as this
- * JVM, running {@link CohortCli} with a subcommand, OMP_NUM_THREADS=1, output to a log file. Every
+ * The demo's participants as separate OS processes: the same java binary and classpath as this JVM,
+ * running {@link CohortCli} with a subcommand, OMP_NUM_THREADS=1, output to a log file. Every
  * process started here is stopped by {@link #close()} and, if this JVM is interrupted or exits
  * first, by a shutdown hook.
  */
@@ -20,9 +20,14 @@ final class ChildProcesses implements AutoCloseable {
   record Child(String name, Process process, Path log) {}
 
   /** Small heaps and one GC thread: six JVMs share two cores here. */
-  private static final List<String> JVM_OPTIONS = List.of("-Xmx512m", "-XX:+UseSerialGC",
-      "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true",
-      "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS");
+  private static final List<String> JVM_OPTIONS =
+      List.of(
+          "-Xmx512m",
+          "-XX:+UseSerialGC",
+          "-XX:TieredStopAtLevel=1",
+          "-Djava.awt.headless=true",
+          "-Dorg.slf4j.simpleLogger.showDateTime=true",
+          "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS");
 
   private final List<Child> children = new ArrayList<>();
   private final Thread shutdownHook = new Thread(this::stopAll, "cohort-demo-cleanup");
@@ -39,8 +44,10 @@ final class ChildProcesses implements AutoCloseable {
     command.add(System.getProperty("java.class.path"));
     command.add(CohortCli.class.getName());
     command.addAll(cohortArguments);
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
     builder.environment().put("OMP_NUM_THREADS", "1");
     try {
       Files.createDirectories(log.getParent());
@@ -55,7 +62,9 @@ final class ChildProcesses implements AutoCloseable {
   }
 
   private static String javaBinary() {
-    return ProcessHandle.current().info().command()
+    return ProcessHandle.current()
+        .info()
+        .command()
         .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
   }
 

@@ -17,7 +17,10 @@ import picocli.CommandLine.Command;
  * site and auditor are each module's own command, run unchanged (their exit codes and one-line
  * errors included); demo, simulate and prepare-breast-cancer live here.
  */
-@Command(name = "cohort", mixinStandardHelpOptions = true, version = CohortCli.VERSION,
+@Command(
+    name = "cohort",
+    mixinStandardHelpOptions = true,
+    version = CohortCli.VERSION,
     description = "Privacy-preserving federated learning for hospital consortia.",
     commandListHeading = "%nCommands:%n",
     footer = {"", "Run 'cohort COMMAND --help' for a command's options. Bad arguments exit 2."})
@@ -26,18 +29,20 @@ public final class CohortCli implements Callable<Integer> {
   static final String VERSION = "cohort 0.1.0";
 
   /** Commands whose own INFO logs would drown their output (the child processes keep theirs). */
-  private static final Set<String> QUIET_COMMANDS = Set.of("demo", "simulate", "prepare-breast-cancer");
+  private static final Set<String> QUIET_COMMANDS =
+      Set.of("demo", "simulate", "prepare-breast-cancer");
 
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing command; see cohort --help");
+    throw new CommandLine.ParameterException(
+        spec.commandLine(), "missing command; see cohort --help");
   }
 
   public static void main(String[] args) {
-    if (args.length > 0 && QUIET_COMMANDS.contains(args[0])
+    if (args.length > 0
+        && QUIET_COMMANDS.contains(args[0])
         && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     }
@@ -83,27 +88,39 @@ public final class CohortCli implements Callable<Integer> {
   }
 
   private static CommandLine configure(CommandLine cli, PrintWriter out, PrintWriter err) {
-    return cli.setOut(out).setErr(err)
+    return cli.setOut(out)
+        .setErr(err)
         .setCaseInsensitiveEnumValuesAllowed(true)
-        .setParameterExceptionHandler((failure, arguments) -> {
-          CommandLine failed = failure.getCommandLine();
-          failed.getErr().println(qualifiedName(failed) + ": " + failure.getMessage());
-          return CommandLine.ExitCode.USAGE;
-        })
-        .setExecutionExceptionHandler((failure, failed, parsed) -> {
-          if (failure instanceof ConfigException) {
-            // A setting the coordinator refuses (e.g. a robust strategy under secure aggregation): bad input.
-            failed.getErr().println(qualifiedName(failed) + ": invalid coordinator configuration: " + failure.getMessage());
-            return CommandLine.ExitCode.USAGE;
-          }
-          if (failure instanceof InvalidInputException || failure instanceof DemoCommand.DemoFailure) {
-            failed.getErr().println(qualifiedName(failed) + ": " + failure.getMessage());
-            return failure instanceof InvalidInputException ? CommandLine.ExitCode.USAGE : CommandLine.ExitCode.SOFTWARE;
-          }
-          failed.getErr().println(qualifiedName(failed) + ": failed: " + failure);
-          failure.printStackTrace(failed.getErr());
-          return CommandLine.ExitCode.SOFTWARE;
-        });
+        .setParameterExceptionHandler(
+            (failure, arguments) -> {
+              CommandLine failed = failure.getCommandLine();
+              failed.getErr().println(qualifiedName(failed) + ": " + failure.getMessage());
+              return CommandLine.ExitCode.USAGE;
+            })
+        .setExecutionExceptionHandler(
+            (failure, failed, parsed) -> {
+              if (failure instanceof ConfigException) {
+                // A setting the coordinator refuses (e.g. a robust strategy under secure
+                // aggregation): bad input.
+                failed
+                    .getErr()
+                    .println(
+                        qualifiedName(failed)
+                            + ": invalid coordinator configuration: "
+                            + failure.getMessage());
+                return CommandLine.ExitCode.USAGE;
+              }
+              if (failure instanceof InvalidInputException
+                  || failure instanceof DemoCommand.DemoFailure) {
+                failed.getErr().println(qualifiedName(failed) + ": " + failure.getMessage());
+                return failure instanceof InvalidInputException
+                    ? CommandLine.ExitCode.USAGE
+                    : CommandLine.ExitCode.SOFTWARE;
+              }
+              failed.getErr().println(qualifiedName(failed) + ": failed: " + failure);
+              failure.printStackTrace(failed.getErr());
+              return CommandLine.ExitCode.SOFTWARE;
+            });
   }
 
   private static String qualifiedName(CommandLine command) {

@@ -14,7 +14,12 @@ import java.util.Locale;
  * @param testRows size of the common test set
  * @param testPositives label-1 rows in it
  */
-public record Comparison(long testRows, long testPositives, ModelScore federated, List<ModelScore> local, ModelScore pooled) {
+public record Comparison(
+    long testRows,
+    long testPositives,
+    ModelScore federated,
+    List<ModelScore> local,
+    ModelScore pooled) {
 
   /** The federation's target: at least this share of the pooled model's AUROC. */
   public static final double TARGET_SHARE_OF_POOLED = 0.99;
@@ -49,11 +54,19 @@ public record Comparison(long testRows, long testPositives, ModelScore federated
   public String table() {
     TextTable table = new TextTable("model", "training rows", "AUROC", "accuracy");
     for (ModelScore score : rows()) {
-      table.row(score.name(), Long.toString(score.trainingRows()), TextTable.figure(score.auroc()),
+      table.row(
+          score.name(),
+          Long.toString(score.trainingRows()),
+          TextTable.figure(score.auroc()),
           TextTable.figure(score.accuracy()));
     }
-    return String.format(Locale.ROOT, "Test set: %d held-out rows from all %d sites (%d with label 1)%n%n",
-        testRows, local.size(), testPositives) + table;
+    return String.format(
+            Locale.ROOT,
+            "Test set: %d held-out rows from all %d sites (%d with label 1)%n%n",
+            testRows,
+            local.size(),
+            testPositives)
+        + table;
   }
 
   /**
@@ -62,16 +75,23 @@ public record Comparison(long testRows, long testPositives, ModelScore federated
    */
   public String perSiteTable() {
     List<String> header = new ArrayList<>(List.of("model"));
-    federated.perSite().forEach(site -> header.add(site.site() + " (" + site.evaluation().examples() + ")"));
+    federated
+        .perSite()
+        .forEach(site -> header.add(site.site() + " (" + site.evaluation().examples() + ")"));
     header.add("mean over sites");
     TextTable table = new TextTable(header.toArray(String[]::new));
     for (ModelScore score : rows()) {
       List<String> cells = new ArrayList<>(List.of(score.name()));
-      score.perSite().forEach(site -> cells.add(pair(site.evaluation().auroc(), site.evaluation().accuracy())));
+      score
+          .perSite()
+          .forEach(
+              site -> cells.add(pair(site.evaluation().auroc(), site.evaluation().accuracy())));
       cells.add(pair(score.meanSiteAuroc(), score.meanSiteAccuracy()));
       table.row(cells.toArray(String[]::new));
     }
-    return String.format(Locale.ROOT, "Each site's own test rows (row count in brackets): AUROC / accuracy%n%n") + table;
+    return String.format(
+            Locale.ROOT, "Each site's own test rows (row count in brackets): AUROC / accuracy%n%n")
+        + table;
   }
 
   private static String pair(double auroc, double accuracy) {
@@ -81,12 +101,20 @@ public record Comparison(long testRows, long testPositives, ModelScore federated
   /** One sentence on whether the federation was worth it. */
   public String verdict() {
     ModelScore best = bestLocal();
-    return String.format(Locale.ROOT,
+    return String.format(
+        Locale.ROOT,
         "Federated AUROC %.4f is %.1f%% of pooled (%.4f; target >= %.0f%%): %s. "
             + "Best site alone: %s %.4f, so the federated model is %s.",
-        federated.auroc(), 100 * federatedShareOfPooled(), pooled.auroc(), 100 * TARGET_SHARE_OF_POOLED,
-        nearlyMatchesPooled() ? "met" : "NOT met", best.name(), best.auroc(),
-        beatsEverySiteAlone() ? "better than every site alone" : "NOT better than every site alone");
+        federated.auroc(),
+        100 * federatedShareOfPooled(),
+        pooled.auroc(),
+        100 * TARGET_SHARE_OF_POOLED,
+        nearlyMatchesPooled() ? "met" : "NOT met",
+        best.name(),
+        best.auroc(),
+        beatsEverySiteAlone()
+            ? "better than every site alone"
+            : "NOT better than every site alone");
   }
 
   private List<ModelScore> rows() {
@@ -98,9 +126,11 @@ public record Comparison(long testRows, long testPositives, ModelScore federated
   }
 
   public ObjectNode toJson() {
-    ObjectNode node = JsonNodeFactory.instance.objectNode()
-        .put("test_rows", testRows)
-        .put("test_positives", testPositives);
+    ObjectNode node =
+        JsonNodeFactory.instance
+            .objectNode()
+            .put("test_rows", testRows)
+            .put("test_positives", testPositives);
     node.set("federated", federated.toJson());
     ArrayNode locals = node.putArray("local");
     local.forEach(score -> locals.add(score.toJson()));

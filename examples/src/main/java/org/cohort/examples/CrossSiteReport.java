@@ -29,25 +29,36 @@ final class CrossSiteReport {
     List<EvaluationTable.Row> rows = new ArrayList<>(evaluation.sites());
     rows.add(evaluation.meanOverSites());
     for (EvaluationTable.Row row : rows) {
-      table.row(row.site(), Long.toString(row.examples()), TextTable.figure(row.loss()),
-          TextTable.figure(row.auroc()), TextTable.figure(row.accuracy()));
+      table.row(
+          row.site(),
+          Long.toString(row.examples()),
+          TextTable.figure(row.loss()),
+          TextTable.figure(row.auroc()),
+          TextTable.figure(row.accuracy()));
     }
-    return String.format(Locale.ROOT, "Cross-site evaluation: the final model on each site's own held-out rows "
-        + "(evaluation task %d; the mean counts each site once)%n%n", evaluation.round()) + table;
+    return String.format(
+            Locale.ROOT,
+            "Cross-site evaluation: the final model on each site's own held-out rows "
+                + "(evaluation task %d; the mean counts each site once)%n%n",
+            evaluation.round())
+        + table;
   }
 
   /**
    * The rows in the order of {@code ids} (the coordinator lists them in the order it asked them),
    * each id shown as the site's name from {@code names}; a site that did not answer has no row.
    */
-  static EvaluationTable inSiteOrder(EvaluationTable evaluation, List<String> ids, List<String> names) {
+  static EvaluationTable inSiteOrder(
+      EvaluationTable evaluation, List<String> ids, List<String> names) {
     Map<String, EvaluationTable.Row> byId = new HashMap<>();
     evaluation.sites().forEach(row -> byId.put(row.site(), row));
     List<EvaluationTable.Row> rows = new ArrayList<>();
     for (int i = 0; i < ids.size(); i++) {
       EvaluationTable.Row row = byId.get(ids.get(i));
       if (row != null) {
-        rows.add(new EvaluationTable.Row(names.get(i), row.examples(), row.loss(), row.auroc(), row.accuracy()));
+        rows.add(
+            new EvaluationTable.Row(
+                names.get(i), row.examples(), row.loss(), row.auroc(), row.accuracy()));
       }
     }
     return new EvaluationTable(evaluation.round(), rows);
@@ -65,14 +76,23 @@ final class CrossSiteReport {
   static EvaluationTable fromJson(JsonNode node) {
     List<EvaluationTable.Row> rows = new ArrayList<>();
     for (JsonNode site : node.path("sites")) {
-      rows.add(new EvaluationTable.Row(site.path("site").asText(), site.path("examples").asLong(),
-          Json.number(site.get("loss")), Json.number(site.get("auroc")), Json.number(site.get("accuracy"))));
+      rows.add(
+          new EvaluationTable.Row(
+              site.path("site").asText(),
+              site.path("examples").asLong(),
+              Json.number(site.get("loss")),
+              Json.number(site.get("auroc")),
+              Json.number(site.get("accuracy"))));
     }
     return new EvaluationTable(node.path("round").asLong(), rows);
   }
 
   private static ObjectNode toJson(EvaluationTable.Row row) {
-    ObjectNode node = JsonNodeFactory.instance.objectNode().put("site", row.site()).put("examples", row.examples());
+    ObjectNode node =
+        JsonNodeFactory.instance
+            .objectNode()
+            .put("site", row.site())
+            .put("examples", row.examples());
     Json.putFinite(node, "loss", row.loss());
     Json.putFinite(node, "auroc", row.auroc());
     Json.putFinite(node, "accuracy", row.accuracy());

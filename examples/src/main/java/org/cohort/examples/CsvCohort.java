@@ -33,12 +33,12 @@ import org.cohort.site.data.Split;
 import org.cohort.site.data.Standardizer;
 
 /**
- * A CSV file holding several sites' rows, told apart by a site column, turned into one
- * {@link SiteData} per distinct site value (sorted, so the order never depends on row order) with the site agent's own
- * connector ({@link CsvDataSource}): features are every column but the site, the label and the
- * split column; categorical vocabularies are the whole file's distinct values, sorted (they are
- * schema, agreed by the federation); each site's rows are split into training and held-out parts,
- * either drawn (stratified, seeded) or as a split column marks them.
+ * A CSV file holding several sites' rows, told apart by a site column, turned into one {@link
+ * SiteData} per distinct site value (sorted, so the order never depends on row order) with the site
+ * agent's own connector ({@link CsvDataSource}): features are every column but the site, the label
+ * and the split column; categorical vocabularies are the whole file's distinct values, sorted (they
+ * are schema, agreed by the federation); each site's rows are split into training and held-out
+ * parts, either drawn (stratified, seeded) or as a split column marks them.
  */
 public final class CsvCohort {
 
@@ -65,7 +65,11 @@ public final class CsvCohort {
     record Holdout(double fraction) implements SplitRule {
       @Override
       public String describe(long seed) {
-        return String.format(Locale.ROOT, "a stratified %.0f%% of each site, drawn with seed %d", 100 * fraction, seed);
+        return String.format(
+            Locale.ROOT,
+            "a stratified %.0f%% of each site, drawn with seed %d",
+            100 * fraction,
+            seed);
       }
 
       @Override
@@ -95,12 +99,21 @@ public final class CsvCohort {
   }
 
   /** What to read and how to split it. */
-  public record Request(Path file, String siteColumn, String labelColumn, List<String> categorical,
-      String missingToken, SplitRule split, long seed, Standardization standardization) {
+  public record Request(
+      Path file,
+      String siteColumn,
+      String labelColumn,
+      List<String> categorical,
+      String missingToken,
+      SplitRule split,
+      long seed,
+      Standardization standardization) {
 
     /** The split column, if the split is given by one. */
     Optional<String> splitColumn() {
-      return split instanceof SplitRule.Column column ? Optional.of(column.name()) : Optional.empty();
+      return split instanceof SplitRule.Column column
+          ? Optional.of(column.name())
+          : Optional.empty();
     }
   }
 
@@ -109,8 +122,14 @@ public final class CsvCohort {
 
   static final int MIN_ROWS_PER_LABEL = 2;
 
-  private static final CSVFormat FORMAT = CSVFormat.RFC4180.builder()
-      .setHeader().setSkipHeaderRecord(true).setTrim(true).setIgnoreEmptyLines(true).get();
+  private static final CSVFormat FORMAT =
+      CSVFormat.RFC4180
+          .builder()
+          .setHeader()
+          .setSkipHeaderRecord(true)
+          .setTrim(true)
+          .setIgnoreEmptyLines(true)
+          .get();
 
   private CsvCohort() {}
 
@@ -120,8 +139,10 @@ public final class CsvCohort {
     request.splitColumn().ifPresent(notFeatures::add);
     List<String> features = survey.header().stream().filter(c -> !notFeatures.contains(c)).toList();
     if (features.isEmpty()) {
-      throw new InvalidInputException(request.file() + " has no feature columns besides the site, label and split "
-          + "columns");
+      throw new InvalidInputException(
+          request.file()
+              + " has no feature columns besides the site, label and split "
+              + "columns");
     }
     Map<String, List<String>> vocabularies = new LinkedHashMap<>();
     for (String column : request.categorical()) {
@@ -131,15 +152,24 @@ public final class CsvCohort {
     try {
       int index = 0;
       for (String site : survey.sites()) {
-        CsvSchema schema = new CsvSchema(request.file(), features, request.labelColumn(), vocabularies,
-            missingTokens(request), Map.of(), Optional.of(new CsvSchema.SiteFilter(request.siteColumn(), site)));
+        CsvSchema schema =
+            new CsvSchema(
+                request.file(),
+                features,
+                request.labelColumn(),
+                vocabularies,
+                missingTokens(request),
+                Map.of(),
+                Optional.of(new CsvSchema.SiteFilter(request.siteColumn(), site)));
         Dataset rows = CsvDataSource.read(schema);
         Split split;
         if (request.split() instanceof SplitRule.Holdout holdout) {
           requireBothLabels(site, rows);
           split = Split.stratified(rows, holdout.fraction(), request.seed() + 1000L * index);
         } else {
-          split = markedSplit(site, rows, survey.heldOut().get(site), request.splitColumn().orElseThrow());
+          split =
+              markedSplit(
+                  site, rows, survey.heldOut().get(site), request.splitColumn().orElseThrow());
         }
         raw.add(new SiteData(site, split));
         index++;
@@ -153,30 +183,58 @@ public final class CsvCohort {
 
   private static List<SiteData> standardize(List<SiteData> sites, Standardization standardization) {
     if (standardization == Standardization.SITE) {
-      return sites.stream().map(site -> new SiteData(site.name(), site.split().map(
-          Standardizer.fromStatistics(FeatureStatistics.of(site.split().train()))::apply))).toList();
+      return sites.stream()
+          .map(
+              site ->
+                  new SiteData(
+                      site.name(),
+                      site.split()
+                          .map(
+                              Standardizer.fromStatistics(
+                                      FeatureStatistics.of(site.split().train()))
+                                  ::apply)))
+          .toList();
     }
     FeatureStatistics merged = FeatureStatistics.of(sites.get(0).split().train());
     for (SiteData site : sites.subList(1, sites.size())) {
       merged = merged.merge(FeatureStatistics.of(site.split().train()));
     }
     Standardizer global = Standardizer.fromStatistics(merged);
-    return sites.stream().map(site -> new SiteData(site.name(), site.split().map(global::apply))).toList();
+    return sites.stream()
+        .map(site -> new SiteData(site.name(), site.split().map(global::apply)))
+        .toList();
   }
 
-  /** {@code rows} divided as the split column marked them ({@code heldOut} is in file order, like the rows). */
-  private static Split markedSplit(String site, Dataset rows, List<Boolean> heldOut, String column) {
+  /**
+   * {@code rows} divided as the split column marked them ({@code heldOut} is in file order, like
+   * the rows).
+   */
+  private static Split markedSplit(
+      String site, Dataset rows, List<Boolean> heldOut, String column) {
     if (heldOut.size() != rows.rows()) {
-      // Both passes read the same file with the same CSV format; only a file changed in between differs.
-      throw new IllegalStateException("site '" + site + "' read " + rows.rows() + " rows but the split column "
-          + "marked " + heldOut.size() + "; did the file change during the run?");
+      // Both passes read the same file with the same CSV format; only a file changed in between
+      // differs.
+      throw new IllegalStateException(
+          "site '"
+              + site
+              + "' read "
+              + rows.rows()
+              + " rows but the split column "
+              + "marked "
+              + heldOut.size()
+              + "; did the file change during the run?");
     }
     int[] test = IntStream.range(0, heldOut.size()).filter(heldOut::get).toArray();
     int[] train = IntStream.range(0, heldOut.size()).filter(i -> !heldOut.get(i)).toArray();
     if (train.length == 0 || test.length == 0) {
-      throw new InvalidInputException("site '" + site + "' has no " + (train.length == 0
-          ? SplitRule.Column.TRAIN : SplitRule.Column.TEST) + " rows in --split-column '" + column
-          + "'; every site needs both");
+      throw new InvalidInputException(
+          "site '"
+              + site
+              + "' has no "
+              + (train.length == 0 ? SplitRule.Column.TRAIN : SplitRule.Column.TEST)
+              + " rows in --split-column '"
+              + column
+              + "'; every site needs both");
     }
     return new Split(rows.select(train), rows.select(test));
   }
@@ -185,8 +243,16 @@ public final class CsvCohort {
     long positives = rows.positives();
     long negatives = rows.rows() - positives;
     if (positives < MIN_ROWS_PER_LABEL || negatives < MIN_ROWS_PER_LABEL) {
-      throw new InvalidInputException("site '" + site + "' has " + negatives + " rows with label 0 and " + positives
-          + " with label 1; every site needs at least " + MIN_ROWS_PER_LABEL + " of each for a held-out split");
+      throw new InvalidInputException(
+          "site '"
+              + site
+              + "' has "
+              + negatives
+              + " rows with label 0 and "
+              + positives
+              + " with label 1; every site needs at least "
+              + MIN_ROWS_PER_LABEL
+              + " of each for a held-out split");
     }
   }
 
@@ -198,10 +264,13 @@ public final class CsvCohort {
   }
 
   /**
-   * The header, the sorted site values, each categorical column's sorted distinct values, and with a
-   * split column each site's rows in file order, true where the row is held out.
+   * The header, the sorted site values, each categorical column's sorted distinct values, and with
+   * a split column each site's rows in file order, true where the row is held out.
    */
-  private record Survey(List<String> header, List<String> sites, Map<String, TreeSet<String>> distinctValues,
+  private record Survey(
+      List<String> header,
+      List<String> sites,
+      Map<String, TreeSet<String>> distinctValues,
       Map<String, List<Boolean>> heldOut) {}
 
   private static Survey survey(Request request) {
@@ -215,13 +284,15 @@ public final class CsvCohort {
       requireColumn(file, header, request.siteColumn(), "--site-column");
       requireColumn(file, header, request.labelColumn(), "--label-column");
       if (request.siteColumn().equals(request.labelColumn())) {
-        throw new InvalidInputException("--site-column and --label-column must be different columns");
+        throw new InvalidInputException(
+            "--site-column and --label-column must be different columns");
       }
       Map<String, TreeSet<String>> distinct = new LinkedHashMap<>();
       for (String column : request.categorical()) {
         requireColumn(file, header, column, "--categorical");
         if (column.equals(request.siteColumn()) || column.equals(request.labelColumn())) {
-          throw new InvalidInputException("--categorical: '" + column + "' is the site or label column, not a feature");
+          throw new InvalidInputException(
+              "--categorical: '" + column + "' is the site or label column, not a feature");
         }
         distinct.put(column, new TreeSet<>());
       }
@@ -230,8 +301,11 @@ public final class CsvCohort {
         requireColumn(file, header, splitColumn.get(), "--split-column");
         if (List.of(request.siteColumn(), request.labelColumn()).contains(splitColumn.get())
             || request.categorical().contains(splitColumn.get())) {
-          throw new InvalidInputException("--split-column: '" + splitColumn.get() + "' is the site or label column "
-              + "or a --categorical feature");
+          throw new InvalidInputException(
+              "--split-column: '"
+                  + splitColumn.get()
+                  + "' is the site or label column "
+                  + "or a --categorical feature");
         }
       }
       Map<String, List<Boolean>> heldOut = new HashMap<>();
@@ -239,18 +313,35 @@ public final class CsvCohort {
       TreeSet<String> sites = new TreeSet<>();
       for (CSVRecord record : parser) {
         if (!record.isConsistent()) {
-          throw new InvalidInputException(file + ", line " + parser.getCurrentLineNumber() + ": has "
-              + record.size() + " fields but the header has " + header.size());
+          throw new InvalidInputException(
+              file
+                  + ", line "
+                  + parser.getCurrentLineNumber()
+                  + ": has "
+                  + record.size()
+                  + " fields but the header has "
+                  + header.size());
         }
         String site = record.get(request.siteColumn());
         if (missing.contains(site)) {
-          throw new InvalidInputException(file + ", line " + parser.getCurrentLineNumber()
-              + ": the site column '" + request.siteColumn() + "' is empty");
+          throw new InvalidInputException(
+              file
+                  + ", line "
+                  + parser.getCurrentLineNumber()
+                  + ": the site column '"
+                  + request.siteColumn()
+                  + "' is empty");
         }
         sites.add(site);
         if (splitColumn.isPresent()) {
-          heldOut.computeIfAbsent(site, s -> new ArrayList<>())
-              .add(heldOut(record.get(splitColumn.get()), splitColumn.get(), file, parser.getCurrentLineNumber()));
+          heldOut
+              .computeIfAbsent(site, s -> new ArrayList<>())
+              .add(
+                  heldOut(
+                      record.get(splitColumn.get()),
+                      splitColumn.get(),
+                      file,
+                      parser.getCurrentLineNumber()));
         }
         for (Map.Entry<String, TreeSet<String>> column : distinct.entrySet()) {
           String value = record.get(column.getKey());
@@ -260,34 +351,61 @@ public final class CsvCohort {
         }
       }
       if (sites.size() < 2) {
-        throw new InvalidInputException("the site column '" + request.siteColumn() + "' holds " + sites.size()
-            + " distinct value(s); a federation needs at least 2 sites");
+        throw new InvalidInputException(
+            "the site column '"
+                + request.siteColumn()
+                + "' holds "
+                + sites.size()
+                + " distinct value(s); a federation needs at least 2 sites");
       }
       for (Map.Entry<String, TreeSet<String>> column : distinct.entrySet()) {
         if (column.getValue().isEmpty()) {
-          throw new InvalidInputException("--categorical: column '" + column.getKey() + "' holds no values");
+          throw new InvalidInputException(
+              "--categorical: column '" + column.getKey() + "' holds no values");
         }
       }
       return new Survey(header, List.copyOf(sites), distinct, heldOut);
-    } catch (IOException | UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
+    } catch (IOException
+        | UncheckedIOException
+        | IllegalArgumentException
+        | IllegalStateException e) {
       throw new InvalidInputException(file + " cannot be read as a CSV file with a header line", e);
     }
   }
 
-  /** Whether a split column's cell marks its row held out; the cell is never quoted (it could be patient data). */
+  /**
+   * Whether a split column's cell marks its row held out; the cell is never quoted (it could be
+   * patient data).
+   */
   private static boolean heldOut(String cell, String column, Path file, long line) {
     return switch (cell) {
       case SplitRule.Column.TEST -> true;
       case SplitRule.Column.TRAIN -> false;
-      default -> throw new InvalidInputException(file + ", line " + line + ": --split-column '" + column
-          + "' holds a value other than " + SplitRule.Column.TRAIN + " or " + SplitRule.Column.TEST);
+      default ->
+          throw new InvalidInputException(
+              file
+                  + ", line "
+                  + line
+                  + ": --split-column '"
+                  + column
+                  + "' holds a value other than "
+                  + SplitRule.Column.TRAIN
+                  + " or "
+                  + SplitRule.Column.TEST);
     };
   }
 
   private static void requireColumn(Path file, List<String> header, String column, String option) {
     if (!header.contains(column)) {
-      throw new InvalidInputException(option + ": '" + column + "' is not a column of " + file
-          + " (columns: " + String.join(", ", header) + ")");
+      throw new InvalidInputException(
+          option
+              + ": '"
+              + column
+              + "' is not a column of "
+              + file
+              + " (columns: "
+              + String.join(", ", header)
+              + ")");
     }
   }
 }

@@ -34,52 +34,74 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code cohort demo}: a consortium of simulated hospitals end to end, each participant a separate
- * OS process talking mutual TLS, then the federated model against each hospital alone and all
- * data pooled.
+ * OS process talking mutual TLS, then the federated model against each hospital alone and all data
+ * pooled.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
     version = CohortCli.VERSION,
-    header = "One command, a consortium of simulated hospitals end to end (separate processes, mutual TLS).",
+    header =
+        "One command, a consortium of simulated hospitals end to end (separate processes, mutual TLS).",
     description = {
-        "Provisions a consortium (CA and startup kits) in the work directory, starts the coordinator and one site "
-            + "agent per hospital of the built-in synthetic readmission cohort as separate processes over mutual "
-            + "TLS, prints a line per round, and ends with the coordinator's cross-site evaluation of the final "
-            + "model (each hospital scores it on its own held-out patients) and the federated model against each "
-            + "hospital training alone and all data pooled centrally, on held-out patients of every hospital.",
-        "Secure aggregation is on, except for a robust --strategy (median, trimmed-mean, krum, multi-krum), which "
-            + "needs each site's own update: then it is off, with a warning.",
-        "Writes report.json, training-curve.png, rounds.jsonl and logs/ to the work directory. Exits 1 unless "
-            + "the federated AUROC is >= 99%% of the pooled one and above every hospital alone."})
+      "Provisions a consortium (CA and startup kits) in the work directory, starts the coordinator and one site "
+          + "agent per hospital of the built-in synthetic readmission cohort as separate processes over mutual "
+          + "TLS, prints a line per round, and ends with the coordinator's cross-site evaluation of the final "
+          + "model (each hospital scores it on its own held-out patients) and the federated model against each "
+          + "hospital training alone and all data pooled centrally, on held-out patients of every hospital.",
+      "Secure aggregation is on, except for a robust --strategy (median, trimmed-mean, krum, multi-krum), which "
+          + "needs each site's own update: then it is off, with a warning.",
+      "Writes report.json, training-curve.png, rounds.jsonl and logs/ to the work directory. Exits 1 unless "
+          + "the federated AUROC is >= 99%% of the pooled one and above every hospital alone."
+    })
 public final class DemoCommand implements Callable<Integer> {
 
   /** Marks a directory this command created, so it never wipes anything else. */
   static final String MARKER_FILE = ".cohort-demo";
-  private static final Duration STALL_LIMIT = Duration.ofSeconds(DemoConsortium.ROUND_DEADLINE_SECONDS + 60);
 
-  @Spec
-  CommandSpec spec;
+  private static final Duration STALL_LIMIT =
+      Duration.ofSeconds(DemoConsortium.ROUND_DEADLINE_SECONDS + 60);
 
-  @Option(names = "--work-dir", defaultValue = "demo-work", paramLabel = "DIR",
-      description = "Wiped and recreated (only if empty or made by an earlier demo) (default: ${DEFAULT-VALUE}).")
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--work-dir",
+      defaultValue = "demo-work",
+      paramLabel = "DIR",
+      description =
+          "Wiped and recreated (only if empty or made by an earlier demo) (default: ${DEFAULT-VALUE}).")
   Path workDir;
 
-  @Option(names = "--rounds", defaultValue = "20", paramLabel = "N", description = "(default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--rounds",
+      defaultValue = "20",
+      paramLabel = "N",
+      description = "(default: ${DEFAULT-VALUE})")
   int rounds;
 
-  @Option(names = "--hospitals", paramLabel = "N",
+  @Option(
+      names = "--hospitals",
+      paramLabel = "N",
       description = "4 or 5 hospitals of the synthetic cohort, largest first (default: all 5).")
   Integer hospitals;
 
-  @Option(names = "--model", defaultValue = "logreg", paramLabel = "KIND",
+  @Option(
+      names = "--model",
+      defaultValue = "logreg",
+      paramLabel = "KIND",
       description = "logreg or mlp (default: ${DEFAULT-VALUE}).")
   ModelKind model;
 
-  @Option(names = "--seed", defaultValue = "1", paramLabel = "S",
-      description = "Seeds the synthetic patients, model initialisation and training order (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seed",
+      defaultValue = "1",
+      paramLabel = "S",
+      description =
+          "Seeds the synthetic patients, model initialisation and training order (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Mixin
-  StrategyOptions strategy;
+  @Mixin StrategyOptions strategy;
 
   @Override
   public Integer call() throws Exception {
@@ -88,8 +110,11 @@ public final class DemoCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     prepareWorkDirectory();
     DemoConsortium.Layout layout = DemoConsortium.create(workDir.resolve("pki"), plan);
-    out.printf(Locale.ROOT, "Provisioned consortium CA and startup kits for the coordinator and %d hospitals in %s%n",
-        plan.hospitals().size(), layout.pki());
+    out.printf(
+        Locale.ROOT,
+        "Provisioned consortium CA and startup kits for the coordinator and %d hospitals in %s%n",
+        plan.hospitals().size(),
+        layout.pki());
     out.println("Strategy: " + StrategyOptions.describe(plan.strategy()));
     if (!plan.secureAggregation()) {
       out.println(strategy.secureAggregationWarning());
@@ -98,61 +123,103 @@ public final class DemoCommand implements Callable<Integer> {
     ModelSpec modelSpec = plan.model().spec(SyntheticCohort.FEATURE_COUNT);
     List<SiteData> sites = hospitals(plan);
     // The references do not depend on the federation: train them while it runs.
-    CompletableFuture<Baselines> baselines = CompletableFuture.supplyAsync(
-        () -> Baselines.train(modelSpec, plan.training(), plan.rounds(), plan.seed(), sites));
+    CompletableFuture<Baselines> baselines =
+        CompletableFuture.supplyAsync(
+            () -> Baselines.train(modelSpec, plan.training(), plan.rounds(), plan.seed(), sites));
 
     Path report = workDir.resolve("rounds.jsonl");
     RoundReportTail reportTail = new RoundReportTail(report);
     List<RoundRecord> history = new ArrayList<>();
     try (ChildProcesses processes = new ChildProcesses()) {
-      ChildProcesses.Child coordinator = processes.start("coordinator", workDir.resolve("logs/coordinator.log"),
-          List.of("coordinator", "--config", layout.coordinatorConfig().toString(), "--report", report.toString()));
+      ChildProcesses.Child coordinator =
+          processes.start(
+              "coordinator",
+              workDir.resolve("logs/coordinator.log"),
+              List.of(
+                  "coordinator",
+                  "--config",
+                  layout.coordinatorConfig().toString(),
+                  "--report",
+                  report.toString()));
       List<ChildProcesses.Child> siteAgents = new ArrayList<>();
       for (int i = 0; i < plan.hospitals().size(); i++) {
         String site = plan.siteIds().get(i);
-        siteAgents.add(processes.start(site, workDir.resolve("logs").resolve(site + ".log"),
-            List.of("site", "--config", layout.siteConfigs().get(i).toString())));
+        siteAgents.add(
+            processes.start(
+                site,
+                workDir.resolve("logs").resolve(site + ".log"),
+                List.of("site", "--config", layout.siteConfigs().get(i).toString())));
       }
-      out.printf(Locale.ROOT, "Started the coordinator (port %d, metrics http://127.0.0.1:%d/metrics) and %d site "
-          + "agents as separate processes; logs in %s%n", layout.port(), layout.metricsPort(), siteAgents.size(),
+      out.printf(
+          Locale.ROOT,
+          "Started the coordinator (port %d, metrics http://127.0.0.1:%d/metrics) and %d site "
+              + "agents as separate processes; logs in %s%n",
+          layout.port(),
+          layout.metricsPort(),
+          siteAgents.size(),
           workDir.resolve("logs"));
-      out.printf(Locale.ROOT, "Training %s for %d rounds (eval = sites' weighted held-out figures for the model "
-          + "sent out in that round)%n", plan.model().configName(), plan.rounds());
+      out.printf(
+          Locale.ROOT,
+          "Training %s for %d rounds (eval = sites' weighted held-out figures for the model "
+              + "sent out in that round)%n",
+          plan.model().configName(),
+          plan.rounds());
       out.flush();
       follow(out, reportTail, coordinator, siteAgents, history);
       int exit = coordinator.process().exitValue();
       if (exit != 0) {
-        throw new DemoFailure("the coordinator exited with status " + exit + "; see " + coordinator.log());
+        throw new DemoFailure(
+            "the coordinator exited with status " + exit + "; see " + coordinator.log());
       }
       for (ChildProcesses.Child site : siteAgents) {
         if (!site.process().waitFor(30, TimeUnit.SECONDS) || site.process().exitValue() != 0) {
-          out.println("warning: site agent " + site.name() + " did not finish cleanly; see " + site.log());
+          out.println(
+              "warning: site agent " + site.name() + " did not finish cleanly; see " + site.log());
         }
       }
     }
 
-    CheckpointStore.Checkpoint finalModel = CheckpointStore.read(layout.checkpoint(),
-        ModelLayout.of(modelSpec).totalElements());
-    Comparison comparison = baselines.join().compareWith(
-        "federated (" + finalModel.completedRounds() + " rounds)", finalModel.model());
+    CheckpointStore.Checkpoint finalModel =
+        CheckpointStore.read(layout.checkpoint(), ModelLayout.of(modelSpec).totalElements());
+    Comparison comparison =
+        baselines
+            .join()
+            .compareWith(
+                "federated (" + finalModel.completedRounds() + " rounds)", finalModel.model());
     double seconds = (System.nanoTime() - started) / 1e9;
-    Optional<EvaluationTable> evaluation = reportTail.evaluation()
-        .map(table -> CrossSiteReport.inSiteOrder(table, plan.siteIds(), plan.siteIds()));
+    Optional<EvaluationTable> evaluation =
+        reportTail
+            .evaluation()
+            .map(table -> CrossSiteReport.inSiteOrder(table, plan.siteIds(), plan.siteIds()));
     out.println();
-    out.print(evaluation.map(CrossSiteReport::table)
-        .orElse("The coordinator's round report " + report + " holds no cross-site evaluation." + System.lineSeparator()));
+    out.print(
+        evaluation
+            .map(CrossSiteReport::table)
+            .orElse(
+                "The coordinator's round report "
+                    + report
+                    + " holds no cross-site evaluation."
+                    + System.lineSeparator()));
     out.println();
     out.print(comparison.table());
     out.println();
     out.println(comparison.verdict());
     writeReport(plan, history, evaluation, comparison, seconds);
-    TrainingCurvePlot.writePng(workDir.resolve("training-curve.png"),
-        "Cohort demo: " + plan.hospitals().size() + " hospitals, " + plan.model().configName(), history);
-    out.printf(Locale.ROOT, "Wrote %s and %s; demo took %.1f s%n", workDir.resolve("report.json"),
-        workDir.resolve("training-curve.png"), seconds);
+    TrainingCurvePlot.writePng(
+        workDir.resolve("training-curve.png"),
+        "Cohort demo: " + plan.hospitals().size() + " hospitals, " + plan.model().configName(),
+        history);
+    out.printf(
+        Locale.ROOT,
+        "Wrote %s and %s; demo took %.1f s%n",
+        workDir.resolve("report.json"),
+        workDir.resolve("training-curve.png"),
+        seconds);
     boolean worthwhile = comparison.nearlyMatchesPooled() && comparison.beatsEverySiteAlone();
-    out.println(worthwhile ? "DEMO PASSED: federation nearly matches pooling and beats every hospital alone."
-        : "DEMO FAILED: the federated model misses the target (see above).");
+    out.println(
+        worthwhile
+            ? "DEMO PASSED: federation nearly matches pooling and beats every hospital alone."
+            : "DEMO FAILED: the federated model misses the target (see above).");
     out.flush();
     return worthwhile ? 0 : 1;
   }
@@ -169,14 +236,23 @@ public final class DemoCommand implements Callable<Integer> {
     // Checked here, as the coordinator will check it, so a refused strategy never touches the disk.
     boolean secureAggregation = !strategy.name.robust();
     StrategySettings validated = strategy.settings().validated(secureAggregation, count);
-    return new DemoConsortium.Plan(SyntheticCohort.DEFAULT_HOSPITALS.subList(0, count), seed, rounds, model,
-        trainingSettings(model, seed), validated, secureAggregation);
+    return new DemoConsortium.Plan(
+        SyntheticCohort.DEFAULT_HOSPITALS.subList(0, count),
+        seed,
+        rounds,
+        model,
+        trainingSettings(model, seed),
+        validated,
+        secureAggregation);
   }
 
   /** Per-round local training: one epoch of plain SGD. */
   static TrainingSettings trainingSettings(ModelKind model, long seed) {
-    TrainingSettings.Builder settings = TrainingSettings.newBuilder().setEpochs(1).setOptimizer(Optimizer.OPTIMIZER_SGD)
-        .setSeed(seed);
+    TrainingSettings.Builder settings =
+        TrainingSettings.newBuilder()
+            .setEpochs(1)
+            .setOptimizer(Optimizer.OPTIMIZER_SGD)
+            .setSeed(seed);
     return switch (model) {
       case LOGREG -> settings.setBatchSize(256).setLearningRate(0.5).build();
       case MLP -> settings.setBatchSize(64).setLearningRate(0.3).build();
@@ -186,11 +262,17 @@ public final class DemoCommand implements Callable<Integer> {
   private static List<SiteData> hospitals(DemoConsortium.Plan plan) {
     // The same rows each site agent generates from its config (hospital index and seed).
     return SyntheticCohort.generate(plan.hospitals(), plan.seed()).hospitals().stream()
-        .map(h -> new SiteData(h.profile().name(), h.split())).toList();
+        .map(h -> new SiteData(h.profile().name(), h.split()))
+        .toList();
   }
 
-  private void follow(PrintWriter out, RoundReportTail report, ChildProcesses.Child coordinator,
-      List<ChildProcesses.Child> siteAgents, List<RoundRecord> history) throws InterruptedException {
+  private void follow(
+      PrintWriter out,
+      RoundReportTail report,
+      ChildProcesses.Child coordinator,
+      List<ChildProcesses.Child> siteAgents,
+      List<RoundRecord> history)
+      throws InterruptedException {
     long lastProgress = System.nanoTime();
     while (true) {
       List<RoundRecord> finished = report.poll();
@@ -203,33 +285,53 @@ public final class DemoCommand implements Callable<Integer> {
         lastProgress = System.nanoTime();
       }
       if (coordinator.process().waitFor(200, TimeUnit.MILLISECONDS)) {
-        report.poll().forEach(round -> {
-          history.add(round);
-          out.println(round.progressLine(rounds));
-        });
+        report
+            .poll()
+            .forEach(
+                round -> {
+                  history.add(round);
+                  out.println(round.progressLine(rounds));
+                });
         return;
       }
       for (ChildProcesses.Child site : siteAgents) {
         if (!site.process().isAlive() && site.process().exitValue() != 0) {
-          throw new DemoFailure("site agent " + site.name() + " exited with status " + site.process().exitValue()
-              + "; see " + site.log());
+          throw new DemoFailure(
+              "site agent "
+                  + site.name()
+                  + " exited with status "
+                  + site.process().exitValue()
+                  + "; see "
+                  + site.log());
         }
       }
       if (System.nanoTime() - lastProgress > STALL_LIMIT.toNanos()) {
-        throw new DemoFailure("no round finished for " + STALL_LIMIT.toSeconds() + " s; see the logs in "
-            + coordinator.log().getParent());
+        throw new DemoFailure(
+            "no round finished for "
+                + STALL_LIMIT.toSeconds()
+                + " s; see the logs in "
+                + coordinator.log().getParent());
       }
     }
   }
 
-  private void writeReport(DemoConsortium.Plan plan, List<RoundRecord> history, Optional<EvaluationTable> evaluation,
-      Comparison comparison, double seconds) {
+  private void writeReport(
+      DemoConsortium.Plan plan,
+      List<RoundRecord> history,
+      Optional<EvaluationTable> evaluation,
+      Comparison comparison,
+      double seconds) {
     ObjectNode document = Json.MAPPER.createObjectNode();
     ObjectNode settings = document.putObject("demo");
-    settings.put("hospitals", plan.hospitals().size()).put("rounds", plan.rounds())
-        .put("model", plan.model().configName()).put("seed", plan.seed())
-        .put("local_epochs_per_round", plan.training().getEpochs()).put("batch_size", plan.training().getBatchSize())
-        .put("learning_rate", plan.training().getLearningRate()).put("wall_time_seconds", seconds);
+    settings
+        .put("hospitals", plan.hospitals().size())
+        .put("rounds", plan.rounds())
+        .put("model", plan.model().configName())
+        .put("seed", plan.seed())
+        .put("local_epochs_per_round", plan.training().getEpochs())
+        .put("batch_size", plan.training().getBatchSize())
+        .put("learning_rate", plan.training().getLearningRate())
+        .put("wall_time_seconds", seconds);
     settings.set("strategy", StrategyOptions.toJson(plan.strategy()));
     settings.put("secure_aggregation", plan.secureAggregation());
     ArrayNode rounds = document.putArray("round_history");
@@ -247,8 +349,11 @@ public final class DemoCommand implements Callable<Integer> {
         empty = entries.findAny().isEmpty();
       }
       if (!empty && !Files.exists(workDir.resolve(MARKER_FILE))) {
-        throw new InvalidInputException("--work-dir " + workDir + " is not empty and was not made by the demo; "
-            + "choose another directory");
+        throw new InvalidInputException(
+            "--work-dir "
+                + workDir
+                + " is not empty and was not made by the demo; "
+                + "choose another directory");
       }
       try (Stream<Path> paths = Files.walk(workDir)) {
         for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
@@ -259,7 +364,8 @@ public final class DemoCommand implements Callable<Integer> {
       }
     }
     Files.createDirectories(workDir);
-    Files.writeString(workDir.resolve(MARKER_FILE), "created by `cohort demo`; wiped by the next run\n");
+    Files.writeString(
+        workDir.resolve(MARKER_FILE), "created by `cohort demo`; wiped by the next run\n");
   }
 
   /** The demo could not run to the end; the message says where to look. */

@@ -19,18 +19,25 @@ import org.cohort.site.data.SyntheticCohort;
 
 /**
  * The demo consortium on disk: provisioned with the real {@code provision init} (CA, one startup
- * kit per participant, starter configs), then the starter configs edited as an operator would:
- * free loopback ports, the round plan, the model, training settings and server strategy, and each
+ * kit per participant, starter configs), then the starter configs edited as an operator would: free
+ * loopback ports, the round plan, the model, training settings and server strategy, and each
  * hospital's synthetic data.
  */
 final class DemoConsortium {
 
   static final String FEDERATION_ID = "cohort-demo";
+
   /** Generous for rounds that take well under a second, so a slow machine never abandons one. */
   static final int ROUND_DEADLINE_SECONDS = 60;
 
   /** Where everything is. */
-  record Layout(Path pki, Path coordinatorConfig, List<Path> siteConfigs, Path checkpoint, int port, int metricsPort) {}
+  record Layout(
+      Path pki,
+      Path coordinatorConfig,
+      List<Path> siteConfigs,
+      Path checkpoint,
+      int port,
+      int metricsPort) {}
 
   /**
    * What the federation trains.
@@ -38,8 +45,14 @@ final class DemoConsortium {
    * @param strategy the coordinator's strategy settings, validated for these hospitals
    * @param secureAggregation false only for a robust strategy, which needs each site's own update
    */
-  record Plan(List<SyntheticCohort.HospitalProfile> hospitals, long seed, int rounds, ModelKind model,
-      TrainingSettings training, StrategySettings strategy, boolean secureAggregation) {
+  record Plan(
+      List<SyntheticCohort.HospitalProfile> hospitals,
+      long seed,
+      int rounds,
+      ModelKind model,
+      TrainingSettings training,
+      StrategySettings strategy,
+      boolean secureAggregation) {
 
     List<String> siteIds() {
       return hospitals.stream().map(SyntheticCohort.HospitalProfile::name).toList();
@@ -52,41 +65,70 @@ final class DemoConsortium {
     int port = freePort();
     int metricsPort = freePort();
     StringWriter provisionOutput = new StringWriter();
-    int exit = ProvisionCommand.run(new PrintWriter(provisionOutput), new PrintWriter(provisionOutput),
-        "init", "--out", pki.toString(), "--consortium", "Cohort Demo Consortium", "--federation-id", FEDERATION_ID,
-        "--coordinator-host", "localhost", "--coordinator-port", Integer.toString(port),
-        "--sites", String.join(",", plan.siteIds()));
+    int exit =
+        ProvisionCommand.run(
+            new PrintWriter(provisionOutput),
+            new PrintWriter(provisionOutput),
+            "init",
+            "--out",
+            pki.toString(),
+            "--consortium",
+            "Cohort Demo Consortium",
+            "--federation-id",
+            FEDERATION_ID,
+            "--coordinator-host",
+            "localhost",
+            "--coordinator-port",
+            Integer.toString(port),
+            "--sites",
+            String.join(",", plan.siteIds()));
     if (exit != 0) {
       throw new IllegalStateException("provisioning failed: " + provisionOutput.toString().strip());
     }
     Path kits = pki.resolve("kits");
     Path coordinatorConfig = kits.resolve("coordinator/coordinator.yaml");
     CoordinatorConfig starter = CoordinatorConfig.load(coordinatorConfig);
-    starter.withListen(new CoordinatorConfig.Endpoint("127.0.0.1", port))
+    starter
+        .withListen(new CoordinatorConfig.Endpoint("127.0.0.1", port))
         .withMetrics(new CoordinatorConfig.Endpoint("127.0.0.1", metricsPort))
         // Every hospital in every round, so the federated model has seen all of them from round 1.
         .withSites(new CoordinatorConfig.Sites(starter.sites().allowed(), plan.hospitals().size()))
         .withRounds(new CoordinatorConfig.Rounds(plan.rounds(), ROUND_DEADLINE_SECONDS))
-        .withModel(new CoordinatorConfig.Model(plan.model().configName(), SyntheticCohort.FEATURE_COUNT,
-            plan.model().hiddenSizes(), plan.seed()))
+        .withModel(
+            new CoordinatorConfig.Model(
+                plan.model().configName(),
+                SyntheticCohort.FEATURE_COUNT,
+                plan.model().hiddenSizes(),
+                plan.seed()))
         .withTraining(CoordinatorConfig.Training.of(plan.training()))
         .withStrategy(plan.strategy())
-        .withSecureAggregation(plan.secureAggregation() ? starter.secureAggregation()
-            : CoordinatorConfig.SecureAggregation.DISABLED)
+        .withSecureAggregation(
+            plan.secureAggregation()
+                ? starter.secureAggregation()
+                : CoordinatorConfig.SecureAggregation.DISABLED)
         .write(coordinatorConfig);
     List<Path> siteConfigs = new ArrayList<>();
     for (int index = 0; index < plan.hospitals().size(); index++) {
       Path siteConfig = kits.resolve(plan.siteIds().get(index)).resolve("site.yaml");
       SiteConfig.load(siteConfig)
-          .withData(JsonNodeFactory.instance.objectNode()
-              .put("source", "synthetic").put("hospital", index).put("seed", plan.seed()))
+          .withData(
+              JsonNodeFactory.instance
+                  .objectNode()
+                  .put("source", "synthetic")
+                  .put("hospital", index)
+                  .put("seed", plan.seed()))
           // The coordinator JVM may start after this one: retry quickly at first.
           .withReconnect(new SiteConfig.Reconnect(250, 2000))
           .write(siteConfig);
       siteConfigs.add(siteConfig);
     }
-    return new Layout(pki, coordinatorConfig, siteConfigs,
-        starter.checkpoint().directory().resolve(CheckpointStore.FILE_NAME), port, metricsPort);
+    return new Layout(
+        pki,
+        coordinatorConfig,
+        siteConfigs,
+        starter.checkpoint().directory().resolve(CheckpointStore.FILE_NAME),
+        port,
+        metricsPort);
   }
 
   private static int freePort() {

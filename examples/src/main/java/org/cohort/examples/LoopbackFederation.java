@@ -36,7 +36,10 @@ final class LoopbackFederation {
   static final String FEDERATION_ID = "simulation";
   private static final double ROUND_DEADLINE_SECONDS = 120;
 
-  /** The final global model and the coordinator's cross-site evaluation of it, under the sites' own names. */
+  /**
+   * The final global model and the coordinator's cross-site evaluation of it, under the sites' own
+   * names.
+   */
   record Result(float[] parameters, EvaluationTable evaluation) {}
 
   private final Path workDirectory;
@@ -45,7 +48,11 @@ final class LoopbackFederation {
   private final List<String> siteIds;
   private final CoordinatorConfig config;
 
-  private LoopbackFederation(Path workDirectory, ConsortiumCa ca, List<SiteData> sites, List<String> siteIds,
+  private LoopbackFederation(
+      Path workDirectory,
+      ConsortiumCa ca,
+      List<SiteData> sites,
+      List<String> siteIds,
       CoordinatorConfig config) {
     this.workDirectory = workDirectory;
     this.ca = ca;
@@ -55,35 +62,50 @@ final class LoopbackFederation {
   }
 
   /**
-   * Creates the CA and the coordinator's kit and config for {@code rounds} rounds over {@code sites}.
+   * Creates the CA and the coordinator's kit and config for {@code rounds} rounds over {@code
+   * sites}.
    *
    * @param workDirectory an empty directory for the CA, kits and checkpoints
    * @throws org.cohort.coordinator.config.ConfigException if the coordinator refuses the settings
    */
-  static LoopbackFederation configure(Path workDirectory, List<SiteData> sites, ModelSpec model,
-      TrainingSettings settings, int rounds, long modelSeed, StrategySettings strategy, boolean secureAggregation) {
+  static LoopbackFederation configure(
+      Path workDirectory,
+      List<SiteData> sites,
+      ModelSpec model,
+      TrainingSettings settings,
+      int rounds,
+      long modelSeed,
+      StrategySettings strategy,
+      boolean secureAggregation) {
     ConsortiumCa ca = ConsortiumCa.create(workDirectory.resolve("ca"), "Cohort simulation");
-    StartupKit coordinatorKit = ca.issue(new ParticipantIdentity("coordinator", Role.COORDINATOR),
-        workDirectory.resolve("kits/coordinator"), List.of("localhost"));
+    StartupKit coordinatorKit =
+        ca.issue(
+            new ParticipantIdentity("coordinator", Role.COORDINATOR),
+            workDirectory.resolve("kits/coordinator"),
+            List.of("localhost"));
     // Site values of a CSV file need not be valid participant ids; the sites are numbered instead.
     List<String> siteIds = new ArrayList<>();
     for (int i = 0; i < sites.size(); i++) {
       siteIds.add("site-" + (i + 1));
     }
     Path configFile = coordinatorKit.directory().resolve("coordinator.yaml");
-    CoordinatorConfig.starter(FEDERATION_ID, coordinatorKit.directory(), siteIds, model.getInputFeatures())
+    CoordinatorConfig.starter(
+            FEDERATION_ID, coordinatorKit.directory(), siteIds, model.getInputFeatures())
         .withListen(new CoordinatorConfig.Endpoint("127.0.0.1", 0))
         .withMetrics(null)
         .withSites(new CoordinatorConfig.Sites(siteIds, siteIds.size()))
         .withRounds(new CoordinatorConfig.Rounds(rounds, ROUND_DEADLINE_SECONDS))
-        .withModel(new CoordinatorConfig.Model(model.getKind(), model.getInputFeatures(), model.getHiddenSizesList(),
-            modelSeed))
+        .withModel(
+            new CoordinatorConfig.Model(
+                model.getKind(), model.getInputFeatures(), model.getHiddenSizesList(), modelSeed))
         .withTraining(CoordinatorConfig.Training.of(settings))
         .withStrategy(strategy)
         // null keeps the default: on.
-        .withSecureAggregation(secureAggregation ? null : CoordinatorConfig.SecureAggregation.DISABLED)
+        .withSecureAggregation(
+            secureAggregation ? null : CoordinatorConfig.SecureAggregation.DISABLED)
         .write(configFile);
-    return new LoopbackFederation(workDirectory, ca, sites, siteIds, CoordinatorConfig.load(configFile));
+    return new LoopbackFederation(
+        workDirectory, ca, sites, siteIds, CoordinatorConfig.load(configFile));
   }
 
   /** The strategy as the coordinator runs it, every default filled in. */
@@ -91,40 +113,60 @@ final class LoopbackFederation {
     return config.strategySettings();
   }
 
-  /** Runs every configured round, then the coordinator's cross-site evaluation of the final model. */
+  /**
+   * Runs every configured round, then the coordinator's cross-site evaluation of the final model.
+   */
   Result run(RoundListener progress) throws InterruptedException {
     AtomicReference<EvaluationTable> evaluation = new AtomicReference<>();
     List<SiteAgent> agents = new ArrayList<>();
     try (Coordinator coordinator = Coordinator.start(config)) {
       coordinator.addListener(progress);
-      coordinator.addListener(new RoundListener() {
-        @Override
-        public void evaluationFinished(EvaluationTable table) {
-          evaluation.set(table);
-        }
-      });
+      coordinator.addListener(
+          new RoundListener() {
+            @Override
+            public void evaluationFinished(EvaluationTable table) {
+              evaluation.set(table);
+            }
+          });
       try {
         for (int i = 0; i < sites.size(); i++) {
-          StartupKit kit = ca.issue(new ParticipantIdentity(siteIds.get(i), Role.SITE),
-              workDirectory.resolve("kits").resolve(siteIds.get(i)), List.of());
-          // The trainer is handed to the agent directly; data only documents where the rows came from.
+          StartupKit kit =
+              ca.issue(
+                  new ParticipantIdentity(siteIds.get(i), Role.SITE),
+                  workDirectory.resolve("kits").resolve(siteIds.get(i)),
+                  List.of());
+          // The trainer is handed to the agent directly; data only documents where the rows came
+          // from.
           Path siteConfigFile = kit.directory().resolve("site.yaml");
-          SiteConfig.starter(siteIds.get(i), new SiteConfig.Endpoint("localhost", coordinator.port()), kit.directory(),
-                  JsonNodeFactory.instance.objectNode().put("source", "in-process").put("site", sites.get(i).name()))
+          SiteConfig.starter(
+                  siteIds.get(i),
+                  new SiteConfig.Endpoint("localhost", coordinator.port()),
+                  kit.directory(),
+                  JsonNodeFactory.instance
+                      .objectNode()
+                      .put("source", "in-process")
+                      .put("site", sites.get(i).name()))
               .withReconnect(new SiteConfig.Reconnect(50, 1_000))
               .write(siteConfigFile);
           SiteConfig siteConfig = SiteConfig.load(siteConfigFile);
-          agents.add(SiteAgent.builder(siteConfig, new DatasetTrainer(sites.get(i).split())).build().start());
+          agents.add(
+              SiteAgent.builder(siteConfig, new DatasetTrainer(sites.get(i).split()))
+                  .build()
+                  .start());
         }
-        coordinator.finished().get(config.rounds().count() * (long) ROUND_DEADLINE_SECONDS + 60, TimeUnit.SECONDS);
+        coordinator
+            .finished()
+            .get(config.rounds().count() * (long) ROUND_DEADLINE_SECONDS + 60, TimeUnit.SECONDS);
       } catch (ExecutionException | TimeoutException e) {
         throw new IllegalStateException("the federation did not finish: " + e.getMessage(), e);
       } finally {
         agents.forEach(SiteAgent::close);
       }
       // The coordinator reports the evaluation before it completes finished().
-      return new Result(coordinator.globalModel().parameters(), CrossSiteReport.inSiteOrder(evaluation.get(), siteIds,
-          sites.stream().map(SiteData::name).toList()));
+      return new Result(
+          coordinator.globalModel().parameters(),
+          CrossSiteReport.inSiteOrder(
+              evaluation.get(), siteIds, sites.stream().map(SiteData::name).toList()));
     }
   }
 

@@ -21,7 +21,10 @@ public enum ModelKind {
   }
 
   public ModelSpec spec(int inputFeatures) {
-    return ModelSpec.newBuilder().setKind(configName()).setInputFeatures(inputFeatures)
-        .addAllHiddenSizes(hiddenSizes()).build();
+    return ModelSpec.newBuilder()
+        .setKind(configName())
+        .setInputFeatures(inputFeatures)
+        .addAllHiddenSizes(hiddenSizes())
+        .build();
   }
 }

@@ -12,7 +12,8 @@ import org.cohort.site.model.Evaluation;
  * One model's quality on the common test set (every site's held-out rows together) and on each
  * site's own held-out rows, and how much training data it saw.
  */
-public record ModelScore(String name, Kind kind, long trainingRows, Evaluation evaluation, List<SiteScore> perSite) {
+public record ModelScore(
+    String name, Kind kind, long trainingRows, Evaluation evaluation, List<SiteScore> perSite) {
 
   /** How the model was trained. */
   public enum Kind {
@@ -39,7 +40,9 @@ public record ModelScore(String name, Kind kind, long trainingRows, Evaluation e
     return evaluation.accuracy();
   }
 
-  /** The plain mean of the per-site AUROCs (each site counts once; NaN if a site's is undefined). */
+  /**
+   * The plain mean of the per-site AUROCs (each site counts once; NaN if a site's is undefined).
+   */
   public double meanSiteAuroc() {
     return meanOverSites(Evaluation::auroc);
   }
@@ -49,20 +52,26 @@ public record ModelScore(String name, Kind kind, long trainingRows, Evaluation e
   }
 
   private double meanOverSites(ToDoubleFunction<Evaluation> figure) {
-    return perSite.stream().mapToDouble(s -> figure.applyAsDouble(s.evaluation())).average().orElse(Double.NaN);
+    return perSite.stream()
+        .mapToDouble(s -> figure.applyAsDouble(s.evaluation()))
+        .average()
+        .orElse(Double.NaN);
   }
 
   ObjectNode toJson() {
-    ObjectNode node = JsonNodeFactory.instance.objectNode()
-        .put("model", name)
-        .put("kind", kind.name().toLowerCase(Locale.ROOT))
-        .put("training_rows", trainingRows);
+    ObjectNode node =
+        JsonNodeFactory.instance
+            .objectNode()
+            .put("model", name)
+            .put("kind", kind.name().toLowerCase(Locale.ROOT))
+            .put("training_rows", trainingRows);
     Json.putFinite(node, "auroc", auroc());
     Json.putFinite(node, "accuracy", accuracy());
     Json.putFinite(node, "loss", evaluation.loss());
     ArrayNode sites = node.putArray("per_site_test");
     for (SiteScore site : perSite) {
-      ObjectNode siteNode = sites.addObject().put("site", site.site()).put("test_rows", site.evaluation().examples());
+      ObjectNode siteNode =
+          sites.addObject().put("site", site.site()).put("test_rows", site.evaluation().examples());
       Json.putFinite(siteNode, "auroc", site.evaluation().auroc());
       Json.putFinite(siteNode, "accuracy", site.evaluation().accuracy());
       Json.putFinite(siteNode, "loss", site.evaluation().loss());

@@ -23,41 +23,60 @@ import picocli.CommandLine.Spec;
  *
  * <p>Site k (0-based) of K receives a share of the malignant rows proportional to 2^(K-1-k) and a
  * share of the benign rows proportional to (k+1)^2, so the first site sees mostly malignant tumours
- * (a referral centre) and the last mostly benign ones (a screening programme), with different sizes.
- * Rows are dealt out in a seeded random order with exact quotas.
+ * (a referral centre) and the last mostly benign ones (a screening programme), with different
+ * sizes. Rows are dealt out in a seeded random order with exact quotas.
  */
-@Command(name = "prepare-breast-cancer", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+    name = "prepare-breast-cancer",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
     version = CohortCli.VERSION,
     header = "Splits the Wisconsin breast cancer data over sites with label skew (for simulate).",
     description = {
-        "Writes the Wisconsin Diagnostic Breast Cancer data (569 tumours, 30 features; UCI, CC BY 4.0) as a CSV with "
-            + "named columns, a 'malignant' 0/1 label and a 'site' column that deals rows out to sites with very "
-            + "different malignant proportions and sizes. Fetch the source with scripts/fetch-real-data.sh.",
-        "Then: cohort simulate --data OUT --site-column site --label-column malignant"})
+      "Writes the Wisconsin Diagnostic Breast Cancer data (569 tumours, 30 features; UCI, CC BY 4.0) as a CSV with "
+          + "named columns, a 'malignant' 0/1 label and a 'site' column that deals rows out to sites with very "
+          + "different malignant proportions and sizes. Fetch the source with scripts/fetch-real-data.sh.",
+      "Then: cohort simulate --data OUT --site-column site --label-column malignant"
+    })
 public final class PrepareBreastCancerCommand implements Callable<Integer> {
 
   /** The 30 features in the source file's order (scikit-learn's names, with underscores). */
   public static final List<String> FEATURES = features();
+
   public static final String LABEL = "malignant";
   public static final String SITE = "site";
   static final int SOURCE_ROWS = 569;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
-  @Option(names = "--input", defaultValue = "data/real/breast_cancer.csv", paramLabel = "FILE",
-      description = "scikit-learn's breast_cancer.csv: a line of counts, then 30 values and the target "
-          + "(0 = malignant) per row (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--input",
+      defaultValue = "data/real/breast_cancer.csv",
+      paramLabel = "FILE",
+      description =
+          "scikit-learn's breast_cancer.csv: a line of counts, then 30 values and the target "
+              + "(0 = malignant) per row (default: ${DEFAULT-VALUE}).")
   Path input;
 
-  @Option(names = "--out", defaultValue = "breast-cancer-sites.csv", paramLabel = "FILE",
+  @Option(
+      names = "--out",
+      defaultValue = "breast-cancer-sites.csv",
+      paramLabel = "FILE",
       description = "(default: ${DEFAULT-VALUE})")
   Path out;
 
-  @Option(names = "--sites", defaultValue = "4", paramLabel = "K", description = "2..8 (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--sites",
+      defaultValue = "4",
+      paramLabel = "K",
+      description = "2..8 (default: ${DEFAULT-VALUE}).")
   int sites;
 
-  @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "(default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--seed",
+      defaultValue = "1",
+      paramLabel = "S",
+      description = "(default: ${DEFAULT-VALUE})")
   long seed;
 
   /** One source row: its 30 values as written, and whether the tumour is malignant. */
@@ -99,10 +118,20 @@ public final class PrepareBreastCancerCommand implements Callable<Integer> {
       }
     }
     PrintWriter printer = spec.commandLine().getOut();
-    printer.printf(Locale.ROOT, "wrote %s: %d rows, %d features, label '%s' (1 = malignant), column '%s'%n",
-        out, rows.size(), FEATURES.size(), LABEL, SITE);
+    printer.printf(
+        Locale.ROOT,
+        "wrote %s: %d rows, %d features, label '%s' (1 = malignant), column '%s'%n",
+        out,
+        rows.size(),
+        FEATURES.size(),
+        LABEL,
+        SITE);
     for (int k = 0; k < sites; k++) {
-      printer.printf(Locale.ROOT, "  %s: %3d rows, %3.0f%% malignant%n", siteName(k), sizes[k],
+      printer.printf(
+          Locale.ROOT,
+          "  %s: %3d rows, %3.0f%% malignant%n",
+          siteName(k),
+          sizes[k],
           100.0 * malignantCounts[k] / sizes[k]);
     }
     return 0;
@@ -159,12 +188,18 @@ public final class PrepareBreastCancerCommand implements Callable<Integer> {
 
   private static List<Row> read(Path file) throws IOException {
     if (!Files.isRegularFile(file)) {
-      throw new InvalidInputException(file + " does not exist; fetch it with scripts/fetch-real-data.sh");
+      throw new InvalidInputException(
+          file + " does not exist; fetch it with scripts/fetch-real-data.sh");
     }
     List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
     if (lines.isEmpty() || !lines.get(0).startsWith(SOURCE_ROWS + "," + FEATURES.size() + ",")) {
-      throw new InvalidInputException(file + " does not start with scikit-learn's header line '"
-          + SOURCE_ROWS + "," + FEATURES.size() + ",malignant,benign'");
+      throw new InvalidInputException(
+          file
+              + " does not start with scikit-learn's header line '"
+              + SOURCE_ROWS
+              + ","
+              + FEATURES.size()
+              + ",malignant,benign'");
     }
     List<Row> rows = new ArrayList<>();
     for (int i = 1; i < lines.size(); i++) {
@@ -174,7 +209,8 @@ public final class PrepareBreastCancerCommand implements Callable<Integer> {
       }
       String[] fields = line.split(",");
       if (fields.length != FEATURES.size() + 1) {
-        throw new InvalidInputException(file + ", line " + (i + 1) + ": expected " + (FEATURES.size() + 1) + " fields");
+        throw new InvalidInputException(
+            file + ", line " + (i + 1) + ": expected " + (FEATURES.size() + 1) + " fields");
       }
       String target = fields[FEATURES.size()];
       if (!target.equals("0") && !target.equals("1")) {
@@ -184,14 +220,25 @@ public final class PrepareBreastCancerCommand implements Callable<Integer> {
       rows.add(new Row(line.substring(0, line.lastIndexOf(',')), target.equals("0")));
     }
     if (rows.size() != SOURCE_ROWS) {
-      throw new InvalidInputException(file + " holds " + rows.size() + " rows, expected " + SOURCE_ROWS);
+      throw new InvalidInputException(
+          file + " holds " + rows.size() + " rows, expected " + SOURCE_ROWS);
     }
     return rows;
   }
 
   private static List<String> features() {
-    List<String> measures = List.of("radius", "texture", "perimeter", "area", "smoothness", "compactness",
-        "concavity", "concave_points", "symmetry", "fractal_dimension");
+    List<String> measures =
+        List.of(
+            "radius",
+            "texture",
+            "perimeter",
+            "area",
+            "smoothness",
+            "compactness",
+            "concavity",
+            "concave_points",
+            "symmetry",
+            "fractal_dimension");
     List<String> names = new ArrayList<>();
     measures.forEach(m -> names.add("mean_" + m));
     measures.forEach(m -> names.add(m + "_error"));

@@ -17,8 +17,8 @@ import org.cohort.coordinator.EvaluationTable;
 
 /**
  * Follows the coordinator's JSON Lines round report from another process: each {@link #poll()}
- * returns the rounds whose lines were completed since the last call (a line still being written
- * is left for the next call). The line after the last round, the cross-site evaluation of the final
+ * returns the rounds whose lines were completed since the last call (a line still being written is
+ * left for the next call). The line after the last round, the cross-site evaluation of the final
  * model, is kept for {@link #evaluation()}.
  */
 final class RoundReportTail {

@@ -30,142 +30,239 @@ import picocli.CommandLine.Spec;
  * {@code cohort simulate}: a real federation over any CSV file with a site column, then the
  * federated model against each site alone and all rows pooled.
  */
-@Command(name = "simulate", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+    name = "simulate",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
     version = CohortCli.VERSION,
-    header = "A real federation over any CSV file with a site column; federated vs each site vs pooled.",
+    header =
+        "A real federation over any CSV file with a site column; federated vs each site vs pooled.",
     description = {
-        "Runs a real federation over a CSV file with a site column: one site agent per distinct site value and a "
-            + "coordinator in this JVM, talking the real protocol over loopback mutual TLS with a freshly provisioned "
-            + "CA (in a temporary directory). Then prints the coordinator's cross-site evaluation of the final model "
-            + "(each site scores it on its own held-out rows) and compares, on the held-out rows of every site, the "
-            + "federated model with each site training alone and with all training rows pooled centrally.",
-        "Features are every column except the site, label and split columns; numeric cells may be missing (empty "
-            + "or the --missing-value token). The label must be 0 or 1.",
-        "Secure aggregation is on from 3 sites. A robust --strategy (median, trimmed-mean, krum, multi-krum) needs "
-            + "each site's own update, so it turns secure aggregation off, with a warning; with "
-            + "--secure-aggregation on it is refused."})
+      "Runs a real federation over a CSV file with a site column: one site agent per distinct site value and a "
+          + "coordinator in this JVM, talking the real protocol over loopback mutual TLS with a freshly provisioned "
+          + "CA (in a temporary directory). Then prints the coordinator's cross-site evaluation of the final model "
+          + "(each site scores it on its own held-out rows) and compares, on the held-out rows of every site, the "
+          + "federated model with each site training alone and with all training rows pooled centrally.",
+      "Features are every column except the site, label and split columns; numeric cells may be missing (empty "
+          + "or the --missing-value token). The label must be 0 or 1.",
+      "Secure aggregation is on from 3 sites. A robust --strategy (median, trimmed-mean, krum, multi-krum) needs "
+          + "each site's own update, so it turns secure aggregation off, with a warning; with "
+          + "--secure-aggregation on it is refused."
+    })
 public final class SimulateCommand implements Callable<Integer> {
 
   static final double DEFAULT_HOLDOUT = 0.3;
 
   /** An explicit --secure-aggregation choice. */
-  enum OnOff { ON, OFF }
+  enum OnOff {
+    ON,
+    OFF
+  }
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
-  @Option(names = "--data", required = true, paramLabel = "FILE.csv",
+  @Option(
+      names = "--data",
+      required = true,
+      paramLabel = "FILE.csv",
       description = "CSV file with a header line (RFC 4180).")
   Path data;
 
-  @Option(names = "--site-column", defaultValue = "site", paramLabel = "COL",
-      description = "Column naming each row's site (default: ${DEFAULT-VALUE}). Needs >= 2 distinct values.")
+  @Option(
+      names = "--site-column",
+      defaultValue = "site",
+      paramLabel = "COL",
+      description =
+          "Column naming each row's site (default: ${DEFAULT-VALUE}). Needs >= 2 distinct values.")
   String siteColumn;
 
-  @Option(names = "--label-column", defaultValue = "label", paramLabel = "COL",
+  @Option(
+      names = "--label-column",
+      defaultValue = "label",
+      paramLabel = "COL",
       description = "Binary outcome column, 0 or 1 (default: ${DEFAULT-VALUE}).")
   String labelColumn;
 
-  @Option(names = "--categorical", split = ",", paramLabel = "COL",
-      description = "Comma-separated feature columns to one-hot encode; their vocabularies are the whole file's "
-          + "distinct values. Other feature columns must be numeric.")
+  @Option(
+      names = "--categorical",
+      split = ",",
+      paramLabel = "COL",
+      description =
+          "Comma-separated feature columns to one-hot encode; their vocabularies are the whole file's "
+              + "distinct values. Other feature columns must be numeric.")
   List<String> categorical = new ArrayList<>();
 
-  @Option(names = "--missing-value", defaultValue = "?", paramLabel = "TOKEN",
-      description = "Cell text meaning 'missing' besides the empty cell (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--missing-value",
+      defaultValue = "?",
+      paramLabel = "TOKEN",
+      description =
+          "Cell text meaning 'missing' besides the empty cell (default: ${DEFAULT-VALUE}).")
   String missingValue;
 
-  @Option(names = "--model", defaultValue = "logreg", paramLabel = "KIND",
-      description = "logreg or mlp (one hidden layer of " + ModelKind.MLP_HIDDEN_UNITS + " ReLU units) "
-          + "(default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--model",
+      defaultValue = "logreg",
+      paramLabel = "KIND",
+      description =
+          "logreg or mlp (one hidden layer of "
+              + ModelKind.MLP_HIDDEN_UNITS
+              + " ReLU units) "
+              + "(default: ${DEFAULT-VALUE}).")
   ModelKind model;
 
-  @Option(names = "--rounds", defaultValue = "50", paramLabel = "N",
-      description = "Federated rounds; the references train for rounds x epochs epochs (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--rounds",
+      defaultValue = "50",
+      paramLabel = "N",
+      description =
+          "Federated rounds; the references train for rounds x epochs epochs (default: ${DEFAULT-VALUE}).")
   int rounds;
 
-  @Option(names = "--epochs", defaultValue = "1", paramLabel = "N",
+  @Option(
+      names = "--epochs",
+      defaultValue = "1",
+      paramLabel = "N",
       description = "Local epochs per round (default: ${DEFAULT-VALUE}).")
   int epochs;
 
-  @Option(names = "--batch-size", defaultValue = "32", paramLabel = "N", description = "(default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--batch-size",
+      defaultValue = "32",
+      paramLabel = "N",
+      description = "(default: ${DEFAULT-VALUE})")
   int batchSize;
 
-  @Option(names = "--learning-rate", defaultValue = "0.1", paramLabel = "RATE",
+  @Option(
+      names = "--learning-rate",
+      defaultValue = "0.1",
+      paramLabel = "RATE",
       description = "SGD learning rate (default: ${DEFAULT-VALUE}).")
   double learningRate;
 
-  @Option(names = "--holdout", paramLabel = "FRACTION",
-      description = "Share of each site's rows held out, stratified by label and seeded, for the test set "
-          + "(default: " + DEFAULT_HOLDOUT + ").")
+  @Option(
+      names = "--holdout",
+      paramLabel = "FRACTION",
+      description =
+          "Share of each site's rows held out, stratified by label and seeded, for the test set "
+              + "(default: "
+              + DEFAULT_HOLDOUT
+              + ").")
   Double holdout;
 
-  @Option(names = "--split-column", paramLabel = "COL",
-      description = "Use this column's split instead of drawing one: each row is exactly 'train' or 'test', and "
-          + "every site needs both. Not a feature. Also prints every model on each site's own test rows.")
+  @Option(
+      names = "--split-column",
+      paramLabel = "COL",
+      description =
+          "Use this column's split instead of drawing one: each row is exactly 'train' or 'test', and "
+              + "every site needs both. Not a feature. Also prints every model on each site's own test rows.")
   String splitColumn;
 
-  @Option(names = "--standardize", defaultValue = "global", paramLabel = "HOW",
-      description = "global: rescale with every site's training statistics merged; site: each site with its own "
-          + "(default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--standardize",
+      defaultValue = "global",
+      paramLabel = "HOW",
+      description =
+          "global: rescale with every site's training statistics merged; site: each site with its own "
+              + "(default: ${DEFAULT-VALUE}).")
   CsvCohort.Standardization standardization;
 
-  @Option(names = "--seed", defaultValue = "1", paramLabel = "S",
-      description = "Seeds the held-out split, model initialisation and training order, so runs repeat "
-          + "(default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seed",
+      defaultValue = "1",
+      paramLabel = "S",
+      description =
+          "Seeds the held-out split, model initialisation and training order, so runs repeat "
+              + "(default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Mixin
-  StrategyOptions strategy;
+  @Mixin StrategyOptions strategy;
 
-  @Option(names = "--secure-aggregation", paramLabel = "on|off",
-      description = "Mask the sites' updates so the coordinator sees only their sum (default: on from 3 sites, "
-          + "off for a robust --strategy).")
+  @Option(
+      names = "--secure-aggregation",
+      paramLabel = "on|off",
+      description =
+          "Mask the sites' updates so the coordinator sees only their sum (default: on from 3 sites, "
+              + "off for a robust --strategy).")
   OnOff secureAggregation;
 
-  @Option(names = "--json", paramLabel = "OUT",
-      description = "Also write the tables, the cross-site evaluation and the rounds as JSON to OUT.")
+  @Option(
+      names = "--json",
+      paramLabel = "OUT",
+      description =
+          "Also write the tables, the cross-site evaluation and the rounds as JSON to OUT.")
   Path json;
 
   @Override
   public Integer call() throws Exception {
     validateOptions();
     PrintWriter out = spec.commandLine().getOut();
-    CsvCohort.SplitRule split = splitColumn != null ? new CsvCohort.SplitRule.Column(splitColumn)
-        : new CsvCohort.SplitRule.Holdout(holdout != null ? holdout : DEFAULT_HOLDOUT);
-    CsvCohort.Loaded cohort = CsvCohort.load(new CsvCohort.Request(data, siteColumn, labelColumn,
-        List.copyOf(categorical), missingValue, split, seed, standardization));
+    CsvCohort.SplitRule split =
+        splitColumn != null
+            ? new CsvCohort.SplitRule.Column(splitColumn)
+            : new CsvCohort.SplitRule.Holdout(holdout != null ? holdout : DEFAULT_HOLDOUT);
+    CsvCohort.Loaded cohort =
+        CsvCohort.load(
+            new CsvCohort.Request(
+                data,
+                siteColumn,
+                labelColumn,
+                List.copyOf(categorical),
+                missingValue,
+                split,
+                seed,
+                standardization));
     ModelSpec modelSpec = model.spec(cohort.featureCount());
-    TrainingSettings settings = TrainingSettings.newBuilder().setEpochs(epochs).setBatchSize(batchSize)
-        .setLearningRate(learningRate).setOptimizer(Optimizer.OPTIMIZER_SGD).setSeed(seed).build();
-    boolean secure = secureAggregation != null ? secureAggregation == OnOff.ON
-        : LoopbackFederation.secureAggregationPossible(cohort.sites().size()) && !strategy.name.robust();
+    TrainingSettings settings =
+        TrainingSettings.newBuilder()
+            .setEpochs(epochs)
+            .setBatchSize(batchSize)
+            .setLearningRate(learningRate)
+            .setOptimizer(Optimizer.OPTIMIZER_SGD)
+            .setSeed(seed)
+            .build();
+    boolean secure =
+        secureAggregation != null
+            ? secureAggregation == OnOff.ON
+            : LoopbackFederation.secureAggregationPossible(cohort.sites().size())
+                && !strategy.name.robust();
 
     Path workDirectory = Files.createTempDirectory("cohort-simulate-");
     LoopbackFederation.Result result;
     List<RoundRecord> history = new ArrayList<>();
     StrategySettings strategySettings;
     try {
-      LoopbackFederation federation = LoopbackFederation.configure(workDirectory, cohort.sites(), modelSpec,
-          settings, rounds, seed, strategy.settings(), secure);
+      LoopbackFederation federation =
+          LoopbackFederation.configure(
+              workDirectory,
+              cohort.sites(),
+              modelSpec,
+              settings,
+              rounds,
+              seed,
+              strategy.settings(),
+              secure);
       strategySettings = federation.strategy();
       printPlan(out, cohort, split, strategySettings, secure);
-      result = federation.run(new RoundListener() {
-        @Override
-        public void roundFinished(RoundSummary summary) {
-          RoundRecord record = RoundRecord.of(summary);
-          history.add(record);
-          out.println(record.progressLine(rounds));
-          out.flush();
-        }
-      });
+      result =
+          federation.run(
+              new RoundListener() {
+                @Override
+                public void roundFinished(RoundSummary summary) {
+                  RoundRecord record = RoundRecord.of(summary);
+                  history.add(record);
+                  out.println(record.progressLine(rounds));
+                  out.flush();
+                }
+              });
     } finally {
       deleteRecursively(workDirectory);
     }
     out.println();
     out.print(CrossSiteReport.table(result.evaluation()));
-    Comparison comparison = Baselines.train(modelSpec, settings, rounds, seed, cohort.sites())
-        .compareWith("federated (" + rounds + " rounds)", result.parameters());
+    Comparison comparison =
+        Baselines.train(modelSpec, settings, rounds, seed, cohort.sites())
+            .compareWith("federated (" + rounds + " rounds)", result.parameters());
     out.println();
     out.print(comparison.table());
     if (split instanceof CsvCohort.SplitRule.Column) {
@@ -176,14 +273,21 @@ public final class SimulateCommand implements Callable<Integer> {
     out.println(comparison.verdict());
     if (json != null) {
       ObjectNode document = Json.MAPPER.createObjectNode();
-      document.put("data", data.toString()).put("model", model.configName()).put("rounds", rounds)
-          .put("seed", seed).put("standardize", standardization.name().toLowerCase(Locale.ROOT));
+      document
+          .put("data", data.toString())
+          .put("model", model.configName())
+          .put("rounds", rounds)
+          .put("seed", seed)
+          .put("standardize", standardization.name().toLowerCase(Locale.ROOT));
       document.set("split", split.toJson());
       document.set("strategy", StrategyOptions.toJson(strategySettings));
       document.put("secure_aggregation", secure);
       ArrayNode sitesNode = document.putArray("sites");
       for (SiteData site : cohort.sites()) {
-        sitesNode.addObject().put("site", site.name()).put("training_rows", site.split().train().rows())
+        sitesNode
+            .addObject()
+            .put("site", site.name())
+            .put("training_rows", site.split().train().rows())
             .put("test_rows", site.split().holdout().rows());
       }
       ArrayNode roundsNode = document.putArray("round_history");
@@ -196,41 +300,62 @@ public final class SimulateCommand implements Callable<Integer> {
     return 0;
   }
 
-  private void printPlan(PrintWriter out, CsvCohort.Loaded cohort, CsvCohort.SplitRule split,
-      StrategySettings strategySettings, boolean secure) {
-    out.printf(Locale.ROOT, "%s: %d sites, %d feature columns (%d model inputs), %s, %d rounds, strategy %s%n",
-        data, cohort.sites().size(), cohort.featureColumns().size(), cohort.featureCount(), model.configName(), rounds,
+  private void printPlan(
+      PrintWriter out,
+      CsvCohort.Loaded cohort,
+      CsvCohort.SplitRule split,
+      StrategySettings strategySettings,
+      boolean secure) {
+    out.printf(
+        Locale.ROOT,
+        "%s: %d sites, %d feature columns (%d model inputs), %s, %d rounds, strategy %s%n",
+        data,
+        cohort.sites().size(),
+        cohort.featureColumns().size(),
+        cohort.featureCount(),
+        model.configName(),
+        rounds,
         StrategyOptions.describe(strategySettings));
     out.println("Held-out (test) rows: " + split.describe(seed));
     for (SiteData site : cohort.sites()) {
-      out.printf(Locale.ROOT, "  site %-20s %5d training rows, %5d held out, %.0f%% label 1%n", "'" + site.name() + "'",
-          site.split().train().rows(), site.split().holdout().rows(), 100.0 * positiveShare(site));
+      out.printf(
+          Locale.ROOT,
+          "  site %-20s %5d training rows, %5d held out, %.0f%% label 1%n",
+          "'" + site.name() + "'",
+          site.split().train().rows(),
+          site.split().holdout().rows(),
+          100.0 * positiveShare(site));
     }
     if (secure) {
-      out.println("Secure aggregation: on (the coordinator only ever sees the sum of the sites' masked updates)");
+      out.println(
+          "Secure aggregation: on (the coordinator only ever sees the sum of the sites' masked updates)");
     } else if (secureAggregation == OnOff.OFF) {
       out.println("Secure aggregation: off (--secure-aggregation off)");
     } else if (strategy.name.robust()) {
       out.println(strategy.secureAggregationWarning());
     } else {
-      out.println("Secure aggregation: off (it needs at least 3 sites; with 2, each could compute the other's update)");
+      out.println(
+          "Secure aggregation: off (it needs at least 3 sites; with 2, each could compute the other's update)");
     }
     out.flush();
   }
 
   private void validateOptions() {
     if (rounds < 1 || epochs < 1 || batchSize < 1) {
-      throw new ParameterException(spec.commandLine(), "--rounds, --epochs and --batch-size must be >= 1");
+      throw new ParameterException(
+          spec.commandLine(), "--rounds, --epochs and --batch-size must be >= 1");
     }
     if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
       throw new ParameterException(spec.commandLine(), "--learning-rate must be positive");
     }
     if (holdout != null && splitColumn != null) {
-      throw new ParameterException(spec.commandLine(), "--holdout draws a split and --split-column gives one; "
-          + "use one of them");
+      throw new ParameterException(
+          spec.commandLine(),
+          "--holdout draws a split and --split-column gives one; " + "use one of them");
     }
     if (holdout != null && !(holdout > 0 && holdout < 1)) {
-      throw new ParameterException(spec.commandLine(), "--holdout must be strictly between 0 and 1");
+      throw new ParameterException(
+          spec.commandLine(), "--holdout must be strictly between 0 and 1");
     }
   }
 

@@ -5,7 +5,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
-/** A plain-text table as the commands print them: first column left-aligned, the rest right-aligned, a rule under the header. */
+/**
+ * A plain-text table as the commands print them: first column left-aligned, the rest right-aligned,
+ * a rule under the header.
+ */
 final class TextTable {
 
   private final List<String[]> rows = new ArrayList<>();
@@ -16,8 +19,8 @@ final class TextTable {
 
   TextTable row(String... cells) {
     if (cells.length != rows.get(0).length) {
-      throw new IllegalArgumentException("a row of " + cells.length + " cells in a table of " + rows.get(0).length
-          + " columns");
+      throw new IllegalArgumentException(
+          "a row of " + cells.length + " cells in a table of " + rows.get(0).length + " columns");
     }
     rows.add(cells);
     return this;
@@ -39,13 +42,15 @@ final class TextTable {
     StringBuilder out = new StringBuilder();
     for (int r = 0; r < rows.size(); r++) {
       String[] row = rows.get(r);
-      StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-" + widths[0] + "s", row[0]));
+      StringBuilder line =
+          new StringBuilder(String.format(Locale.ROOT, "%-" + widths[0] + "s", row[0]));
       for (int c = 1; c < row.length; c++) {
         line.append(String.format(Locale.ROOT, "  %" + widths[c] + "s", row[c]));
       }
       out.append(line.toString().stripTrailing()).append(System.lineSeparator());
       if (r == 0) {
-        out.append("-".repeat(Arrays.stream(widths).sum() + 2 * (widths.length - 1))).append(System.lineSeparator());
+        out.append("-".repeat(Arrays.stream(widths).sum() + 2 * (widths.length - 1)))
+            .append(System.lineSeparator());
       }
     }
     return out.toString();

@@ -15,9 +15,12 @@ class CohortCliTest {
   void helpListsEveryCommand() {
     Cli help = Cli.run("--help");
     assertEquals(0, help.exitCode());
-    for (String command : new String[] {"provision", "coordinator", "site", "auditor", "demo", "simulate",
-        "prepare-breast-cancer"}) {
-      assertTrue(help.out().contains("  " + command + " "), command + " missing from:\n" + help.out());
+    for (String command :
+        new String[] {
+          "provision", "coordinator", "site", "auditor", "demo", "simulate", "prepare-breast-cancer"
+        }) {
+      assertTrue(
+          help.out().contains("  " + command + " "), command + " missing from:\n" + help.out());
     }
   }
 

@@ -18,16 +18,31 @@ import org.cohort.site.data.SyntheticCohort;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Smoke test of the multi-process demo, kept small: 4 hospitals, 2 rounds, a strategy other than the default. */
+/**
+ * Smoke test of the multi-process demo, kept small: 4 hospitals, 2 rounds, a strategy other than
+ * the default.
+ */
 class DemoCommandTest {
 
   private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G'};
 
   @Test
-  void fourHospitalsInSeparateProcessesTrainAndTheDemoReportsTheComparison(@TempDir Path dir) throws Exception {
+  void fourHospitalsInSeparateProcessesTrainAndTheDemoReportsTheComparison(@TempDir Path dir)
+      throws Exception {
     Path work = dir.resolve("demo-work");
-    Cli run = Cli.run("demo", "--work-dir", work.toString(), "--hospitals", "4", "--rounds", "2", "--seed", "3",
-        "--strategy", "fedavgm");
+    Cli run =
+        Cli.run(
+            "demo",
+            "--work-dir",
+            work.toString(),
+            "--hospitals",
+            "4",
+            "--rounds",
+            "2",
+            "--seed",
+            "3",
+            "--strategy",
+            "fedavgm");
 
     assertTrue(run.out().contains("round   2/2  4 sites"), run.out() + run.err());
     assertTrue(Files.isRegularFile(work.resolve("logs/coordinator.log")));
@@ -44,16 +59,20 @@ class DemoCommandTest {
     // The coordinator process ran the strategy it was given, with the coordinator's defaults.
     assertEquals("fedavgm", report.get("demo").get("strategy").get("name").asText());
     assertEquals(0.9, report.get("demo").get("strategy").get("momentum").asDouble());
-    CheckpointStore.Checkpoint checkpoint = CheckpointStore.read(
-        work.resolve("pki/kits/coordinator/checkpoints").resolve(CheckpointStore.FILE_NAME),
-        ModelLayout.of(ModelKind.LOGREG.spec(SyntheticCohort.FEATURE_COUNT)).totalElements());
+    CheckpointStore.Checkpoint checkpoint =
+        CheckpointStore.read(
+            work.resolve("pki/kits/coordinator/checkpoints").resolve(CheckpointStore.FILE_NAME),
+            ModelLayout.of(ModelKind.LOGREG.spec(SyntheticCohort.FEATURE_COUNT)).totalElements());
     assertEquals("fedavgm", checkpoint.strategy());
 
-    // Every hospital scored the final model on its own held-out patients: the common test set, split by site.
+    // Every hospital scored the final model on its own held-out patients: the common test set,
+    // split by site.
     assertTrue(run.out().contains("Cross-site evaluation"), run.out());
     JsonNode evaluation = report.get("cross_site_evaluation");
-    List<String> hospitals = SyntheticCohort.DEFAULT_HOSPITALS.subList(0, 4).stream()
-        .map(SyntheticCohort.HospitalProfile::name).toList();
+    List<String> hospitals =
+        SyntheticCohort.DEFAULT_HOSPITALS.subList(0, 4).stream()
+            .map(SyntheticCohort.HospitalProfile::name)
+            .toList();
     List<String> evaluated = new ArrayList<>();
     long evaluatedRows = 0;
     for (JsonNode site : evaluation.get("sites")) {
@@ -62,10 +81,12 @@ class DemoCommandTest {
     }
     assertEquals(hospitals, evaluated);
     assertEquals(comparison.get("test_rows").asLong(), evaluatedRows);
-    assertTrue(evaluation.get("mean_over_sites").get("auroc").asDouble() > 0.6, evaluation.toString());
+    assertTrue(
+        evaluation.get("mean_over_sites").get("auroc").asDouble() > 0.6, evaluation.toString());
     assertTrue(comparison.get("federated").get("auroc").asDouble() > 0.6, comparison.toString());
-    boolean worthwhile = comparison.get("nearly_matches_pooled").asBoolean()
-        && comparison.get("beats_every_site_alone").asBoolean();
+    boolean worthwhile =
+        comparison.get("nearly_matches_pooled").asBoolean()
+            && comparison.get("beats_every_site_alone").asBoolean();
     assertEquals(worthwhile ? 0 : 1, run.exitCode(), run.err());
     try (InputStream png = Files.newInputStream(work.resolve("training-curve.png"))) {
       assertArrayEquals(PNG_SIGNATURE, png.readNBytes(4));

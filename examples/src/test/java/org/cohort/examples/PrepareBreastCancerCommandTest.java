@@ -21,11 +21,21 @@ class PrepareBreastCancerCommandTest {
   private static final Path REAL_DATA = Path.of("../data/real/breast_cancer.csv");
 
   @Test
-  void theRealDataBecomesNamedColumnsAMalignantLabelAndSkewedSites(@TempDir Path dir) throws Exception {
+  void theRealDataBecomesNamedColumnsAMalignantLabelAndSkewedSites(@TempDir Path dir)
+      throws Exception {
     Assumptions.assumeTrue(Files.isRegularFile(REAL_DATA), "run scripts/fetch-real-data.sh first");
     Path out = dir.resolve("sites.csv");
-    Cli run = Cli.run("prepare-breast-cancer", "--input", REAL_DATA.toString(), "--out", out.toString(),
-        "--sites", "4", "--seed", "1");
+    Cli run =
+        Cli.run(
+            "prepare-breast-cancer",
+            "--input",
+            REAL_DATA.toString(),
+            "--out",
+            out.toString(),
+            "--sites",
+            "4",
+            "--seed",
+            "1");
     assertEquals(0, run.exitCode(), run.err());
 
     List<String> lines = Files.readAllLines(out);
@@ -38,7 +48,10 @@ class PrepareBreastCancerCommandTest {
     assertEquals("malignant", header.get(31));
     Map<String, int[]> sites = countBySite(lines);
     assertEquals(4, sites.size());
-    assertEquals(212, sites.values().stream().mapToInt(c -> c[1]).sum(), "the WDBC data has 212 malignant tumours");
+    assertEquals(
+        212,
+        sites.values().stream().mapToInt(c -> c[1]).sum(),
+        "the WDBC data has 212 malignant tumours");
     // The first source row (mean radius 17.99) is a malignant tumour: the label is flipped to 1.
     assertTrue(lines.get(1).contains(",17.99,") && lines.get(1).endsWith(",1"), lines.get(1));
     assertLabelSkew(sites);
@@ -49,10 +62,32 @@ class PrepareBreastCancerCommandTest {
     Path input = fakeSource(dir);
     Path first = dir.resolve("first.csv");
     Path second = dir.resolve("second.csv");
-    assertEquals(0, Cli.run("prepare-breast-cancer", "--input", input.toString(), "--out", first.toString(),
-        "--sites", "3", "--seed", "9").exitCode());
-    assertEquals(0, Cli.run("prepare-breast-cancer", "--input", input.toString(), "--out", second.toString(),
-        "--sites", "3", "--seed", "9").exitCode());
+    assertEquals(
+        0,
+        Cli.run(
+                "prepare-breast-cancer",
+                "--input",
+                input.toString(),
+                "--out",
+                first.toString(),
+                "--sites",
+                "3",
+                "--seed",
+                "9")
+            .exitCode());
+    assertEquals(
+        0,
+        Cli.run(
+                "prepare-breast-cancer",
+                "--input",
+                input.toString(),
+                "--out",
+                second.toString(),
+                "--sites",
+                "3",
+                "--seed",
+                "9")
+            .exitCode());
     assertEquals(Files.readAllLines(first), Files.readAllLines(second));
 
     Map<String, int[]> sites = countBySite(Files.readAllLines(first));
@@ -67,8 +102,13 @@ class PrepareBreastCancerCommandTest {
 
   @Test
   void aMissingSourceIsAOneLineUsageErrorPointingAtTheFetchScript(@TempDir Path dir) {
-    Cli bad = Cli.run("prepare-breast-cancer", "--input", dir.resolve("absent.csv").toString(),
-        "--out", dir.resolve("out.csv").toString());
+    Cli bad =
+        Cli.run(
+            "prepare-breast-cancer",
+            "--input",
+            dir.resolve("absent.csv").toString(),
+            "--out",
+            dir.resolve("out.csv").toString());
     assertEquals(2, bad.exitCode());
     assertEquals(1, bad.errLines().size(), bad.err());
     assertTrue(bad.err().contains("fetch-real-data.sh"), bad.err());
@@ -77,7 +117,13 @@ class PrepareBreastCancerCommandTest {
   @Test
   void aFileInAnotherFormatIsRefused(@TempDir Path dir) throws Exception {
     Path other = Files.writeString(dir.resolve("other.csv"), "a,b,c\n1,2,3\n");
-    Cli bad = Cli.run("prepare-breast-cancer", "--input", other.toString(), "--out", dir.resolve("o.csv").toString());
+    Cli bad =
+        Cli.run(
+            "prepare-breast-cancer",
+            "--input",
+            other.toString(),
+            "--out",
+            dir.resolve("o.csv").toString());
     assertEquals(2, bad.exitCode());
     assertEquals(1, bad.errLines().size(), bad.err());
   }
@@ -107,7 +153,9 @@ class PrepareBreastCancerCommandTest {
     return counts;
   }
 
-  /** A file in scikit-learn's format: 212 malignant (target 0) and 357 benign rows of random values. */
+  /**
+   * A file in scikit-learn's format: 212 malignant (target 0) and 357 benign rows of random values.
+   */
   private static Path fakeSource(Path dir) throws Exception {
     SplittableRandom random = new SplittableRandom(2);
     List<String> lines = new ArrayList<>(List.of("569,30,malignant,benign"));

@@ -48,15 +48,17 @@ class SimulateCommandTest {
         double z = 1.8 * x1 - 1.2 * x2 + (color == 0 ? 0.8 : 0) - 0.3;
         int outcome = random.nextDouble() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
         String x2Text = random.nextDouble() < 0.05 ? "NA" : String.format(Locale.ROOT, "%.4f", x2);
-        lines.add(String.format(Locale.ROOT, "%s,%.4f,%s,%s,%d", sites[s], x1, x2Text, COLORS[color], outcome));
+        lines.add(
+            String.format(
+                Locale.ROOT, "%s,%.4f,%s,%s,%d", sites[s], x1, x2Text, COLORS[color], outcome));
       }
     }
     return lines;
   }
 
   /**
-   * {@link #skewedCsv} with a {@code part} column: every fourth row of the file is {@code test}
-   * (25 %, unstratified, so no --holdout draw could pick the same rows).
+   * {@link #skewedCsv} with a {@code part} column: every fourth row of the file is {@code test} (25
+   * %, unstratified, so no --holdout draw could pick the same rows).
    */
   static Path skewedCsvWithSplit(Path dir, String testValue) throws IOException {
     List<String> rows = skewedRows();
@@ -82,13 +84,32 @@ class SimulateCommandTest {
   void federationOverACsvIsAtLeastAsGoodAsTheWorstSiteAlone(@TempDir Path dir) throws Exception {
     Path csv = skewedCsv(dir);
     Path json = dir.resolve("result.json");
-    Cli run = Cli.run("simulate", "--data", csv.toString(), "--site-column", "hospital", "--label-column", "outcome",
-        "--categorical", "color", "--missing-value", "NA", "--rounds", "8", "--seed", "3", "--json", json.toString());
+    Cli run =
+        Cli.run(
+            "simulate",
+            "--data",
+            csv.toString(),
+            "--site-column",
+            "hospital",
+            "--label-column",
+            "outcome",
+            "--categorical",
+            "color",
+            "--missing-value",
+            "NA",
+            "--rounds",
+            "8",
+            "--seed",
+            "3",
+            "--json",
+            json.toString());
     assertEquals(0, run.exitCode(), run.err());
     assertTrue(run.out().contains("pooled centrally"), run.out());
     assertTrue(run.out().contains("Secure aggregation: on"), run.out());
     assertTrue(run.out().contains("Cross-site evaluation"), run.out());
-    assertFalse(run.out().contains("Each site's own test rows"), "the per-site table is for a fixed split only");
+    assertFalse(
+        run.out().contains("Each site's own test rows"),
+        "the per-site table is for a fixed split only");
 
     JsonNode result = new ObjectMapper().readTree(json.toFile());
     assertEquals("fedavg", result.get("strategy").get("name").asText());
@@ -128,7 +149,13 @@ class SimulateCommandTest {
     for (String site : new String[] {"a", "b"}) {
       for (int i = 0; i < 40; i++) {
         double x = random.nextGaussian();
-        lines.add(String.format(Locale.ROOT, "%s,%.4f,%d", site, x, random.nextDouble() < 1 / (1 + Math.exp(-3 * x)) ? 1 : 0));
+        lines.add(
+            String.format(
+                Locale.ROOT,
+                "%s,%.4f,%d",
+                site,
+                x,
+                random.nextDouble() < 1 / (1 + Math.exp(-3 * x)) ? 1 : 0));
       }
     }
     Path csv = Files.write(dir.resolve("two-sites.csv"), lines);
@@ -142,9 +169,25 @@ class SimulateCommandTest {
   void aSplitColumnFixesExactlyWhichRowsEverySiteHoldsOut(@TempDir Path dir) throws Exception {
     Path csv = skewedCsvWithSplit(dir, "test");
     Path json = dir.resolve("result.json");
-    Cli run = Cli.run("simulate", "--data", csv.toString(), "--site-column", "hospital", "--label-column", "outcome",
-        "--categorical", "color", "--missing-value", "NA", "--split-column", "part", "--rounds", "3",
-        "--json", json.toString());
+    Cli run =
+        Cli.run(
+            "simulate",
+            "--data",
+            csv.toString(),
+            "--site-column",
+            "hospital",
+            "--label-column",
+            "outcome",
+            "--categorical",
+            "color",
+            "--missing-value",
+            "NA",
+            "--split-column",
+            "part",
+            "--rounds",
+            "3",
+            "--json",
+            json.toString());
     assertEquals(0, run.exitCode(), run.err());
     assertTrue(run.out().contains("3 feature columns"), "part is not a feature: " + run.out());
     assertTrue(run.out().contains("Each site's own test rows"), run.out());
@@ -153,61 +196,140 @@ class SimulateCommandTest {
     assertEquals("part", result.get("split").get("column").asText());
     Map<String, Integer> expected = testRowsPerSite(csv);
     Map<String, Integer> reported = new TreeMap<>();
-    result.get("sites").forEach(site -> reported.put(site.get("site").asText(), site.get("test_rows").asInt()));
+    result
+        .get("sites")
+        .forEach(site -> reported.put(site.get("site").asText(), site.get("test_rows").asInt()));
     assertEquals(expected, reported);
-    // The site agents evaluated the final model on those very rows: their counts and figures are the
+    // The site agents evaluated the final model on those very rows: their counts and figures are
+    // the
     // federated model's per-site scores computed here from the file's split.
     Map<String, JsonNode> perSite = new TreeMap<>();
-    result.get("comparison").get("federated").get("per_site_test").forEach(s -> perSite.put(s.get("site").asText(), s));
+    result
+        .get("comparison")
+        .get("federated")
+        .get("per_site_test")
+        .forEach(s -> perSite.put(s.get("site").asText(), s));
     for (JsonNode site : result.get("cross_site_evaluation").get("sites")) {
       JsonNode own = perSite.get(site.get("site").asText());
-      assertEquals(expected.get(site.get("site").asText()).longValue(), site.get("examples").asLong(), site.toString());
-      assertEquals(own.get("auroc").asDouble(), site.get("auroc").asDouble(), 1e-6, site + " vs " + own);
-      assertEquals(own.get("accuracy").asDouble(), site.get("accuracy").asDouble(), 1e-9, site + " vs " + own);
+      assertEquals(
+          expected.get(site.get("site").asText()).longValue(),
+          site.get("examples").asLong(),
+          site.toString());
+      assertEquals(
+          own.get("auroc").asDouble(), site.get("auroc").asDouble(), 1e-6, site + " vs " + own);
+      assertEquals(
+          own.get("accuracy").asDouble(),
+          site.get("accuracy").asDouble(),
+          1e-9,
+          site + " vs " + own);
     }
-    assertEquals(expected.values().stream().mapToInt(Integer::intValue).sum(),
+    assertEquals(
+        expected.values().stream().mapToInt(Integer::intValue).sum(),
         result.get("comparison").get("test_rows").asInt());
   }
 
   @Test
-  void aSplitValueOtherThanTrainOrTestIsAOneLineUsageErrorNamingColumnAndLine(@TempDir Path dir) throws Exception {
-    Cli bad = Cli.run("simulate", "--data", skewedCsvWithSplit(dir, "Test").toString(), "--site-column", "hospital",
-        "--label-column", "outcome", "--categorical", "color", "--missing-value", "NA", "--split-column", "part");
+  void aSplitValueOtherThanTrainOrTestIsAOneLineUsageErrorNamingColumnAndLine(@TempDir Path dir)
+      throws Exception {
+    Cli bad =
+        Cli.run(
+            "simulate",
+            "--data",
+            skewedCsvWithSplit(dir, "Test").toString(),
+            "--site-column",
+            "hospital",
+            "--label-column",
+            "outcome",
+            "--categorical",
+            "color",
+            "--missing-value",
+            "NA",
+            "--split-column",
+            "part");
     // Line 5 is the fourth data row, the first one marked "Test" (values are matched exactly).
     assertUsageError(bad, "line 5: --split-column 'part' holds a value other than train or test");
   }
 
   @Test
   void aSiteWithoutTestRowsIsAOneLineUsageErrorNamingTheSite(@TempDir Path dir) throws Exception {
-    Path csv = Files.writeString(dir.resolve("no-test.csv"),
-        "site,x,label,part\na,1,0,train\na,2,1,test\na,3,0,train\nb,1,0,train\nb,2,1,train\nb,3,1,train\n");
-    assertUsageError(Cli.run("simulate", "--data", csv.toString(), "--split-column", "part"),
+    Path csv =
+        Files.writeString(
+            dir.resolve("no-test.csv"),
+            "site,x,label,part\na,1,0,train\na,2,1,test\na,3,0,train\nb,1,0,train\nb,2,1,train\nb,3,1,train\n");
+    assertUsageError(
+        Cli.run("simulate", "--data", csv.toString(), "--split-column", "part"),
         "site 'b' has no test rows in --split-column 'part'");
   }
 
   @Test
   void holdoutAndSplitColumnTogetherAreAOneLineUsageError(@TempDir Path dir) throws Exception {
-    assertUsageError(Cli.run("simulate", "--data", skewedCsvWithSplit(dir, "test").toString(), "--holdout", "0.2",
-        "--split-column", "part"), "use one of them");
+    assertUsageError(
+        Cli.run(
+            "simulate",
+            "--data",
+            skewedCsvWithSplit(dir, "test").toString(),
+            "--holdout",
+            "0.2",
+            "--split-column",
+            "part"),
+        "use one of them");
   }
 
   @Test
-  void aRobustStrategyWithSecureAggregationOnIsTheCoordinatorsOneLineRefusal(@TempDir Path dir) throws Exception {
-    Cli bad = Cli.run("simulate", "--data", skewedCsv(dir).toString(), "--site-column", "hospital",
-        "--label-column", "outcome", "--categorical", "color", "--missing-value", "NA",
-        "--strategy", "median", "--secure-aggregation", "on");
-    assertUsageError(bad, "strategy.name median needs each site's individual update, which secure aggregation hides");
+  void aRobustStrategyWithSecureAggregationOnIsTheCoordinatorsOneLineRefusal(@TempDir Path dir)
+      throws Exception {
+    Cli bad =
+        Cli.run(
+            "simulate",
+            "--data",
+            skewedCsv(dir).toString(),
+            "--site-column",
+            "hospital",
+            "--label-column",
+            "outcome",
+            "--categorical",
+            "color",
+            "--missing-value",
+            "NA",
+            "--strategy",
+            "median",
+            "--secure-aggregation",
+            "on");
+    assertUsageError(
+        bad,
+        "strategy.name median needs each site's individual update, which secure aggregation hides");
     assertFalse(bad.out().contains("round "), "nothing ran: " + bad.out());
   }
 
   @Test
   void aRobustStrategyTurnsSecureAggregationOffWithAWarning(@TempDir Path dir) throws Exception {
     Path json = dir.resolve("result.json");
-    Cli run = Cli.run("simulate", "--data", skewedCsv(dir).toString(), "--site-column", "hospital",
-        "--label-column", "outcome", "--categorical", "color", "--missing-value", "NA",
-        "--strategy", "trimmed-mean", "--trim-beta", "0.1", "--rounds", "2", "--json", json.toString());
+    Cli run =
+        Cli.run(
+            "simulate",
+            "--data",
+            skewedCsv(dir).toString(),
+            "--site-column",
+            "hospital",
+            "--label-column",
+            "outcome",
+            "--categorical",
+            "color",
+            "--missing-value",
+            "NA",
+            "--strategy",
+            "trimmed-mean",
+            "--trim-beta",
+            "0.1",
+            "--rounds",
+            "2",
+            "--json",
+            json.toString());
     assertEquals(0, run.exitCode(), run.err());
-    assertTrue(run.out().contains("warning: secure aggregation is off: trimmed-mean needs each site's own update"),
+    assertTrue(
+        run.out()
+            .contains(
+                "warning: secure aggregation is off: trimmed-mean needs each site's own update"),
         run.out());
     assertTrue(run.out().contains("round   2/2  3 sites"), run.out());
     JsonNode result = new ObjectMapper().readTree(json.toFile());
@@ -218,35 +340,70 @@ class SimulateCommandTest {
 
   @Test
   void fedProxWithoutMuIsTheCoordinatorsOneLineRefusal(@TempDir Path dir) throws Exception {
-    assertUsageError(Cli.run("simulate", "--data", skewedCsv(dir).toString(), "--site-column", "hospital",
-        "--label-column", "outcome", "--categorical", "color", "--missing-value", "NA", "--strategy", "fedprox"),
+    assertUsageError(
+        Cli.run(
+            "simulate",
+            "--data",
+            skewedCsv(dir).toString(),
+            "--site-column",
+            "hospital",
+            "--label-column",
+            "outcome",
+            "--categorical",
+            "color",
+            "--missing-value",
+            "NA",
+            "--strategy",
+            "fedprox"),
         "strategy.mu must be set for fedprox");
   }
 
   @Test
   void anUnknownStrategyIsAOneLineUsageErrorListingTheNames(@TempDir Path dir) throws Exception {
-    assertUsageError(Cli.run("simulate", "--data", skewedCsv(dir).toString(), "--strategy", "fedsgd"),
+    assertUsageError(
+        Cli.run("simulate", "--data", skewedCsv(dir).toString(), "--strategy", "fedsgd"),
         "'fedsgd' is not a strategy; choose one of fedavg, fedprox");
   }
 
   @Test
   void aMissingSiteColumnIsAOneLineUsageError(@TempDir Path dir) throws Exception {
-    Cli bad = Cli.run("simulate", "--data", skewedCsv(dir).toString(), "--site-column", "clinic",
-        "--label-column", "outcome", "--categorical", "color");
+    Cli bad =
+        Cli.run(
+            "simulate",
+            "--data",
+            skewedCsv(dir).toString(),
+            "--site-column",
+            "clinic",
+            "--label-column",
+            "outcome",
+            "--categorical",
+            "color");
     assertUsageError(bad, "--site-column: 'clinic' is not a column");
   }
 
   @Test
   void aMissingLabelColumnIsAOneLineUsageError(@TempDir Path dir) throws Exception {
-    Cli bad = Cli.run("simulate", "--data", skewedCsv(dir).toString(), "--site-column", "hospital",
-        "--label-column", "died", "--categorical", "color");
+    Cli bad =
+        Cli.run(
+            "simulate",
+            "--data",
+            skewedCsv(dir).toString(),
+            "--site-column",
+            "hospital",
+            "--label-column",
+            "died",
+            "--categorical",
+            "color");
     assertUsageError(bad, "--label-column: 'died' is not a column");
   }
 
   @Test
-  void aLabelOtherThanZeroOrOneIsAOneLineUsageErrorThatDoesNotQuoteTheValue(@TempDir Path dir) throws Exception {
-    Path csv = Files.writeString(dir.resolve("bad-label.csv"),
-        "site,x,y\na,1.0,0\na,2.0,1\na,1.5,0\na,2.5,1\nb,1.0,0\nb,2.0,yes-7731\nb,3.0,1\nb,0.5,0\n");
+  void aLabelOtherThanZeroOrOneIsAOneLineUsageErrorThatDoesNotQuoteTheValue(@TempDir Path dir)
+      throws Exception {
+    Path csv =
+        Files.writeString(
+            dir.resolve("bad-label.csv"),
+            "site,x,y\na,1.0,0\na,2.0,1\na,1.5,0\na,2.5,1\nb,1.0,0\nb,2.0,yes-7731\nb,3.0,1\nb,0.5,0\n");
     Cli bad = Cli.run("simulate", "--data", csv.toString(), "--label-column", "y");
     assertUsageError(bad, "label must be 0 or 1");
     assertTrue(!bad.err().contains("yes-7731"), "the cell value leaked: " + bad.err());
@@ -254,20 +411,35 @@ class SimulateCommandTest {
 
   @Test
   void aSingleSiteIsAOneLineUsageError(@TempDir Path dir) throws Exception {
-    Path csv = Files.writeString(dir.resolve("one-site.csv"), "site,x,label\na,1,0\na,2,1\na,3,0\na,4,1\n");
-    assertUsageError(Cli.run("simulate", "--data", csv.toString()), "a federation needs at least 2 sites");
+    Path csv =
+        Files.writeString(
+            dir.resolve("one-site.csv"), "site,x,label\na,1,0\na,2,1\na,3,0\na,4,1\n");
+    assertUsageError(
+        Cli.run("simulate", "--data", csv.toString()), "a federation needs at least 2 sites");
   }
 
   @Test
-  void aNonNumericFeatureThatIsNotDeclaredCategoricalIsAOneLineUsageError(@TempDir Path dir) throws Exception {
-    Cli bad = Cli.run("simulate", "--data", skewedCsv(dir).toString(), "--site-column", "hospital",
-        "--label-column", "outcome", "--missing-value", "NA");
+  void aNonNumericFeatureThatIsNotDeclaredCategoricalIsAOneLineUsageError(@TempDir Path dir)
+      throws Exception {
+    Cli bad =
+        Cli.run(
+            "simulate",
+            "--data",
+            skewedCsv(dir).toString(),
+            "--site-column",
+            "hospital",
+            "--label-column",
+            "outcome",
+            "--missing-value",
+            "NA");
     assertUsageError(bad, "column 'color'");
   }
 
   @Test
   void aMissingFileIsAOneLineUsageError(@TempDir Path dir) {
-    assertUsageError(Cli.run("simulate", "--data", dir.resolve("absent.csv").toString()), "is not a readable file");
+    assertUsageError(
+        Cli.run("simulate", "--data", dir.resolve("absent.csv").toString()),
+        "is not a readable file");
   }
 
   private static void assertUsageError(Cli result, String expected) {

@@ -17,16 +17,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The coordinator stops mid-federation; a new one on the same port resumes from the last
- * checkpoint with the same global model, the site agents reconnect by themselves (backoff) and the
- * federation runs to its end.
+ * The coordinator stops mid-federation; a new one on the same port resumes from the last checkpoint
+ * with the same global model, the site agents reconnect by themselves (backoff) and the federation
+ * runs to its end.
  */
 class CheckpointRestartTest {
 
   private static final List<String> SITES = List.of("hospital-a", "hospital-b");
 
   @Test
-  void coordinatorResumesFromItsLastCheckpointAndSitesReconnect(@TempDir Path dir) throws Exception {
+  void coordinatorResumesFromItsLastCheckpointAndSitesReconnect(@TempDir Path dir)
+      throws Exception {
     try (TestFederation federation = new TestFederation(dir)) {
       TestFederation.Settings settings = new TestFederation.Settings(SITES, 2, 4, 30).plain();
       Coordinator first = federation.startCoordinator("coordinator.yaml", settings);
@@ -40,7 +41,8 @@ class CheckpointRestartTest {
       first.close();
       GlobalModel before = first.globalModel();
       assertEquals(2, before.completedRounds());
-      assertFalse(Arrays.equals(initial, before.parameters()), "training must have moved the model");
+      assertFalse(
+          Arrays.equals(initial, before.parameters()), "training must have moved the model");
       gatedA.release();
 
       Coordinator second = federation.startCoordinator("coordinator.yaml", settings, port);

@@ -28,14 +28,27 @@ class CommandLineFederationTest {
       try (ServerSocket probe = new ServerSocket(0)) {
         port = probe.getLocalPort();
       }
-      Path coordinatorYaml = federation.writeCoordinatorConfig("coordinator.yaml",
-          new TestFederation.Settings(SITES, 2, 2, 60).plain(), port);
-      CompletableFuture<Integer> coordinator = CompletableFuture.supplyAsync(
-          () -> new CommandLine(new CoordinatorCommand()).execute("--config", coordinatorYaml.toString()), processes);
-      List<CompletableFuture<Integer>> sites = SITES.stream().map(site -> {
-        Path siteYaml = federation.writeSiteConfig(site, port, 50);
-        return CompletableFuture.supplyAsync(() -> new CommandLine(new SiteCommand()).execute("--config", siteYaml.toString()), processes);
-      }).toList();
+      Path coordinatorYaml =
+          federation.writeCoordinatorConfig(
+              "coordinator.yaml", new TestFederation.Settings(SITES, 2, 2, 60).plain(), port);
+      CompletableFuture<Integer> coordinator =
+          CompletableFuture.supplyAsync(
+              () ->
+                  new CommandLine(new CoordinatorCommand())
+                      .execute("--config", coordinatorYaml.toString()),
+              processes);
+      List<CompletableFuture<Integer>> sites =
+          SITES.stream()
+              .map(
+                  site -> {
+                    Path siteYaml = federation.writeSiteConfig(site, port, 50);
+                    return CompletableFuture.supplyAsync(
+                        () ->
+                            new CommandLine(new SiteCommand())
+                                .execute("--config", siteYaml.toString()),
+                        processes);
+                  })
+              .toList();
       assertEquals(0, coordinator.get(90, TimeUnit.SECONDS));
       for (CompletableFuture<Integer> site : sites) {
         assertEquals(0, site.get(30, TimeUnit.SECONDS));

@@ -21,25 +21,28 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Sites that die mid-round: a site cut off mid-upload leaves nothing in the sum and the round
- * completes with the others; when too few remain the round is abandoned and nothing is applied;
- * the next round runs normally.
+ * completes with the others; when too few remain the round is abandoned and nothing is applied; the
+ * next round runs normally.
  */
 class DropoutTest {
 
   private static final List<String> SITES = List.of("hospital-a", "hospital-b", "hospital-c");
 
   @Test
-  void dropoutsNeverLeavePartialContributionsAndTooFewAbandonTheRound(@TempDir Path dir) throws Exception {
+  void dropoutsNeverLeavePartialContributionsAndTooFewAbandonTheRound(@TempDir Path dir)
+      throws Exception {
     try (TestFederation federation = new TestFederation(dir)) {
-      Coordinator coordinator = federation.startCoordinator("coordinator.yaml",
-          new TestFederation.Settings(SITES, 2, 3, 30).plain());
+      Coordinator coordinator =
+          federation.startCoordinator(
+              "coordinator.yaml", new TestFederation.Settings(SITES, 2, 3, 30).plain());
       List<RoundSummary> summaries = new CopyOnWriteArrayList<>();
-      coordinator.addListener(new RoundListener() {
-        @Override
-        public void roundFinished(RoundSummary summary) {
-          summaries.add(summary);
-        }
-      });
+      coordinator.addListener(
+          new RoundListener() {
+            @Override
+            public void roundFinished(RoundSummary summary) {
+              summaries.add(summary);
+            }
+          });
       KnownUpdateTrainer trainerA = new KnownUpdateTrainer(0, 100);
       KnownUpdateTrainer trainerB = new KnownUpdateTrainer(1, 300);
       GatedTrainer gatedA = new GatedTrainer(trainerA, 1);
@@ -47,10 +50,21 @@ class DropoutTest {
       SiteAgent a = federation.startSite("hospital-a", coordinator.port(), gatedA);
       SiteAgent b = federation.startSite("hospital-b", coordinator.port(), gatedB);
       // hospital-c dies right after the first chunk of its round-2 update and stays away.
-      SiteAgent c = federation.startSite("hospital-c", coordinator.port(), new KnownUpdateTrainer(2, 1600),
-          options -> options.plaintextTap(() -> new PlaintextFrames(new ByteArrayOutputStream(),
-              e -> e.getRound() == 2 && e.hasTensorChunk() && e.getTensorChunk().getStream() == Stream.STREAM_UPDATE)),
-          600_000);
+      SiteAgent c =
+          federation.startSite(
+              "hospital-c",
+              coordinator.port(),
+              new KnownUpdateTrainer(2, 1600),
+              options ->
+                  options.plaintextTap(
+                      () ->
+                          new PlaintextFrames(
+                              new ByteArrayOutputStream(),
+                              e ->
+                                  e.getRound() == 2
+                                      && e.hasTensorChunk()
+                                      && e.getTensorChunk().getStream() == Stream.STREAM_UPDATE)),
+              600_000);
       // Round 1 stays open until c has joined, so all three are tasked in round 2.
       await().atMost(Duration.ofSeconds(30)).until(() -> gatedA.isHeld() && c.isConnected());
       gatedA.release();
@@ -63,7 +77,10 @@ class DropoutTest {
       assertEquals(400, second.totalExamples());
       float[] afterRound1 = trainerA.calls().get(1).received();
       float[] afterRound2 = coordinator.globalModel().parameters();
-      assertClose(KnownUpdateTrainer.weightedMean(afterRound1, List.of(trainerA.calls().get(1), trainerB.calls().get(1))), afterRound2);
+      assertClose(
+          KnownUpdateTrainer.weightedMean(
+              afterRound1, List.of(trainerA.calls().get(1), trainerB.calls().get(1))),
+          afterRound2);
 
       // Round 3: b dies while training, leaving only a: abandoned, nothing applied.
       await().atMost(Duration.ofSeconds(30)).until(gatedB::isHeld);
@@ -90,10 +107,17 @@ class DropoutTest {
       for (KnownUpdateTrainer.Call call : round4) {
         assertArrayEquals(afterRound2, call.received());
       }
-      assertClose(KnownUpdateTrainer.weightedMean(afterRound2, round4), coordinator.globalModel().parameters());
-      assertEquals(1.0, coordinator.scrapeMetrics().lines()
-          .filter(l -> l.startsWith("cohort_rounds_abandoned_total")).mapToDouble(l -> Double.parseDouble(l.split(" ")[1]))
-          .sum());
+      assertClose(
+          KnownUpdateTrainer.weightedMean(afterRound2, round4),
+          coordinator.globalModel().parameters());
+      assertEquals(
+          1.0,
+          coordinator
+              .scrapeMetrics()
+              .lines()
+              .filter(l -> l.startsWith("cohort_rounds_abandoned_total"))
+              .mapToDouble(l -> Double.parseDouble(l.split(" ")[1]))
+              .sum());
       assertEquals(0, a.lastError().map(e -> 1).orElse(0));
     }
   }

@@ -39,12 +39,21 @@ final class KnownUpdateTrainer implements LocalTrainer {
     float[] update = new float[globalParameters.length];
     float[] next = new float[globalParameters.length];
     for (int i = 0; i < update.length; i++) {
-      update[i] = (float) ((siteIndex + 1) * 0.01 * (i + 1) * (call % 2 == 0 ? -call : call) + 0.003 * siteIndex);
+      update[i] =
+          (float)
+              ((siteIndex + 1) * 0.01 * (i + 1) * (call % 2 == 0 ? -call : call)
+                  + 0.003 * siteIndex);
       next[i] = globalParameters[i] + update[i];
     }
     calls.add(new Call(globalParameters.clone(), next.clone(), examples));
-    return new Outcome(next, examples, LocalMetrics.newBuilder().setEvalExamples(10).setEvalLoss(0.5 + siteIndex)
-        .setEvalAuroc(0.75).build());
+    return new Outcome(
+        next,
+        examples,
+        LocalMetrics.newBuilder()
+            .setEvalExamples(10)
+            .setEvalLoss(0.5 + siteIndex)
+            .setEvalAuroc(0.75)
+            .build());
   }
 
   /** Holds no records, so it evaluates on none: zero examples, every metric unset. */
@@ -58,8 +67,9 @@ final class KnownUpdateTrainer implements LocalTrainer {
   }
 
   /**
-   * The next global model, computed independently of the coordinator: base + sum(w_k u_k) / sum(w_k),
-   * where u_k is what site k's trainer returned minus what it received and w_k its example count.
+   * The next global model, computed independently of the coordinator: base + sum(w_k u_k) /
+   * sum(w_k), where u_k is what site k's trainer returned minus what it received and w_k its
+   * example count.
    */
   static float[] weightedMean(float[] base, List<Call> calls) {
     double[] sum = new double[base.length];

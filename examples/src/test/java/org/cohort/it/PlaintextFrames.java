@@ -13,15 +13,19 @@ import org.cohort.protocol.v1.Envelope;
 
 /**
  * A plaintext tap for a SiteAgent (placed right after TLS): records every byte the site sends and
- * can cut the connection right after the first envelope matching a predicate, like a process
- * killed mid-upload. Frames (4-byte length, then the envelope) arrive in one buffer or several.
+ * can cut the connection right after the first envelope matching a predicate, like a process killed
+ * mid-upload. Frames (4-byte length, then the envelope) arrive in one buffer or several.
  */
 final class PlaintextFrames extends ChannelOutboundHandlerAdapter {
 
   private final ByteArrayOutputStream captured;
   private final Predicate<Envelope> cutAfter;
-  /** Bytes of frames not yet complete: the encoder may write a frame in one buffer or in several. */
+
+  /**
+   * Bytes of frames not yet complete: the encoder may write a frame in one buffer or in several.
+   */
   private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+
   private boolean cut;
 
   PlaintextFrames(ByteArrayOutputStream captured, Predicate<Envelope> cutAfter) {
@@ -30,7 +34,8 @@ final class PlaintextFrames extends ChannelOutboundHandlerAdapter {
   }
 
   @Override
-  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise)
+      throws Exception {
     if (cut) {
       promise.setFailure(new IllegalStateException("connection cut by the test"));
       io.netty.util.ReferenceCountUtil.release(msg);

@@ -30,35 +30,51 @@ import org.cohort.protocol.wire.FrameCodec;
  */
 final class RawPeer implements AutoCloseable {
 
-  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private final EventLoopGroup group =
+      new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final List<Envelope> received = new CopyOnWriteArrayList<>();
   private final Channel channel;
 
   RawPeer(SslContext tls, int port) {
-    channel = new Bootstrap().group(group).channel(NioSocketChannel.class)
-        .handler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            ch.pipeline().addLast("tls", tls.newHandler(ch.alloc(), "127.0.0.1", port));
-            FrameCodec.addTo(ch.pipeline(), 1 << 20);
-            ch.pipeline().addLast(new SimpleChannelInboundHandler<Envelope>() {
-              @Override
-              protected void channelRead0(ChannelHandlerContext ctx, Envelope envelope) {
-                received.add(envelope);
-                if (envelope.hasRoundTask()) {
-                  ctx.writeAndFlush(Envelopes.stamped(envelope.getFederationId(), envelope.getRound())
-                      .setTaskDeclined(TaskDeclined.newBuilder().setReason(DeclineReason.DECLINE_REASON_BUSY)).build());
-                }
-              }
+    channel =
+        new Bootstrap()
+            .group(group)
+            .channel(NioSocketChannel.class)
+            .handler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    ch.pipeline().addLast("tls", tls.newHandler(ch.alloc(), "127.0.0.1", port));
+                    FrameCodec.addTo(ch.pipeline(), 1 << 20);
+                    ch.pipeline()
+                        .addLast(
+                            new SimpleChannelInboundHandler<Envelope>() {
+                              @Override
+                              protected void channelRead0(
+                                  ChannelHandlerContext ctx, Envelope envelope) {
+                                received.add(envelope);
+                                if (envelope.hasRoundTask()) {
+                                  ctx.writeAndFlush(
+                                      Envelopes.stamped(
+                                              envelope.getFederationId(), envelope.getRound())
+                                          .setTaskDeclined(
+                                              TaskDeclined.newBuilder()
+                                                  .setReason(DeclineReason.DECLINE_REASON_BUSY))
+                                          .build());
+                                }
+                              }
 
-              @Override
-              public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                ctx.close();
-              }
-            });
-          }
-        })
-        .connect("127.0.0.1", port).syncUninterruptibly().channel();
+                              @Override
+                              public void exceptionCaught(
+                                  ChannelHandlerContext ctx, Throwable cause) {
+                                ctx.close();
+                              }
+                            });
+                  }
+                })
+            .connect("127.0.0.1", port)
+            .syncUninterruptibly()
+            .channel();
   }
 
   void send(Envelope envelope) {
@@ -79,8 +95,11 @@ final class RawPeer implements AutoCloseable {
   }
 
   Optional<org.cohort.protocol.v1.Error> error(ErrorCode code) {
-    return received.stream().filter(Envelope::hasError).map(Envelope::getError)
-        .filter(e -> e.getCode() == code).findFirst();
+    return received.stream()
+        .filter(Envelope::hasError)
+        .map(Envelope::getError)
+        .filter(e -> e.getCode() == code)
+        .findFirst();
   }
 
   boolean hasBody(Envelope.BodyCase body) {

@@ -27,7 +27,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class RobustAggregationTest {
 
-  private static final List<String> SITES = List.of("hospital-a", "hospital-b", "hospital-c", "hospital-d", "hospital-e");
+  private static final List<String> SITES =
+      List.of("hospital-a", "hospital-b", "hospital-c", "hospital-d", "hospital-e");
   private static final double POISON = 1e6;
 
   static Stream<Arguments> strategies() {
@@ -62,11 +63,15 @@ class RobustAggregationTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("strategies")
-  void oneSiteScalingItsUpdateBy1e6CannotMoveARobustAggregate(StrategySettings strategy, boolean robust,
-      @TempDir Path dir) throws Exception {
+  void oneSiteScalingItsUpdateBy1e6CannotMoveARobustAggregate(
+      StrategySettings strategy, boolean robust, @TempDir Path dir) throws Exception {
     try (TestFederation federation = new TestFederation(dir)) {
-      Coordinator coordinator = federation.startCoordinator("coordinator.yaml",
-          new TestFederation.Settings(SITES, SITES.size(), 1, 30).plain().withStrategy(strategy));
+      Coordinator coordinator =
+          federation.startCoordinator(
+              "coordinator.yaml",
+              new TestFederation.Settings(SITES, SITES.size(), 1, 30)
+                  .plain()
+                  .withStrategy(strategy));
       float[] initial = coordinator.globalModel().parameters();
       KnownUpdateTrainer[] honest = new KnownUpdateTrainer[SITES.size() - 1];
       for (int i = 0; i < honest.length; i++) {
@@ -93,11 +98,18 @@ class RobustAggregationTest {
         smallestMeanError = Math.min(smallestMeanError, error);
       }
       if (robust) {
-        assertTrue(worstRobustError <= 1.0, strategy.name() + " strayed " + worstRobustError
-            + " honest spreads from the honest median");
+        assertTrue(
+            worstRobustError <= 1.0,
+            strategy.name()
+                + " strayed "
+                + worstRobustError
+                + " honest spreads from the honest median");
       } else {
-        assertTrue(smallestMeanError > 1e3, "FedAvg follows the hostile site: every coordinate is off by "
-            + smallestMeanError + " or more");
+        assertTrue(
+            smallestMeanError > 1e3,
+            "FedAvg follows the hostile site: every coordinate is off by "
+                + smallestMeanError
+                + " or more");
       }
     }
   }

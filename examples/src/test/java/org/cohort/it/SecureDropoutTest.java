@@ -47,10 +47,15 @@ class SecureDropoutTest {
   enum KillPoint {
     AFTER_ADVERTISING_KEYS(false, e -> e.hasKeyAdvert()),
     AFTER_SHARING_KEYS(false, e -> e.hasShareBundle()),
-    MIDWAY_THROUGH_ITS_MASKED_INPUT(false,
+    MIDWAY_THROUGH_ITS_MASKED_INPUT(
+        false,
         e -> e.hasTensorChunk() && e.getTensorChunk().getStream() == Stream.STREAM_MASKED_INPUT),
-    AFTER_ITS_WHOLE_MASKED_INPUT(true, e -> e.hasTensorChunk()
-        && e.getTensorChunk().getStream() == Stream.STREAM_MASKED_INPUT && e.getTensorChunk().getLast());
+    AFTER_ITS_WHOLE_MASKED_INPUT(
+        true,
+        e ->
+            e.hasTensorChunk()
+                && e.getTensorChunk().getStream() == Stream.STREAM_MASKED_INPUT
+                && e.getTensorChunk().getLast());
 
     final boolean inputCounts;
     final Predicate<Envelope> lastWords;
@@ -63,11 +68,15 @@ class SecureDropoutTest {
 
   @ParameterizedTest
   @EnumSource(KillPoint.class)
-  void aSiteKilledMidRoundLeavesExactlyTheSurvivorsSum(KillPoint killPoint, @TempDir Path dir) throws Exception {
+  void aSiteKilledMidRoundLeavesExactlyTheSurvivorsSum(KillPoint killPoint, @TempDir Path dir)
+      throws Exception {
     try (TestFederation federation = new TestFederation(dir)) {
-      Coordinator coordinator = federation.startCoordinator("coordinator.yaml",
-          new TestFederation.Settings(List.of("hospital-a", "hospital-b", "hospital-c", "hospital-d"), 2, 3, 30)
-              .withSecureAggregation(SECURE));
+      Coordinator coordinator =
+          federation.startCoordinator(
+              "coordinator.yaml",
+              new TestFederation.Settings(
+                      List.of("hospital-a", "hospital-b", "hospital-c", "hospital-d"), 2, 3, 30)
+                  .withSecureAggregation(SECURE));
       List<RoundSummary> summaries = listen(coordinator);
       KnownUpdateTrainer a = new KnownUpdateTrainer(0, 100);
       KnownUpdateTrainer b = new KnownUpdateTrainer(1, 300);
@@ -77,9 +86,16 @@ class SecureDropoutTest {
       // all four (t = 2, so one dropout is tolerated) and the victim dies in it.
       KnownUpdateTrainer victimTrainer = new KnownUpdateTrainer(3, 1600);
       GatedTrainer victim = new GatedTrainer(victimTrainer, 1);
-      federation.startSite("hospital-d", coordinator.port(), victim,
-          options -> options.plaintextTap(() -> new PlaintextFrames(new ByteArrayOutputStream(),
-              e -> e.getRound() == 2 && killPoint.lastWords.test(e))),
+      federation.startSite(
+          "hospital-d",
+          coordinator.port(),
+          victim,
+          options ->
+              options.plaintextTap(
+                  () ->
+                      new PlaintextFrames(
+                          new ByteArrayOutputStream(),
+                          e -> e.getRound() == 2 && killPoint.lastWords.test(e))),
           600_000);
       await().atMost(Duration.ofSeconds(30)).until(victim::isHeld);
       KnownUpdateTrainer c = new KnownUpdateTrainer(2, 700);
@@ -88,49 +104,88 @@ class SecureDropoutTest {
       victim.release();
 
       await().atMost(Duration.ofSeconds(60)).until(() -> coordinator.finished().isDone());
-      assertEquals(RoundPhase.COMPLETED, summaries.get(0).phase(), summaries.get(0).abandonReason());
+      assertEquals(
+          RoundPhase.COMPLETED, summaries.get(0).phase(), summaries.get(0).abandonReason());
       RoundSummary second = summaries.get(1);
       assertEquals(RoundPhase.COMPLETED, second.phase(), second.abandonReason());
-      List<KnownUpdateTrainer.Call> inputs = new ArrayList<>(List.of(a.calls().get(1), b.calls().get(1), c.calls().get(0)));
+      List<KnownUpdateTrainer.Call> inputs =
+          new ArrayList<>(List.of(a.calls().get(1), b.calls().get(1), c.calls().get(0)));
       if (killPoint.inputCounts) {
         inputs.add(victimTrainer.calls().get(1));
       }
       long weight = inputs.stream().mapToLong(KnownUpdateTrainer.Call::examples).sum();
-      assertEquals(inputs.size(), second.contributions(), "exactly the inputs that arrived whole are unmasked");
+      assertEquals(
+          inputs.size(),
+          second.contributions(),
+          "exactly the inputs that arrived whole are unmasked");
       assertEquals(weight, second.totalExamples());
       float[] afterRound2 = a.calls().get(2).received();
-      assertWithinBound(KnownUpdateTrainer.weightedMean(a.calls().get(1).received(), inputs), afterRound2, 4, weight);
+      assertWithinBound(
+          KnownUpdateTrainer.weightedMean(a.calls().get(1).received(), inputs),
+          afterRound2,
+          4,
+          weight);
 
       RoundSummary third = summaries.get(2);
       assertEquals(RoundPhase.COMPLETED, third.phase(), third.abandonReason());
       assertEquals(3, third.contributions());
-      assertWithinBound(KnownUpdateTrainer.weightedMean(afterRound2, List.of(a.calls().get(2), b.calls().get(2), c.calls().get(1))),
-          coordinator.globalModel().parameters(), 3, 1100);
+      assertWithinBound(
+          KnownUpdateTrainer.weightedMean(
+              afterRound2, List.of(a.calls().get(2), b.calls().get(2), c.calls().get(1))),
+          coordinator.globalModel().parameters(),
+          3,
+          1100);
     }
   }
 
   @Test
-  void tooFewAnswersToUnmaskAbandonTheRoundAndTheNextRoundRunsNormally(@TempDir Path dir) throws Exception {
+  void tooFewAnswersToUnmaskAbandonTheRoundAndTheNextRoundRunsNormally(@TempDir Path dir)
+      throws Exception {
     try (TestFederation federation = new TestFederation(dir)) {
-      Coordinator coordinator = federation.startCoordinator("coordinator.yaml",
-          new TestFederation.Settings(List.of("hospital-a", "hospital-b", "hospital-c"), 2, 1, 30)
-              .withSecureAggregation(SECURE));
+      Coordinator coordinator =
+          federation.startCoordinator(
+              "coordinator.yaml",
+              new TestFederation.Settings(
+                      List.of("hospital-a", "hospital-b", "hospital-c"), 2, 1, 30)
+                  .withSecureAggregation(SECURE));
       List<RoundSummary> summaries = listen(coordinator);
       float[] initial = coordinator.globalModel().parameters();
       KnownUpdateTrainer a = new KnownUpdateTrainer(0, 100);
       federation.startSite("hospital-a", coordinator.port(), a);
-      // b dies after sharing its keys, c after sending its whole masked input: only a can answer the
+      // b dies after sharing its keys, c after sending its whole masked input: only a can answer
+      // the
       // unmask request, fewer than t = 2.
-      federation.startSite("hospital-b", coordinator.port(), new KnownUpdateTrainer(1, 300),
-          options -> options.plaintextTap(() -> new PlaintextFrames(new ByteArrayOutputStream(),
-              e -> e.getRound() == 1 && e.hasShareBundle())), 600_000);
-      federation.startSite("hospital-c", coordinator.port(), new KnownUpdateTrainer(2, 700),
-          options -> options.plaintextTap(() -> new PlaintextFrames(new ByteArrayOutputStream(),
-              e -> e.getRound() == 1 && KillPoint.AFTER_ITS_WHOLE_MASKED_INPUT.lastWords.test(e))), 600_000);
+      federation.startSite(
+          "hospital-b",
+          coordinator.port(),
+          new KnownUpdateTrainer(1, 300),
+          options ->
+              options.plaintextTap(
+                  () ->
+                      new PlaintextFrames(
+                          new ByteArrayOutputStream(),
+                          e -> e.getRound() == 1 && e.hasShareBundle())),
+          600_000);
+      federation.startSite(
+          "hospital-c",
+          coordinator.port(),
+          new KnownUpdateTrainer(2, 700),
+          options ->
+              options.plaintextTap(
+                  () ->
+                      new PlaintextFrames(
+                          new ByteArrayOutputStream(),
+                          e ->
+                              e.getRound() == 1
+                                  && KillPoint.AFTER_ITS_WHOLE_MASKED_INPUT.lastWords.test(e))),
+          600_000);
 
       await().atMost(Duration.ofSeconds(30)).until(() -> !summaries.isEmpty());
       assertEquals(RoundPhase.ABANDONED, summaries.get(0).phase());
-      assertArrayEquals(initial, coordinator.globalModel().parameters(), "nothing of an abandoned round is applied");
+      assertArrayEquals(
+          initial,
+          coordinator.globalModel().parameters(),
+          "nothing of an abandoned round is applied");
       assertEquals(0, coordinator.globalModel().completedRounds());
 
       KnownUpdateTrainer b = new KnownUpdateTrainer(1, 300);
@@ -143,26 +198,44 @@ class SecureDropoutTest {
       assertEquals(3, second.contributions());
       KnownUpdateTrainer.Call lastOfA = a.calls().get(a.calls().size() - 1);
       assertArrayEquals(initial, lastOfA.received());
-      assertWithinBound(KnownUpdateTrainer.weightedMean(initial, List.of(lastOfA, b.calls().get(0), c.calls().get(0))),
-          coordinator.globalModel().parameters(), 3, 1100);
+      assertWithinBound(
+          KnownUpdateTrainer.weightedMean(
+              initial, List.of(lastOfA, b.calls().get(0), c.calls().get(0))),
+          coordinator.globalModel().parameters(),
+          3,
+          1100);
     }
   }
 
   private static List<RoundSummary> listen(Coordinator coordinator) {
     List<RoundSummary> summaries = new CopyOnWriteArrayList<>();
-    coordinator.addListener(new RoundListener() {
-      @Override
-      public void roundFinished(RoundSummary summary) {
-        summaries.add(summary);
-      }
-    });
+    coordinator.addListener(
+        new RoundListener() {
+          @Override
+          public void roundFinished(RoundSummary summary) {
+            summaries.add(summary);
+          }
+        });
     return summaries;
   }
 
-  /** Within the quantization bound of a secure round of {@code sites} participants (plus float32 rounding). */
-  private static void assertWithinBound(float[] expected, float[] actual, int sites, long totalWeight) {
-    double bound = new SecAggParameters(sites, expected.length, GraphPlan.complete(sites, (sites - 1) / 2 + 1), 32, CLIP, 100_000)
-        .sumErrorBound(sites) / totalWeight + 1e-6;
+  /**
+   * Within the quantization bound of a secure round of {@code sites} participants (plus float32
+   * rounding).
+   */
+  private static void assertWithinBound(
+      float[] expected, float[] actual, int sites, long totalWeight) {
+    double bound =
+        new SecAggParameters(
+                        sites,
+                        expected.length,
+                        GraphPlan.complete(sites, (sites - 1) / 2 + 1),
+                        32,
+                        CLIP,
+                        100_000)
+                    .sumErrorBound(sites)
+                / totalWeight
+            + 1e-6;
     assertEquals(expected.length, actual.length);
     for (int i = 0; i < expected.length; i++) {
       assertEquals(expected[i], actual[i], bound, "element " + i);

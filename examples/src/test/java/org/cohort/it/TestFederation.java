@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.cohort.coordinator.Coordinator;
 import org.cohort.coordinator.config.CoordinatorConfig;
-import org.cohort.coordinator.strategy.StrategySettings;
 import org.cohort.coordinator.config.CoordinatorConfig.SecureAggregation;
+import org.cohort.coordinator.strategy.StrategySettings;
 import org.cohort.crypto.pki.ConsortiumCa;
 import org.cohort.crypto.pki.ParticipantIdentity;
 import org.cohort.crypto.pki.Role;
@@ -21,13 +21,14 @@ import org.cohort.site.data.SyntheticCohort;
 import org.cohort.site.training.LocalTrainer;
 
 /**
- * A consortium on loopback for integration tests: a real CA, startup kits, config files written
- * as YAML and loaded by the real loaders, a coordinator on an ephemeral port and site agents.
+ * A consortium on loopback for integration tests: a real CA, startup kits, config files written as
+ * YAML and loaded by the real loaders, a coordinator on an ephemeral port and site agents.
  */
 final class TestFederation implements AutoCloseable {
 
   static final String FEDERATION = "it-federation";
   static final int MAX_FRAME_BYTES = 4096;
+
   /** The synthetic cohort's input features (TrainerFactory {source: synthetic}). */
   static final int FEATURES = SyntheticCohort.FEATURE_COUNT;
 
@@ -40,13 +41,24 @@ final class TestFederation implements AutoCloseable {
    * Settings a test varies; everything else is fixed and small. {@code secureAggregation} is the
    * config's secure_aggregation section, or null to leave it out (secure aggregation on, defaults).
    */
-  record Settings(List<String> allowedSites, int minPerRound, int rounds, double deadlineSeconds, int features,
-                  SecureAggregation secureAggregation, StrategySettings strategy) {
+  record Settings(
+      List<String> allowedSites,
+      int minPerRound,
+      int rounds,
+      double deadlineSeconds,
+      int features,
+      SecureAggregation secureAggregation,
+      StrategySettings strategy) {
     Settings(List<String> allowedSites, int minPerRound, int rounds, double deadlineSeconds) {
       this(allowedSites, minPerRound, rounds, deadlineSeconds, FEATURES, null, null);
     }
 
-    Settings(List<String> allowedSites, int minPerRound, int rounds, double deadlineSeconds, int features) {
+    Settings(
+        List<String> allowedSites,
+        int minPerRound,
+        int rounds,
+        double deadlineSeconds,
+        int features) {
       this(allowedSites, minPerRound, rounds, deadlineSeconds, features, null, null);
     }
 
@@ -56,24 +68,34 @@ final class TestFederation implements AutoCloseable {
     }
 
     Settings withSecureAggregation(SecureAggregation section) {
-      return new Settings(allowedSites, minPerRound, rounds, deadlineSeconds, features, section, strategy);
+      return new Settings(
+          allowedSites, minPerRound, rounds, deadlineSeconds, features, section, strategy);
     }
 
     Settings withStrategy(StrategySettings section) {
-      return new Settings(allowedSites, minPerRound, rounds, deadlineSeconds, features, secureAggregation, section);
+      return new Settings(
+          allowedSites, minPerRound, rounds, deadlineSeconds, features, secureAggregation, section);
     }
   }
 
-  /** secure_aggregation: {graph, degree, threshold, clip}, the other keys left to their defaults. */
-  static SecureAggregation secureAggregation(String graph, Integer degree, Integer threshold, double clip) {
-    return new SecureAggregation(null, graph, degree, threshold, null, null, clip, null, null, null);
+  /**
+   * secure_aggregation: {graph, degree, threshold, clip}, the other keys left to their defaults.
+   */
+  static SecureAggregation secureAggregation(
+      String graph, Integer degree, Integer threshold, double clip) {
+    return new SecureAggregation(
+        null, graph, degree, threshold, null, null, clip, null, null, null);
   }
 
   TestFederation(Path root) {
     this.root = root;
     this.ca = ConsortiumCa.create(root.resolve("ca"), "it-consortium");
-    kits.put("coordinator", ca.issue(new ParticipantIdentity("coordinator", Role.COORDINATOR),
-        root.resolve("kits/coordinator"), List.of()));
+    kits.put(
+        "coordinator",
+        ca.issue(
+            new ParticipantIdentity("coordinator", Role.COORDINATOR),
+            root.resolve("kits/coordinator"),
+            List.of()));
   }
 
   ConsortiumCa ca() {
@@ -85,7 +107,8 @@ final class TestFederation implements AutoCloseable {
   }
 
   StartupKit kit(String participant, Role role) {
-    return kits.computeIfAbsent(participant,
+    return kits.computeIfAbsent(
+        participant,
         id -> ca.issue(new ParticipantIdentity(id, role), root.resolve("kits/" + id), List.of()));
   }
 
@@ -98,21 +121,25 @@ final class TestFederation implements AutoCloseable {
   }
 
   Path writeCoordinatorConfig(String name, Settings settings, int listenPort) {
-    CoordinatorConfig config = new CoordinatorConfig(FEDERATION,
-        new CoordinatorConfig.Endpoint("127.0.0.1", listenPort),
-        new CoordinatorConfig.Endpoint("127.0.0.1", 0),
-        CoordinatorConfig.Kit.of(kits.get("coordinator").files().withRevocationList(ca.revocationListFile())),
-        new CoordinatorConfig.Sites(settings.allowedSites(), settings.minPerRound()),
-        new CoordinatorConfig.Rounds(settings.rounds(), settings.deadlineSeconds()),
-        new CoordinatorConfig.Model("logreg", settings.features(), List.of(), 42),
-        new CoordinatorConfig.Training(2, 16, 0.1, "sgd", 7),
-        new CoordinatorConfig.Checkpoint(root.resolve("checkpoints")),
-        // 5 elements per chunk: a model travels in several chunks each way.
-        new CoordinatorConfig.Transport(MAX_FRAME_BYTES, 5, 200, 3000),
-        // One staging buffer: concurrent uploads must wait for it (autoRead backpressure) in every test.
-        new CoordinatorConfig.Aggregation(1),
-        settings.secureAggregation(),
-        settings.strategy());
+    CoordinatorConfig config =
+        new CoordinatorConfig(
+            FEDERATION,
+            new CoordinatorConfig.Endpoint("127.0.0.1", listenPort),
+            new CoordinatorConfig.Endpoint("127.0.0.1", 0),
+            CoordinatorConfig.Kit.of(
+                kits.get("coordinator").files().withRevocationList(ca.revocationListFile())),
+            new CoordinatorConfig.Sites(settings.allowedSites(), settings.minPerRound()),
+            new CoordinatorConfig.Rounds(settings.rounds(), settings.deadlineSeconds()),
+            new CoordinatorConfig.Model("logreg", settings.features(), List.of(), 42),
+            new CoordinatorConfig.Training(2, 16, 0.1, "sgd", 7),
+            new CoordinatorConfig.Checkpoint(root.resolve("checkpoints")),
+            // 5 elements per chunk: a model travels in several chunks each way.
+            new CoordinatorConfig.Transport(MAX_FRAME_BYTES, 5, 200, 3000),
+            // One staging buffer: concurrent uploads must wait for it (autoRead backpressure) in
+            // every test.
+            new CoordinatorConfig.Aggregation(1),
+            settings.secureAggregation(),
+            settings.strategy());
     Path file = root.resolve(name);
     config.write(file);
     return file;
@@ -123,8 +150,9 @@ final class TestFederation implements AutoCloseable {
   }
 
   Coordinator startCoordinator(String configName, Settings settings, int listenPort) {
-    Coordinator coordinator = Coordinator.start(
-        CoordinatorConfig.load(writeCoordinatorConfig(configName, settings, listenPort)));
+    Coordinator coordinator =
+        Coordinator.start(
+            CoordinatorConfig.load(writeCoordinatorConfig(configName, settings, listenPort)));
     closers.add(coordinator::close);
     return coordinator;
   }
@@ -133,14 +161,25 @@ final class TestFederation implements AutoCloseable {
     return SiteConfig.load(writeSiteConfig(site, coordinatorPort, initialReconnectMs));
   }
 
-  /** A site.yaml in the site's kit, its data section a small synthetic hospital, as the site CLI reads it. */
+  /**
+   * A site.yaml in the site's kit, its data section a small synthetic hospital, as the site CLI
+   * reads it.
+   */
   Path writeSiteConfig(String site, int coordinatorPort, int initialReconnectMs) {
     Path kit = siteKit(site).directory();
     Path file = kit.resolve("site.yaml");
-    SiteConfig.starter(site, new SiteConfig.Endpoint("127.0.0.1", coordinatorPort), kit,
-            JsonNodeFactory.instance.objectNode().put("source", "synthetic")
-                .put("hospital", Math.floorMod(site.hashCode(), 3)).put("seed", 1).put("rows", 200))
-        .withReconnect(new SiteConfig.Reconnect(initialReconnectMs, Math.max(initialReconnectMs, 500)))
+    SiteConfig.starter(
+            site,
+            new SiteConfig.Endpoint("127.0.0.1", coordinatorPort),
+            kit,
+            JsonNodeFactory.instance
+                .objectNode()
+                .put("source", "synthetic")
+                .put("hospital", Math.floorMod(site.hashCode(), 3))
+                .put("seed", 1)
+                .put("rows", 200))
+        .withReconnect(
+            new SiteConfig.Reconnect(initialReconnectMs, Math.max(initialReconnectMs, 500)))
         .write(file);
     return file;
   }
@@ -149,13 +188,25 @@ final class TestFederation implements AutoCloseable {
     return startSite(site, coordinatorPort, trainer, UnaryOperator.identity());
   }
 
-  SiteAgent startSite(String site, int coordinatorPort, LocalTrainer trainer, UnaryOperator<SiteAgent.Builder> options) {
+  SiteAgent startSite(
+      String site,
+      int coordinatorPort,
+      LocalTrainer trainer,
+      UnaryOperator<SiteAgent.Builder> options) {
     return startSite(site, coordinatorPort, trainer, options, 50);
   }
 
-  SiteAgent startSite(String site, int coordinatorPort, LocalTrainer trainer, UnaryOperator<SiteAgent.Builder> options,
+  SiteAgent startSite(
+      String site,
+      int coordinatorPort,
+      LocalTrainer trainer,
+      UnaryOperator<SiteAgent.Builder> options,
       int initialReconnectMs) {
-    SiteAgent agent = options.apply(SiteAgent.builder(siteConfig(site, coordinatorPort, initialReconnectMs), trainer)).build();
+    SiteAgent agent =
+        options
+            .apply(
+                SiteAgent.builder(siteConfig(site, coordinatorPort, initialReconnectMs), trainer))
+            .build();
     closers.add(agent::close);
     return agent.start();
   }

@@ -10,9 +10,15 @@ final class Trainers {
 
   private Trainers() {}
 
-  /** A synthetic hospital of 200 patients ({@code data: {source: synthetic, hospital: h, seed: 1, rows: 200}}). */
+  /**
+   * A synthetic hospital of 200 patients ({@code data: {source: synthetic, hospital: h, seed: 1,
+   * rows: 200}}).
+   */
   static LocalTrainer real(TestFederation federation, int hospital) {
-    return TrainerFactory.fromConfig(new ObjectMapper().valueToTree(
-        Map.of("source", "synthetic", "hospital", hospital, "seed", 1, "rows", 200)), federation.root());
+    return TrainerFactory.fromConfig(
+        new ObjectMapper()
+            .valueToTree(
+                Map.of("source", "synthetic", "hospital", hospital, "seed", 1, "rows", 200)),
+        federation.root());
   }
 }

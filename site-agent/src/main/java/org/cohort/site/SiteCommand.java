@@ -11,8 +11,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code site --config site.yaml}: runs a hospital's site agent until the federation finishes. */
-@Command(name = "site", mixinStandardHelpOptions = true,
-    description = "Runs a Cohort site agent: dials out to the coordinator and trains on local data.")
+@Command(
+    name = "site",
+    mixinStandardHelpOptions = true,
+    description =
+        "Runs a Cohort site agent: dials out to the coordinator and trains on local data.")
 public final class SiteCommand implements Callable<Integer> {
 
   @Option(names = "--config", required = true, paramLabel = "FILE", description = "site.yaml")
@@ -30,7 +33,8 @@ public final class SiteCommand implements Callable<Integer> {
     LocalTrainer trainer = TrainerFactory.fromConfig(parsed.data(), parsed.configDirectory());
     try (SiteAgent agent = SiteAgent.builder(parsed, trainer).build().start()) {
       agent.finished().join();
-      System.out.println(parsed.siteId() + ": federation finished after " + agent.updatesSent() + " updates");
+      System.out.println(
+          parsed.siteId() + ": federation finished after " + agent.updatesSent() + " updates");
       return 0;
     }
   }

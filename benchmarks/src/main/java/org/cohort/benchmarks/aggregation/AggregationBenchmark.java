@@ -5,46 +5,63 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import org.cohort.coordinator.aggregate.StreamingSum;
+import org.cohort.coordinator.strategy.FedAvg;
+import org.cohort.coordinator.strategy.StrategyName;
 import org.cohort.protocol.v1.Stream;
 import org.cohort.protocol.v1.TensorChunk;
 import org.cohort.protocol.wire.FloatsLittleEndian;
 import org.cohort.protocol.wire.InvalidTensorStreamException;
 import org.cohort.protocol.wire.TensorStreamAssembler;
-import org.cohort.coordinator.aggregate.StreamingSum;
-import org.cohort.coordinator.strategy.FedAvg;
-import org.cohort.coordinator.strategy.StrategyName;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The coordinator's aggregation path without the network: for each of N updates, take a buffer
- * from the real staging {@code BufferPool}, reassemble the update from its wire chunks with
- * {@link TensorStreamAssembler} (little-endian decode and the finiteness check, as a
- * connection does), fold it into the real {@code StreamingSum}, give the buffer back; finally
- * apply the mean to the base model. Memory must not depend on N: run it with a small fixed heap
- * ({@code -Xmx64m} holds a 1M-parameter model's four staging buffers, the double accumulator and
- * the chunks of one update) and it either completes every N or fails with OutOfMemoryError.
+ * The coordinator's aggregation path without the network: for each of N updates, take a buffer from
+ * the real staging {@code BufferPool}, reassemble the update from its wire chunks with {@link
+ * TensorStreamAssembler} (little-endian decode and the finiteness check, as a connection does),
+ * fold it into the real {@code StreamingSum}, give the buffer back; finally apply the mean to the
+ * base model. Memory must not depend on N: run it with a small fixed heap ({@code -Xmx64m} holds a
+ * 1M-parameter model's four staging buffers, the double accumulator and the chunks of one update)
+ * and it either completes every N or fails with OutOfMemoryError.
  */
-@Command(name = "aggregation-benchmark", mixinStandardHelpOptions = true,
+@Command(
+    name = "aggregation-benchmark",
+    mixinStandardHelpOptions = true,
     description = "Updates/s and heap of the coordinator's streaming weighted sum.")
 public final class AggregationBenchmark implements Callable<Integer> {
 
-  @Option(names = "--updates", split = ",", defaultValue = "10,50,100",
+  @Option(
+      names = "--updates",
+      split = ",",
+      defaultValue = "10,50,100",
       description = "numbers of updates per aggregation (default ${DEFAULT-VALUE})")
   List<Integer> updateCounts;
 
-  @Option(names = "--params", defaultValue = "1000000", description = "parameters per update (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--params",
+      defaultValue = "1000000",
+      description = "parameters per update (default ${DEFAULT-VALUE})")
   int parameters;
 
-  @Option(names = "--chunk-elements", defaultValue = "262144",
-      description = "float32 elements per wire chunk (default ${DEFAULT-VALUE}, the config's usual value)")
+  @Option(
+      names = "--chunk-elements",
+      defaultValue = "262144",
+      description =
+          "float32 elements per wire chunk (default ${DEFAULT-VALUE}, the config's usual value)")
   int chunkElements;
 
-  @Option(names = "--staging-buffers", defaultValue = "4", description = "staging buffers (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--staging-buffers",
+      defaultValue = "4",
+      description = "staging buffers (default ${DEFAULT-VALUE})")
   int stagingBuffers;
 
-  @Option(names = "--repeats", defaultValue = "3", description = "timed repetitions per N; the best is reported")
+  @Option(
+      names = "--repeats",
+      defaultValue = "3",
+      description = "timed repetitions per N; the best is reported")
   int repeats;
 
   public static void main(String[] args) {
@@ -58,7 +75,8 @@ public final class AggregationBenchmark implements Callable<Integer> {
     HeapWatch heap = new HeapWatch();
     // Warm-up: let the JIT compile decode and fold before anything is timed.
     aggregate(chunks, base, 10);
-    System.out.printf("aggregation of %,d-parameter updates, %d staging buffers, %,d elements per chunk, max heap %s%n",
+    System.out.printf(
+        "aggregation of %,d-parameter updates, %d staging buffers, %,d elements per chunk, max heap %s%n",
         parameters, stagingBuffers, chunkElements, HeapWatch.mib(HeapWatch.maxHeapBytes()));
     System.out.printf("load average before: %s%n", HeapWatch.loadAverage());
     System.out.printf("%8s %12s %12s %14s%n", "updates", "updates/s", "GB/s in", "heap peak");
@@ -71,7 +89,11 @@ public final class AggregationBenchmark implements Callable<Integer> {
         bestSeconds = Math.min(bestSeconds, (System.nanoTime() - start) / 1e9);
       }
       double perSecond = n / bestSeconds;
-      System.out.printf("%8d %12.1f %12.2f %14s%n", n, perSecond, perSecond * parameters * Float.BYTES / 1e9,
+      System.out.printf(
+          "%8d %12.1f %12.2f %14s%n",
+          n,
+          perSecond,
+          perSecond * parameters * Float.BYTES / 1e9,
           HeapWatch.mib(heap.peakHeapBytes()));
     }
     System.out.printf("load average after: %s%n", HeapWatch.loadAverage());
@@ -79,12 +101,14 @@ public final class AggregationBenchmark implements Callable<Integer> {
   }
 
   /** One aggregation round of {@code n} identical updates; returns the new model. */
-  private float[] aggregate(List<TensorChunk> chunks, float[] base, int n) throws InvalidTensorStreamException {
+  private float[] aggregate(List<TensorChunk> chunks, float[] base, int n)
+      throws InvalidTensorStreamException {
     CoordinatorAccumulator.Pool pool = new CoordinatorAccumulator.Pool(stagingBuffers, parameters);
     StreamingSum sum = new StreamingSum(parameters);
     for (int i = 0; i < n; i++) {
       float[] staging = pool.acquire();
-      TensorStreamAssembler assembler = new TensorStreamAssembler(Stream.STREAM_UPDATE, staging, true);
+      TensorStreamAssembler assembler =
+          new TensorStreamAssembler(Stream.STREAM_UPDATE, staging, true);
       for (TensorChunk chunk : chunks) {
         assembler.accept(chunk);
       }
@@ -98,7 +122,8 @@ public final class AggregationBenchmark implements Callable<Integer> {
   }
 
   /** An update as the coordinator receives it: chunks parsed from their serialized bytes. */
-  private static List<TensorChunk> wireChunks(int parameters, int chunkElements) throws InvalidProtocolBufferException {
+  private static List<TensorChunk> wireChunks(int parameters, int chunkElements)
+      throws InvalidProtocolBufferException {
     float[] update = new float[parameters];
     SplittableRandom random = new SplittableRandom(1);
     for (int i = 0; i < parameters; i++) {
@@ -107,12 +132,14 @@ public final class AggregationBenchmark implements Callable<Integer> {
     List<TensorChunk> chunks = new ArrayList<>();
     for (int offset = 0; offset < parameters; offset += chunkElements) {
       int length = Math.min(chunkElements, parameters - offset);
-      byte[] wire = TensorChunk.newBuilder()
-          .setStream(Stream.STREAM_UPDATE)
-          .setOffset(offset)
-          .setData(FloatsLittleEndian.encode(update, offset, length))
-          .setLast(offset + length == parameters)
-          .build().toByteArray();
+      byte[] wire =
+          TensorChunk.newBuilder()
+              .setStream(Stream.STREAM_UPDATE)
+              .setOffset(offset)
+              .setData(FloatsLittleEndian.encode(update, offset, length))
+              .setLast(offset + length == parameters)
+              .build()
+              .toByteArray();
       chunks.add(TensorChunk.parseFrom(wire));
     }
     return chunks;

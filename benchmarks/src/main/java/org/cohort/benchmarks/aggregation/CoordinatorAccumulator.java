@@ -6,9 +6,9 @@ import java.lang.invoke.MethodType;
 import java.util.function.Consumer;
 
 /**
- * The coordinator's staging buffers ({@code BufferPool}, package-private on purpose): the
- * benchmark reaches them through method handles instead of widening the coordinator's API.
- * Handles are resolved once; invoking one costs nothing next to folding a million floats.
+ * The coordinator's staging buffers ({@code BufferPool}, package-private on purpose): the benchmark
+ * reaches them through method handles instead of widening the coordinator's API. Handles are
+ * resolved once; invoking one costs nothing next to folding a million floats.
  */
 final class CoordinatorAccumulator {
 
@@ -21,9 +21,13 @@ final class CoordinatorAccumulator {
     try {
       Class<?> pool = Class.forName(PACKAGE + "BufferPool");
       MethodHandles.Lookup poolAccess = MethodHandles.privateLookupIn(pool, MethodHandles.lookup());
-      NEW_POOL = poolAccess.findStatic(pool, "floats", MethodType.methodType(pool, int.class, int.class));
-      ACQUIRE = poolAccess.findVirtual(pool, "acquire", MethodType.methodType(void.class, Consumer.class));
-      RELEASE = poolAccess.findVirtual(pool, "release", MethodType.methodType(void.class, Object.class));
+      NEW_POOL =
+          poolAccess.findStatic(pool, "floats", MethodType.methodType(pool, int.class, int.class));
+      ACQUIRE =
+          poolAccess.findVirtual(
+              pool, "acquire", MethodType.methodType(void.class, Consumer.class));
+      RELEASE =
+          poolAccess.findVirtual(pool, "release", MethodType.methodType(void.class, Object.class));
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }

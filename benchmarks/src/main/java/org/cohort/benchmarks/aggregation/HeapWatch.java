@@ -12,13 +12,16 @@ import java.util.List;
 /**
  * This JVM's memory between {@link #reset} and now: the peak of heap in use (the sum of each heap
  * pool's peak, an upper bound that includes garbage not yet collected) and the process's resident
- * set high-water mark (VmHWM, Linux). What a program really needs is shown best by running it
- * under a small fixed -Xmx: it completes or fails with OutOfMemoryError.
+ * set high-water mark (VmHWM, Linux). What a program really needs is shown best by running it under
+ * a small fixed -Xmx: it completes or fails with OutOfMemoryError.
  */
 public final class HeapWatch {
 
-  private final List<MemoryPoolMXBean> heapPools = ManagementFactory.getMemoryPoolMXBeans().stream()
-      .filter(p -> p.getType() == MemoryType.HEAP).toList();
+  private final List<MemoryPoolMXBean> heapPools =
+      ManagementFactory.getMemoryPoolMXBeans().stream()
+          .filter(p -> p.getType() == MemoryType.HEAP)
+          .toList();
+
   /** Collects garbage, then starts a new measurement from what is live now. */
   public void reset() {
     System.gc();

@@ -24,7 +24,9 @@ public class AccountantBenchmark {
   /** Opacus tutorial setting: σ 1.5, q 0.04, 2250 steps, δ 1e-5. */
   @Benchmark
   public PrivacySpent epsilonDefaultOrders() {
-    return RdpAccountant.create().compose(new PrivacyEvent.SubsampledGaussian(0.04, 1.5, 2250)).epsilon(1e-5);
+    return RdpAccountant.create()
+        .compose(new PrivacyEvent.SubsampledGaussian(0.04, 1.5, 2250))
+        .epsilon(1e-5);
   }
 
   @Benchmark

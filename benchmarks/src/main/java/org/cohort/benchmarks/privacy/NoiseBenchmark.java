@@ -20,8 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Noise and clipping on one million values (the size of a small model update), and the exact
- * discrete Gaussian per sample. Run:
- * java -cp benchmarks/target/classes:benchmarks/target/lib/* org.openjdk.jmh.Main NoiseBenchmark
+ * discrete Gaussian per sample. Run: java -cp benchmarks/target/classes:benchmarks/target/lib/*
+ * org.openjdk.jmh.Main NoiseBenchmark
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)

@@ -12,11 +12,11 @@ import org.cohort.coordinator.config.CoordinatorConfig;
 
 /**
  * The coordinator of {@link RoundBenchmark}, in its own JVM so that its heap and resident set are
- * its own. Reports to the harness on stdout, one line per fact:
- * {@code LISTENING port}, {@code ROUND number phase wall-ns cpu-ns} per round,
- * {@code CHECK max-abs-error} (the final model against base + rounds x the echo constant) and
- * {@code MEMORY heap-peak vm-hwm max-heap} in bytes, then exits. With
- * {@code -Dcohort.bench.threadCpu=true} it also prints its CPU time by thread to stderr.
+ * its own. Reports to the harness on stdout, one line per fact: {@code LISTENING port}, {@code
+ * ROUND number phase wall-ns cpu-ns} per round, {@code CHECK max-abs-error} (the final model
+ * against base + rounds x the echo constant) and {@code MEMORY heap-peak vm-hwm max-heap} in bytes,
+ * then exits. With {@code -Dcohort.bench.threadCpu=true} it also prints its CPU time by thread to
+ * stderr.
  */
 public final class CoordinatorProcess {
 
@@ -28,30 +28,38 @@ public final class CoordinatorProcess {
     HeapWatch heap = new HeapWatch();
     float[] base = config.layout().initialParameters(config.model().seed());
     try (Coordinator coordinator = Coordinator.start(config)) {
-      coordinator.addListener(new RoundListener() {
-        private long cpuAtStart;
+      coordinator.addListener(
+          new RoundListener() {
+            private long cpuAtStart;
 
-        @Override
-        public void roundStarted(long round, List<String> participants) {
-          cpuAtStart = OS.getProcessCpuTime();
-        }
+            @Override
+            public void roundStarted(long round, List<String> participants) {
+              cpuAtStart = OS.getProcessCpuTime();
+            }
 
-        @Override
-        public void roundFinished(RoundSummary summary) {
-          report("ROUND %d %s %d %d", summary.round(), summary.phase(), summary.duration().toNanos(),
-              OS.getProcessCpuTime() - cpuAtStart);
-        }
-      });
+            @Override
+            public void roundFinished(RoundSummary summary) {
+              report(
+                  "ROUND %d %s %d %d",
+                  summary.round(),
+                  summary.phase(),
+                  summary.duration().toNanos(),
+                  OS.getProcessCpuTime() - cpuAtStart);
+            }
+          });
       heap.reset();
       report("LISTENING %d", coordinator.port());
       long completed = coordinator.finished().join();
       float[] trained = coordinator.globalModel().parameters();
       double maxError = 0;
       for (int i = 0; i < trained.length; i++) {
-        maxError = Math.max(maxError, Math.abs(trained[i] - (base[i] + completed * EchoTrainer.DELTA)));
+        maxError =
+            Math.max(maxError, Math.abs(trained[i] - (base[i] + completed * EchoTrainer.DELTA)));
       }
       report("CHECK %g", maxError);
-      report("MEMORY %d %d %d", heap.peakHeapBytes(), HeapWatch.residentHighWaterMarkBytes(), HeapWatch.maxHeapBytes());
+      report(
+          "MEMORY %d %d %d",
+          heap.peakHeapBytes(), HeapWatch.residentHighWaterMarkBytes(), HeapWatch.maxHeapBytes());
       if (Boolean.getBoolean("cohort.bench.threadCpu")) {
         ThreadCpu.print(System.err);
       }

@@ -30,19 +30,21 @@ import picocli.CommandLine.Option;
 
 /**
  * Whole federated rounds over loopback mutual TLS: a real {@code Coordinator} in its own JVM
- * ({@link CoordinatorProcess}, started here with a fixed heap) and N real {@link SiteAgent}s in this
- * JVM whose trainer only echoes the model back plus a constant ({@link EchoTrainer}), so what is
- * measured is the framework: TLS, framing, chunk streaming, staging, the weighted sum and the
+ * ({@link CoordinatorProcess}, started here with a fixed heap) and N real {@link SiteAgent}s in
+ * this JVM whose trainer only echoes the model back plus a constant ({@link EchoTrainer}), so what
+ * is measured is the framework: TLS, framing, chunk streaming, staging, the weighted sum and the
  * checkpoint. Certificates come from a fresh {@link ConsortiumCa}; the coordinator is configured by
  * a coordinator.yaml that this harness writes and {@code CoordinatorConfig.load} reads, so any
  * coordinator option (e.g. a secure-aggregation section) can be added to the run the same way.
  *
- * <p>Each configuration runs {@code --warmup-rounds} rounds that are not counted, then
- * {@code --rounds} measured ones; the table shows the median round time (the coordinator's own
+ * <p>Each configuration runs {@code --warmup-rounds} rounds that are not counted, then {@code
+ * --rounds} measured ones; the table shows the median round time (the coordinator's own
  * RoundSummary duration: task sent to new model checkpointed), the coordinator's CPU time per
  * round, the sites' JVM CPU time per round, the coordinator's peak heap and its peak RSS (VmHWM).
  */
-@Command(name = "round-benchmark", mixinStandardHelpOptions = true,
+@Command(
+    name = "round-benchmark",
+    mixinStandardHelpOptions = true,
     description = "Median time of whole federated rounds with echo trainers over loopback mTLS.")
 public final class RoundBenchmark implements Callable<Integer> {
 
@@ -50,51 +52,92 @@ public final class RoundBenchmark implements Callable<Integer> {
   private static final OperatingSystemMXBean OS =
       (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
-  @Option(names = "--sites", split = ",", defaultValue = "10,50", description = "numbers of sites (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--sites",
+      split = ",",
+      defaultValue = "10,50",
+      description = "numbers of sites (default ${DEFAULT-VALUE})")
   List<Integer> siteCounts;
 
-  @Option(names = "--params", split = ",", defaultValue = "1000000,10000000",
+  @Option(
+      names = "--params",
+      split = ",",
+      defaultValue = "1000000,10000000",
       description = "model parameters (default ${DEFAULT-VALUE})")
   List<Integer> parameterCounts;
 
-  @Option(names = "--rounds", defaultValue = "3", description = "measured rounds per configuration (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--rounds",
+      defaultValue = "3",
+      description = "measured rounds per configuration (default ${DEFAULT-VALUE})")
   int rounds;
 
-  @Option(names = "--warmup-rounds", defaultValue = "1", description = "uncounted first rounds (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--warmup-rounds",
+      defaultValue = "1",
+      description = "uncounted first rounds (default ${DEFAULT-VALUE})")
   int warmupRounds;
 
-  @Option(names = "--coordinator-heap", defaultValue = "512m", description = "the coordinator JVM's -Xmx (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--coordinator-heap",
+      defaultValue = "512m",
+      description = "the coordinator JVM's -Xmx (default ${DEFAULT-VALUE})")
   String coordinatorHeap;
 
-  @Option(names = "--chunk-elements", defaultValue = "262144",
+  @Option(
+      names = "--chunk-elements",
+      defaultValue = "262144",
       description = "transport.chunk_elements (default ${DEFAULT-VALUE})")
   int chunkElements;
 
-  @Option(names = "--max-frame-bytes", defaultValue = "4194304",
+  @Option(
+      names = "--max-frame-bytes",
+      defaultValue = "4194304",
       description = "transport.max_frame_bytes (default ${DEFAULT-VALUE})")
   int maxFrameBytes;
 
-  @Option(names = "--staging-buffers", defaultValue = "4", description = "aggregation.staging_buffers (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--staging-buffers",
+      defaultValue = "4",
+      description = "aggregation.staging_buffers (default ${DEFAULT-VALUE})")
   int stagingBuffers;
 
-  @Option(names = "--deadline-seconds", defaultValue = "600",
-      description = "rounds.deadline_seconds; a round still open then is abandoned (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--deadline-seconds",
+      defaultValue = "600",
+      description =
+          "rounds.deadline_seconds; a round still open then is abandoned (default ${DEFAULT-VALUE})")
   double deadlineSeconds;
 
-  @Option(names = "--idle-timeout-ms", description = "transport.idle_timeout_ms (default: the coordinator's own)")
+  @Option(
+      names = "--idle-timeout-ms",
+      description = "transport.idle_timeout_ms (default: the coordinator's own)")
   Integer idleTimeoutMs;
 
-  @Option(names = "--coordinator-jvm-option", description = "extra option for the coordinator JVM (repeatable)")
+  @Option(
+      names = "--coordinator-jvm-option",
+      description = "extra option for the coordinator JVM (repeatable)")
   List<String> coordinatorJvmOptions = new ArrayList<>();
 
-  /** plain: secure_aggregation.enabled false; secure: the default secure aggregation (graph auto). */
-  enum Aggregation { plain, secure }
+  /**
+   * plain: secure_aggregation.enabled false; secure: the default secure aggregation (graph auto).
+   */
+  enum Aggregation {
+    plain,
+    secure
+  }
 
-  @Option(names = "--aggregation", split = ",", defaultValue = "plain",
-      description = "plain and/or secure rounds, measured in the same run (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--aggregation",
+      split = ",",
+      defaultValue = "plain",
+      description =
+          "plain and/or secure rounds, measured in the same run (default ${DEFAULT-VALUE})")
   List<Aggregation> aggregations = new ArrayList<>();
 
-  @Option(names = "--work", description = "directory for the CA, kits, configs and checkpoints (default: a new temp dir)")
+  @Option(
+      names = "--work",
+      description = "directory for the CA, kits, configs and checkpoints (default: a new temp dir)")
   Path work;
 
   public static void main(String[] args) {
@@ -102,9 +145,18 @@ public final class RoundBenchmark implements Callable<Integer> {
     System.exit(new CommandLine(new RoundBenchmark()).execute(args));
   }
 
-  private record Result(Aggregation aggregation, int sites, int parameters, List<Long> roundNanos, List<Long> cpuNanos,
-                        List<Long> siteCpuNanos, double maxError, long heapPeak, long residentPeak, String loadBefore,
-                        String loadAfter) {
+  private record Result(
+      Aggregation aggregation,
+      int sites,
+      int parameters,
+      List<Long> roundNanos,
+      List<Long> cpuNanos,
+      List<Long> siteCpuNanos,
+      double maxError,
+      long heapPeak,
+      long residentPeak,
+      String loadBefore,
+      String loadAfter) {
     static double median(List<Long> values) {
       List<Long> sorted = values.stream().sorted().toList();
       int n = sorted.size();
@@ -114,26 +166,46 @@ public final class RoundBenchmark implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path root = work != null ? Files.createDirectories(work) : Files.createTempDirectory("cohort-round-bench");
+    Path root =
+        work != null
+            ? Files.createDirectories(work)
+            : Files.createTempDirectory("cohort-round-bench");
     int maxSites = siteCounts.stream().mapToInt(Integer::intValue).max().orElseThrow();
     ConsortiumCa ca = ConsortiumCa.create(root.resolve("ca"), "bench-consortium");
-    ca.issue(new ParticipantIdentity("coordinator", Role.COORDINATOR), root.resolve("kits/coordinator"), List.of());
-    List<String> allSites = IntStream.rangeClosed(1, maxSites).mapToObj(i -> String.format("site-%03d", i)).toList();
+    ca.issue(
+        new ParticipantIdentity("coordinator", Role.COORDINATOR),
+        root.resolve("kits/coordinator"),
+        List.of());
+    List<String> allSites =
+        IntStream.rangeClosed(1, maxSites).mapToObj(i -> String.format("site-%03d", i)).toList();
     for (String site : allSites) {
       ca.issue(new ParticipantIdentity(site, Role.SITE), root.resolve("kits/" + site), List.of());
     }
-    System.out.printf("round benchmark: echo trainers, loopback mTLS (%s), coordinator -Xmx%s, %d+%d rounds, "
+    System.out.printf(
+        "round benchmark: echo trainers, loopback mTLS (%s), coordinator -Xmx%s, %d+%d rounds, "
             + "%,d elements per chunk, %d staging buffers, sites in one JVM with max heap %s; work dir %s%n",
-        MutualTls.preferredProvider(), coordinatorHeap, warmupRounds, rounds, chunkElements, stagingBuffers,
-        HeapWatch.mib(HeapWatch.maxHeapBytes()), root);
+        MutualTls.preferredProvider(),
+        coordinatorHeap,
+        warmupRounds,
+        rounds,
+        chunkElements,
+        stagingBuffers,
+        HeapWatch.mib(HeapWatch.maxHeapBytes()),
+        root);
     List<Result> results = new ArrayList<>();
     for (int parameters : parameterCounts) {
       for (int sites : siteCounts) {
         for (Aggregation aggregation : aggregations) {
           Result result = run(root, allSites.subList(0, sites), parameters, aggregation);
           results.add(result);
-          System.out.printf("  %s N=%d P=%,d: rounds %s ms, load %s -> %s%n", aggregation, sites, parameters,
-              result.roundNanos().stream().map(ns -> ns / 1_000_000).toList(), result.loadBefore(), result.loadAfter());
+          System.out.printf(
+              "  %s N=%d P=%,d: rounds %s ms, load %s -> %s%n",
+              aggregation,
+              sites,
+              parameters,
+              result.roundNanos().stream().map(ns -> ns / 1_000_000).toList(),
+              result.loadBefore(),
+              result.loadAfter());
         }
       }
     }
@@ -141,22 +213,34 @@ public final class RoundBenchmark implements Callable<Integer> {
     return 0;
   }
 
-  private Result run(Path root, List<String> sites, int parameters, Aggregation aggregation) throws Exception {
+  private Result run(Path root, List<String> sites, int parameters, Aggregation aggregation)
+      throws Exception {
     String name = aggregation + "-n" + sites.size() + "-p" + parameters;
     Path config = writeCoordinatorConfig(root, name, sites, parameters, aggregation);
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + coordinatorHeap,
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx" + coordinatorHeap,
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
     command.addAll(coordinatorJvmOptions);
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), CoordinatorProcess.class.getName(),
-        config.toString()));
+    command.addAll(
+        List.of(
+            "-cp",
+            System.getProperty("java.class.path"),
+            CoordinatorProcess.class.getName(),
+            config.toString()));
     String loadBefore = HeapWatch.loadAverage();
-    Process coordinator = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    Process coordinator =
+        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     List<SiteAgent> agents = new ArrayList<>();
-    try (BufferedReader out = new BufferedReader(new InputStreamReader(coordinator.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader out =
+        new BufferedReader(
+            new InputStreamReader(coordinator.getInputStream(), StandardCharsets.UTF_8))) {
       int port = Integer.parseInt(expect(out, "LISTENING")[1]);
       for (String site : sites) {
-        agents.add(SiteAgent.builder(siteConfig(root, site, port), new EchoTrainer()).build().start());
+        agents.add(
+            SiteAgent.builder(siteConfig(root, site, port), new EchoTrainer()).build().start());
       }
       List<Long> roundNanos = new ArrayList<>();
       List<Long> cpuNanos = new ArrayList<>();
@@ -178,10 +262,21 @@ public final class RoundBenchmark implements Callable<Integer> {
       }
       double maxError = Double.parseDouble(expect(out, "CHECK")[1]);
       String[] memory = expect(out, "MEMORY");
-      CompletableFuture.allOf(agents.stream().map(SiteAgent::finished).toArray(CompletableFuture[]::new))
+      CompletableFuture.allOf(
+              agents.stream().map(SiteAgent::finished).toArray(CompletableFuture[]::new))
           .get(60, TimeUnit.SECONDS);
-      return new Result(aggregation, sites.size(), parameters, roundNanos, cpuNanos, siteCpuNanos, maxError,
-          Long.parseLong(memory[1]), Long.parseLong(memory[2]), loadBefore, HeapWatch.loadAverage());
+      return new Result(
+          aggregation,
+          sites.size(),
+          parameters,
+          roundNanos,
+          cpuNanos,
+          siteCpuNanos,
+          maxError,
+          Long.parseLong(memory[1]),
+          Long.parseLong(memory[2]),
+          loadBefore,
+          HeapWatch.loadAverage());
     } finally {
       agents.forEach(SiteAgent::close);
       if (!coordinator.waitFor(30, TimeUnit.SECONDS)) {
@@ -190,7 +285,9 @@ public final class RoundBenchmark implements Callable<Integer> {
     }
   }
 
-  /** The next line starting with {@code tag}, split on spaces; fails if the coordinator exits first. */
+  /**
+   * The next line starting with {@code tag}, split on spaces; fails if the coordinator exits first.
+   */
   private static String[] expect(BufferedReader out, String tag) throws IOException {
     for (String line = out.readLine(); line != null; line = out.readLine()) {
       if (line.startsWith(tag + " ")) {
@@ -200,43 +297,61 @@ public final class RoundBenchmark implements Callable<Integer> {
     throw new IllegalStateException("the coordinator exited before reporting " + tag);
   }
 
-  private Path writeCoordinatorConfig(Path root, String name, List<String> sites, int parameters,
-      Aggregation aggregation) {
-    CoordinatorConfig config = new CoordinatorConfig(FEDERATION,
-        new CoordinatorConfig.Endpoint("127.0.0.1", 0),
-        null,
-        CoordinatorConfig.Kit.of(KitFiles.in(root.resolve("kits/coordinator"))
-            .withRevocationList(root.resolve("ca").resolve(ConsortiumCa.REVOCATION_LIST_FILE))),
-        new CoordinatorConfig.Sites(sites, sites.size()),
-        new CoordinatorConfig.Rounds(warmupRounds + rounds, deadlineSeconds),
-        // logreg over P-1 features has exactly P parameters (weights plus one bias).
-        new CoordinatorConfig.Model("logreg", parameters - 1, List.of(), 42),
-        new CoordinatorConfig.Training(1, 32, 0.1, "sgd", 7),
-        new CoordinatorConfig.Checkpoint(root.resolve("checkpoints").resolve(name)),
-        new CoordinatorConfig.Transport(maxFrameBytes, chunkElements, null, idleTimeoutMs),
-        new CoordinatorConfig.Aggregation(stagingBuffers),
-        aggregation == Aggregation.secure ? null : CoordinatorConfig.SecureAggregation.DISABLED,
-        null);
+  private Path writeCoordinatorConfig(
+      Path root, String name, List<String> sites, int parameters, Aggregation aggregation) {
+    CoordinatorConfig config =
+        new CoordinatorConfig(
+            FEDERATION,
+            new CoordinatorConfig.Endpoint("127.0.0.1", 0),
+            null,
+            CoordinatorConfig.Kit.of(
+                KitFiles.in(root.resolve("kits/coordinator"))
+                    .withRevocationList(
+                        root.resolve("ca").resolve(ConsortiumCa.REVOCATION_LIST_FILE))),
+            new CoordinatorConfig.Sites(sites, sites.size()),
+            new CoordinatorConfig.Rounds(warmupRounds + rounds, deadlineSeconds),
+            // logreg over P-1 features has exactly P parameters (weights plus one bias).
+            new CoordinatorConfig.Model("logreg", parameters - 1, List.of(), 42),
+            new CoordinatorConfig.Training(1, 32, 0.1, "sgd", 7),
+            new CoordinatorConfig.Checkpoint(root.resolve("checkpoints").resolve(name)),
+            new CoordinatorConfig.Transport(maxFrameBytes, chunkElements, null, idleTimeoutMs),
+            new CoordinatorConfig.Aggregation(stagingBuffers),
+            aggregation == Aggregation.secure ? null : CoordinatorConfig.SecureAggregation.DISABLED,
+            null);
     Path file = root.resolve("coordinator-" + name + ".yaml");
     config.write(file);
     return file;
   }
 
   private static SiteConfig siteConfig(Path root, String site, int port) {
-    return SiteConfig.starter(site, new SiteConfig.Endpoint("127.0.0.1", port), root.resolve("kits/" + site),
-        JsonNodeFactory.instance.objectNode()).validated();
+    return SiteConfig.starter(
+            site,
+            new SiteConfig.Endpoint("127.0.0.1", port),
+            root.resolve("kits/" + site),
+            JsonNodeFactory.instance.objectNode())
+        .validated();
   }
 
   private static void printTable(List<Result> results) {
     System.out.println();
-    System.out.printf("| aggregation | sites | parameters | median round | coordinator CPU/round | sites' CPU/round | coord. heap peak"
-        + " | coord. RSS peak (VmHWM) | max error | load avg (1/5/15) before -> after |%n");
+    System.out.printf(
+        "| aggregation | sites | parameters | median round | coordinator CPU/round | sites' CPU/round | coord. heap peak"
+            + " | coord. RSS peak (VmHWM) | max error | load avg (1/5/15) before -> after |%n");
     System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     for (Result r : results) {
-      System.out.printf("| %s | %d | %,d | %.3f s | %.2f s | %.2f s | %s | %s | %.1e | %s -> %s |%n", r.aggregation(), r.sites(),
-          r.parameters(), Result.median(r.roundNanos()) / 1e9, Result.median(r.cpuNanos()) / 1e9,
-          Result.median(r.siteCpuNanos()) / 1e9, HeapWatch.mib(r.heapPeak()), HeapWatch.mib(r.residentPeak()), r.maxError(),
-          r.loadBefore(), r.loadAfter());
+      System.out.printf(
+          "| %s | %d | %,d | %.3f s | %.2f s | %.2f s | %s | %s | %.1e | %s -> %s |%n",
+          r.aggregation(),
+          r.sites(),
+          r.parameters(),
+          Result.median(r.roundNanos()) / 1e9,
+          Result.median(r.cpuNanos()) / 1e9,
+          Result.median(r.siteCpuNanos()) / 1e9,
+          HeapWatch.mib(r.heapPeak()),
+          HeapWatch.mib(r.residentPeak()),
+          r.maxError(),
+          r.loadBefore(),
+          r.loadAfter());
     }
   }
 }

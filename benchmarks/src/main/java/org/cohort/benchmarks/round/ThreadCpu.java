@@ -10,9 +10,9 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * CPU seconds of this process by thread name (digits folded, so "cohort-rounds", "G1 Conc#",
- * "C2 CompilerThread#" and the event loops group together), from /proc/self/task. Unlike a
- * sampling profiler it also counts GC, JIT and time inside native code such as BoringSSL.
+ * CPU seconds of this process by thread name (digits folded, so "cohort-rounds", "G1 Conc#", "C2
+ * CompilerThread#" and the event loops group together), from /proc/self/task. Unlike a sampling
+ * profiler it also counts GC, JIT and time inside native code such as BoringSSL.
  */
 final class ThreadCpu {
 
@@ -28,7 +28,8 @@ final class ThreadCpu {
         } catch (IOException gone) {
           continue; // the thread ended meanwhile
         }
-        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("\\d+", "#");
+        String name =
+            stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("\\d+", "#");
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         double cpu = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS_PER_SECOND;
         seconds.merge(name, cpu, Double::sum);
@@ -36,7 +37,8 @@ final class ThreadCpu {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    seconds.entrySet().stream().filter(e -> e.getValue() > 0)
+    seconds.entrySet().stream()
+        .filter(e -> e.getValue() > 0)
         .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
         .forEach(e -> out.printf("cpu %-24s %6.2f s%n", e.getKey(), e.getValue()));
   }

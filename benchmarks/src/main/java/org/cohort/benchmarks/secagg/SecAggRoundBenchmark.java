@@ -40,10 +40,11 @@ import org.cohort.crypto.secagg.VerificationKeys;
  * java -cp 'benchmarks/target/cohort-benchmarks-*.jar:benchmarks/target/lib/*' \
  *     org.cohort.benchmarks.secagg.SecAggRoundBenchmark [sites] [parameters] [server-repeats]
  * </pre>
+ *
  * Add {@code -XX:ActiveProcessorCount=1} to measure on one core. Client compute is the sum of one
- * site's five protocol steps, measured on every site of the round
- * (the first 5 sites are JIT warm-up and excluded). Unmasking is {@link SecAggServer#finish()},
- * replayed from the recorded messages on fresh coordinators (first replay excluded).
+ * site's five protocol steps, measured on every site of the round (the first 5 sites are JIT
+ * warm-up and excluded). Unmasking is {@link SecAggServer#finish()}, replayed from the recorded
+ * messages on fresh coordinators (first replay excluded).
  */
 public final class SecAggRoundBenchmark {
   private static final String FEDERATION = "bench-consortium";
@@ -51,8 +52,8 @@ public final class SecAggRoundBenchmark {
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
   /**
-   * Wall-clock and the CPU time of all Java threads (masks are expanded on every core). On a
-   * shared machine CPU time is the stable figure; wall time includes waiting for a core.
+   * Wall-clock and the CPU time of all Java threads (masks are expanded on every core). On a shared
+   * machine CPU time is the stable figure; wall time includes waiting for a core.
    */
   private record Stamp(long wall, long cpu) {
     static Stamp now() {
@@ -72,9 +73,17 @@ public final class SecAggRoundBenchmark {
 
   private record Scenario(String name, GraphPlan plan, double dropout) {}
 
-  private record Row(Scenario scenario, double clientCpuMs, double clientWallMs, double maskingCpuMs,
-                     double accumulateCpuMs, double unmaskCpuMs, double unmaskWallMs, long sentBytes, long plainBytes,
-                     double maxAbsError) {}
+  private record Row(
+      Scenario scenario,
+      double clientCpuMs,
+      double clientWallMs,
+      double maskingCpuMs,
+      double accumulateCpuMs,
+      double unmaskCpuMs,
+      double unmaskWallMs,
+      long sentBytes,
+      long plainBytes,
+      double maxAbsError) {}
 
   public static void main(String[] args) throws Exception {
     int sites = args.length > 0 ? Integer.parseInt(args[0]) : 100;
@@ -82,12 +91,14 @@ public final class SecAggRoundBenchmark {
     int repeats = args.length > 2 ? Integer.parseInt(args[2]) : 3;
     GraphPlan sparse = GraphPlan.choose(sites, 0.1, 0.1, 40, 30);
     GraphPlan complete = GraphPlan.complete(sites, sites / 2 + 1);
-    List<Scenario> scenarios = List.of(
-        new Scenario("SecAgg complete, no dropout", complete, 0),
-        new Scenario("SecAgg complete, 10% dropout", complete, 0.1),
-        new Scenario("SecAgg+ " + describe(sparse) + ", no dropout", sparse, 0),
-        new Scenario("SecAgg+ " + describe(sparse) + ", 10% dropout", sparse, 0.1));
-    System.out.printf("sites=%d parameters=%d (SecAgg+ plan from dropout 0.1, corrupt 0.1, sigma 40, eta 30)%n",
+    List<Scenario> scenarios =
+        List.of(
+            new Scenario("SecAgg complete, no dropout", complete, 0),
+            new Scenario("SecAgg complete, 10% dropout", complete, 0.1),
+            new Scenario("SecAgg+ " + describe(sparse) + ", no dropout", sparse, 0),
+            new Scenario("SecAgg+ " + describe(sparse) + ", 10% dropout", sparse, 0.1));
+    System.out.printf(
+        "sites=%d parameters=%d (SecAgg+ plan from dropout 0.1, corrupt 0.1, sigma 40, eta 30)%n",
         sites, length);
     Keys keys = new Keys(sites);
     List<Row> rows = new ArrayList<>();
@@ -95,14 +106,33 @@ public final class SecAggRoundBenchmark {
       rows.add(run(scenario, keys, sites, length, repeats));
     }
     System.out.println();
-    System.out.printf("medians over sites / replays; cpu = CPU time of all Java threads, %d core(s), wall = elapsed%n",
+    System.out.printf(
+        "medians over sites / replays; cpu = CPU time of all Java threads, %d core(s), wall = elapsed%n",
         Runtime.getRuntime().availableProcessors());
-    System.out.printf("%-40s %11s %11s %11s %13s %11s %11s %10s %10s %10s%n", "scenario", "client cpu", "client wall",
-        "mask cpu", "add-input cpu", "unmask cpu", "unmask wall", "sent/site", "/float32", "max |err|");
+    System.out.printf(
+        "%-40s %11s %11s %11s %13s %11s %11s %10s %10s %10s%n",
+        "scenario",
+        "client cpu",
+        "client wall",
+        "mask cpu",
+        "add-input cpu",
+        "unmask cpu",
+        "unmask wall",
+        "sent/site",
+        "/float32",
+        "max |err|");
     for (Row row : rows) {
-      System.out.printf("%-40s %8.1f ms %8.1f ms %8.1f ms %10.2f ms %8.1f ms %8.1f ms %10d %9.4fx %10.2e%n",
-          row.scenario().name(), row.clientCpuMs(), row.clientWallMs(), row.maskingCpuMs(), row.accumulateCpuMs(),
-          row.unmaskCpuMs(), row.unmaskWallMs(), row.sentBytes(), (double) row.sentBytes() / row.plainBytes(),
+      System.out.printf(
+          "%-40s %8.1f ms %8.1f ms %8.1f ms %10.2f ms %8.1f ms %8.1f ms %10d %9.4fx %10.2e%n",
+          row.scenario().name(),
+          row.clientCpuMs(),
+          row.clientWallMs(),
+          row.maskingCpuMs(),
+          row.accumulateCpuMs(),
+          row.unmaskCpuMs(),
+          row.unmaskWallMs(),
+          row.sentBytes(),
+          (double) row.sentBytes() / row.plainBytes(),
           row.maxAbsError());
     }
   }
@@ -127,7 +157,9 @@ public final class SecAggRoundBenchmark {
     long[] sentBytes = new long[sites];
     List<KeyAdvert> adverts = new ArrayList<>();
     for (int i = 0; i < sites; i++) {
-      SecAggClient client = new SecAggClient(setup, keys.ids.get(i), keys.pairs.get(i).getPrivate(), keys.verification, random);
+      SecAggClient client =
+          new SecAggClient(
+              setup, keys.ids.get(i), keys.pairs.get(i).getPrivate(), keys.verification, random);
       clients.add(client);
       Stamp start = Stamp.now();
       KeyAdvert advert = client.advertiseKeys();
@@ -198,7 +230,10 @@ public final class SecAggRoundBenchmark {
     long[] unmaskCpu = new long[repeats];
     AggregateResult result = null;
     for (int r = -1; r < repeats; r++) {
-      SecAggServer replay = r < 0 ? server : replay(setup, keys.verification, adverts, shareBundles, inputs, responses);
+      SecAggServer replay =
+          r < 0
+              ? server
+              : replay(setup, keys.verification, adverts, shareBundles, inputs, responses);
       Stamp start = Stamp.now();
       result = replay.finish();
       if (r >= 0) {
@@ -215,12 +250,26 @@ public final class SecAggRoundBenchmark {
     }
     int from = Math.max(dropped, WARMUP_SITES);
     long maxSent = Arrays.stream(sentBytes).max().orElse(0);
-    return new Row(scenario, median(clientCpu, from), median(clientNanos, from), median(maskingCpu, from),
-        median(accumulateCpu, from), median(unmaskCpu, 0), median(unmaskNanos, 0), maxSent, 4L * length, maxError);
+    return new Row(
+        scenario,
+        median(clientCpu, from),
+        median(clientNanos, from),
+        median(maskingCpu, from),
+        median(accumulateCpu, from),
+        median(unmaskCpu, 0),
+        median(unmaskNanos, 0),
+        maxSent,
+        4L * length,
+        maxError);
   }
 
-  private static SecAggServer replay(RoundSetup setup, VerificationKeys keys, List<KeyAdvert> adverts,
-                                     List<ShareBundle> shares, List<MaskedInput> inputs, List<UnmaskResponse> responses) {
+  private static SecAggServer replay(
+      RoundSetup setup,
+      VerificationKeys keys,
+      List<KeyAdvert> adverts,
+      List<ShareBundle> shares,
+      List<MaskedInput> inputs,
+      List<UnmaskResponse> responses) {
     SecAggServer server = new SecAggServer(setup, keys);
     adverts.forEach(server::acceptAdvert);
     server.closeAdverts();
@@ -245,7 +294,8 @@ public final class SecAggRoundBenchmark {
     final VerificationKeys verification;
 
     Keys(int sites) throws GeneralSecurityException {
-      KeyPairGenerator generator = KeyPairGenerator.getInstance("Ed25519", new BouncyCastleProvider());
+      KeyPairGenerator generator =
+          KeyPairGenerator.getInstance("Ed25519", new BouncyCastleProvider());
       Map<ParticipantId, PublicKey> publicKeys = new HashMap<>();
       for (int i = 0; i < sites; i++) {
         ParticipantId id = ParticipantId.of(String.format("hospital-%03d", i));

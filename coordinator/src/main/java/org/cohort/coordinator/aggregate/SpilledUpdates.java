@@ -20,7 +20,10 @@ import java.nio.file.StandardOpenOption;
  */
 final class SpilledUpdates implements AutoCloseable {
 
-  /** Elements read back at once for every update: block[u·length + j] is update u's element from + j. */
+  /**
+   * Elements read back at once for every update: block[u·length + j] is update u's element from +
+   * j.
+   */
   @FunctionalInterface
   interface BlockVisitor {
     void visit(int from, int length, float[] block);
@@ -31,8 +34,8 @@ final class SpilledUpdates implements AutoCloseable {
   private final int elements;
   private final Path file;
   private final FileChannel channel;
-  private final ByteBuffer transfer = ByteBuffer.allocateDirect(TRANSFER_FLOATS * Float.BYTES)
-      .order(ByteOrder.LITTLE_ENDIAN);
+  private final ByteBuffer transfer =
+      ByteBuffer.allocateDirect(TRANSFER_FLOATS * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
   private final FloatBuffer transferFloats = transfer.asFloatBuffer();
   private int count;
   private long totalWeight;

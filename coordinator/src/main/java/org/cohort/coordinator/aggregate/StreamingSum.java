@@ -38,7 +38,10 @@ public final class StreamingSum implements UpdateAggregator {
     return totalWeight;
   }
 
-  /** The weighted mean; the accumulator is dropped at once, so applying the mean needs no O(model) doubles. */
+  /**
+   * The weighted mean; the accumulator is dropped at once, so applying the mean needs no O(model)
+   * doubles.
+   */
   @Override
   public AggregateUpdate result() {
     if (contributions == 0) {
@@ -49,7 +52,9 @@ public final class StreamingSum implements UpdateAggregator {
     return mean;
   }
 
-  /** Drops the accumulator, so a round object kept around for reporting no longer holds O(model). */
+  /**
+   * Drops the accumulator, so a round object kept around for reporting no longer holds O(model).
+   */
   @Override
   public void close() {
     sum = null;

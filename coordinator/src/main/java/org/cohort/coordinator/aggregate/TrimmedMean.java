@@ -4,14 +4,14 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * Coordinate-wise trimmed mean (Yin et al. 2018): per coordinate, drop the floor(beta·n) largest and
- * smallest of the n values and average the rest, so up to floor(beta·n) arbitrary updates cannot
- * drag any coordinate outside the range of the others. NOT example-weighted: every site counts
- * once, or a site could buy influence by claiming a large example count; totalWeight still reports
- * the sum of the weights.
+ * Coordinate-wise trimmed mean (Yin et al. 2018): per coordinate, drop the floor(beta·n) largest
+ * and smallest of the n values and average the rest, so up to floor(beta·n) arbitrary updates
+ * cannot drag any coordinate outside the range of the others. NOT example-weighted: every site
+ * counts once, or a site could buy influence by claiming a large example count; totalWeight still
+ * reports the sum of the weights.
  *
- * <p>Memory: memoryBudgetBytes of update data + the result (model × 4 bytes) + n floats. Disk:
- * n × model × 4 bytes, deleted on close.
+ * <p>Memory: memoryBudgetBytes of update data + the result (model × 4 bytes) + n floats. Disk: n ×
+ * model × 4 bytes, deleted on close.
  */
 public final class TrimmedMean implements UpdateAggregator {
 
@@ -49,7 +49,8 @@ public final class TrimmedMean implements UpdateAggregator {
     int n = updates.count();
     // The epsilon keeps products such as 0.29 × 100 = 28.999999999999996 from losing one trim.
     int trim = (int) Math.floor(beta * n + 1e-9);
-    return new AggregateUpdate(coordinateWise(updates, trim, memoryBudgetBytes), updates.totalWeight(), n);
+    return new AggregateUpdate(
+        coordinateWise(updates, trim, memoryBudgetBytes), updates.totalWeight(), n);
   }
 
   /** Per coordinate: the mean of the sorted values with trim dropped at each end. */
@@ -58,19 +59,21 @@ public final class TrimmedMean implements UpdateAggregator {
     int kept = n - 2 * trim;
     float[] result = new float[updates.elements()];
     float[] column = new float[n];
-    updates.forEachBlock(memoryBudgetBytes, (from, length, block) -> {
-      for (int j = 0; j < length; j++) {
-        for (int u = 0; u < n; u++) {
-          column[u] = block[u * length + j];
-        }
-        Arrays.sort(column);
-        double sum = 0;
-        for (int k = trim; k < n - trim; k++) {
-          sum += column[k];
-        }
-        result[from + j] = (float) (sum / kept);
-      }
-    });
+    updates.forEachBlock(
+        memoryBudgetBytes,
+        (from, length, block) -> {
+          for (int j = 0; j < length; j++) {
+            for (int u = 0; u < n; u++) {
+              column[u] = block[u * length + j];
+            }
+            Arrays.sort(column);
+            double sum = 0;
+            for (int k = trim; k < n - trim; k++) {
+              sum += column[k];
+            }
+            result[from + j] = (float) (sum / kept);
+          }
+        });
     return result;
   }
 

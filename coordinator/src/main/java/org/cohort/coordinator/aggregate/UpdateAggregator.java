@@ -7,8 +7,9 @@ package org.cohort.coordinator.aggregate;
 public interface UpdateAggregator extends AutoCloseable {
 
   /**
-   * weight = the site's example count, >= 1. Throws IllegalArgumentException, naming the site but no
-   * values, for a delta of the wrong length or with a NaN or infinity; a rejected update leaves no trace.
+   * weight = the site's example count, >= 1. Throws IllegalArgumentException, naming the site but
+   * no values, for a delta of the wrong length or with a NaN or infinity; a rejected update leaves
+   * no trace.
    */
   void add(String site, float[] delta, long weight);
 
@@ -16,7 +17,9 @@ public interface UpdateAggregator extends AutoCloseable {
 
   long totalWeight();
 
-  /** The aggregate of everything added; called once, after the last add, with contributions() >= 1. */
+  /**
+   * The aggregate of everything added; called once, after the last add, with contributions() >= 1.
+   */
   AggregateUpdate result();
 
   /** Frees memory and any spill files; idempotent; called whether or not result() was. */

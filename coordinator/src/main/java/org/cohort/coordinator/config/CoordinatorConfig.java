@@ -56,7 +56,11 @@ public record CoordinatorConfig(
 
   public record Kit(Path certificate, Path privateKey, Path caCertificate, Path revocationList) {
     public static Kit of(KitFiles files) {
-      return new Kit(files.tlsCertificate(), files.tlsPrivateKey(), files.caCertificate(), files.revocationList());
+      return new Kit(
+          files.tlsCertificate(),
+          files.tlsPrivateKey(),
+          files.caCertificate(),
+          files.revocationList());
     }
   }
 
@@ -70,56 +74,92 @@ public record CoordinatorConfig(
 
   public record Model(String kind, int inputFeatures, List<Integer> hiddenSizes, long seed) {
     public ModelSpec spec() {
-      return ModelSpec.newBuilder().setKind(kind).setInputFeatures(inputFeatures)
-          .addAllHiddenSizes(hiddenSizes).build();
+      return ModelSpec.newBuilder()
+          .setKind(kind)
+          .setInputFeatures(inputFeatures)
+          .addAllHiddenSizes(hiddenSizes)
+          .build();
     }
   }
 
-  public record Training(int epochs, int batchSize, double learningRate, String optimizer, long seed) {
+  public record Training(
+      int epochs, int batchSize, double learningRate, String optimizer, long seed) {
     /** The section that {@link #settings} turns back into {@code settings}. */
     public static Training of(TrainingSettings settings) {
-      return new Training(settings.getEpochs(), settings.getBatchSize(), settings.getLearningRate(),
-          settings.getOptimizer() == Optimizer.OPTIMIZER_ADAM ? "adam" : "sgd", settings.getSeed());
+      return new Training(
+          settings.getEpochs(),
+          settings.getBatchSize(),
+          settings.getLearningRate(),
+          settings.getOptimizer() == Optimizer.OPTIMIZER_ADAM ? "adam" : "sgd",
+          settings.getSeed());
     }
 
     public TrainingSettings settings() {
-      return TrainingSettings.newBuilder().setEpochs(epochs).setBatchSize(batchSize)
-          .setLearningRate(learningRate).setSeed(seed)
-          .setOptimizer("adam".equals(optimizer) ? Optimizer.OPTIMIZER_ADAM : Optimizer.OPTIMIZER_SGD).build();
+      return TrainingSettings.newBuilder()
+          .setEpochs(epochs)
+          .setBatchSize(batchSize)
+          .setLearningRate(learningRate)
+          .setSeed(seed)
+          .setOptimizer(
+              "adam".equals(optimizer) ? Optimizer.OPTIMIZER_ADAM : Optimizer.OPTIMIZER_SGD)
+          .build();
     }
   }
 
   public record Checkpoint(Path directory) {}
 
   /** heartbeat and idle timeout are optional (defaults 5 s and 20 s). */
-  public record Transport(int maxFrameBytes, int chunkElements, Integer heartbeatIntervalMs, Integer idleTimeoutMs) {}
+  public record Transport(
+      int maxFrameBytes, int chunkElements, Integer heartbeatIntervalMs, Integer idleTimeoutMs) {}
 
   /** staging_buffers: uploads received at once (memory K x model); default 4. */
   public record Aggregation(Integer stagingBuffers) {}
 
   /**
-   * secure_aggregation (optional; on unless {@code enabled: false}). Absent keys take the defaults of
-   * {@link SecureAggregation#DEFAULTS}. {@code graph}: complete (every pair of sites masks together,
-   * t = floor((n-1)/2) + 1), sparse (SecAgg+ random k-regular graph; {@code degree} and {@code threshold}
-   * if given, else chosen by GraphPlan.choose from {@code dropout_rate} and {@code corrupt_fraction})
-   * or auto (sparse when a sparse graph meets the targets, else complete).
+   * secure_aggregation (optional; on unless {@code enabled: false}). Absent keys take the defaults
+   * of {@link SecureAggregation#DEFAULTS}. {@code graph}: complete (every pair of sites masks
+   * together, t = floor((n-1)/2) + 1), sparse (SecAgg+ random k-regular graph; {@code degree} and
+   * {@code threshold} if given, else chosen by GraphPlan.choose from {@code dropout_rate} and
+   * {@code corrupt_fraction}) or auto (sparse when a sparse graph meets the targets, else
+   * complete).
    */
-  public record SecureAggregation(Boolean enabled, String graph, Integer degree, Integer threshold,
-                                  Double dropoutRate, Double corruptFraction, Double clip, Integer bits,
-                                  Long maxWeight, Double phaseDeadlineSeconds) {
+  public record SecureAggregation(
+      Boolean enabled,
+      String graph,
+      Integer degree,
+      Integer threshold,
+      Double dropoutRate,
+      Double corruptFraction,
+      Double clip,
+      Integer bits,
+      Long maxWeight,
+      Double phaseDeadlineSeconds) {
     public static final SecureAggregation DEFAULTS =
         new SecureAggregation(true, "auto", null, null, 0.1, 0.1, 1.0, 32, 100_000L, 30.0);
+
     /** {@code secure_aggregation: {enabled: false}}: plain FedAvg. */
     public static final SecureAggregation DISABLED =
         new SecureAggregation(false, null, null, null, null, null, null, null, null, null);
-    /** Privacy and correctness targets of GraphPlan.choose: failure probabilities 2^-40 and 2^-30. */
+
+    /**
+     * Privacy and correctness targets of GraphPlan.choose: failure probabilities 2^-40 and 2^-30.
+     */
     public static final int SECURITY_BITS = 40;
+
     public static final int CORRECTNESS_BITS = 30;
 
     SecureAggregation withDefaults() {
-      return new SecureAggregation(or(enabled, DEFAULTS.enabled), or(graph, DEFAULTS.graph), degree, threshold,
-          or(dropoutRate, DEFAULTS.dropoutRate), or(corruptFraction, DEFAULTS.corruptFraction), or(clip, DEFAULTS.clip),
-          or(bits, DEFAULTS.bits), or(maxWeight, DEFAULTS.maxWeight), or(phaseDeadlineSeconds, DEFAULTS.phaseDeadlineSeconds));
+      return new SecureAggregation(
+          or(enabled, DEFAULTS.enabled),
+          or(graph, DEFAULTS.graph),
+          degree,
+          threshold,
+          or(dropoutRate, DEFAULTS.dropoutRate),
+          or(corruptFraction, DEFAULTS.corruptFraction),
+          or(clip, DEFAULTS.clip),
+          or(bits, DEFAULTS.bits),
+          or(maxWeight, DEFAULTS.maxWeight),
+          or(phaseDeadlineSeconds, DEFAULTS.phaseDeadlineSeconds));
     }
 
     private static <T> T or(T value, T fallback) {
@@ -133,16 +173,20 @@ public record CoordinatorConfig(
     /** The graph and threshold for a round of {@code sites} participants. */
     public GraphPlan plan(int sites) {
       return switch (graph) {
-        case "complete" -> GraphPlan.complete(sites, threshold != null ? threshold : majorityOfNeighbours(sites));
+        case "complete" ->
+            GraphPlan.complete(sites, threshold != null ? threshold : majorityOfNeighbours(sites));
         // A round with fewer sites than the configured degree needs is complete anyway.
-        case "sparse" -> degree != null && degree >= sites - 1
-            ? GraphPlan.complete(sites, majorityOfNeighbours(sites))
-            : degree != null
-            ? GraphPlan.harary(degree, threshold != null ? threshold : degree / 2 + 1)
-            : GraphPlan.choose(sites, dropoutRate, corruptFraction, SECURITY_BITS, CORRECTNESS_BITS);
+        case "sparse" ->
+            degree != null && degree >= sites - 1
+                ? GraphPlan.complete(sites, majorityOfNeighbours(sites))
+                : degree != null
+                    ? GraphPlan.harary(degree, threshold != null ? threshold : degree / 2 + 1)
+                    : GraphPlan.choose(
+                        sites, dropoutRate, corruptFraction, SECURITY_BITS, CORRECTNESS_BITS);
         default -> {
           try {
-            yield GraphPlan.choose(sites, dropoutRate, corruptFraction, SECURITY_BITS, CORRECTNESS_BITS);
+            yield GraphPlan.choose(
+                sites, dropoutRate, corruptFraction, SECURITY_BITS, CORRECTNESS_BITS);
           } catch (SecAggException.InfeasibleGraph e) {
             yield GraphPlan.complete(sites, majorityOfNeighbours(sites));
           }
@@ -151,15 +195,17 @@ public record CoordinatorConfig(
     }
 
     /**
-     * The smallest threshold the engine allows on the complete graph: a strict majority of the
-     * n − 1 neighbours. A site's secrets are shared among its neighbours only, so this tolerates
-     * n − 1 − t dropouts (none with 3 sites, 1 with 4 or 5) and any t − 1 colluders.
+     * The smallest threshold the engine allows on the complete graph: a strict majority of the n −
+     * 1 neighbours. A site's secrets are shared among its neighbours only, so this tolerates n − 1
+     * − t dropouts (none with 3 sites, 1 with 4 or 5) and any t − 1 colluders.
      */
     private static int majorityOfNeighbours(int sites) {
       return (sites - 1) / 2 + 1;
     }
 
-    /** Round parameters for {@code sites} participants and a model of {@code elements} parameters. */
+    /**
+     * Round parameters for {@code sites} participants and a model of {@code elements} parameters.
+     */
     public SecAggParameters parameters(int sites, int elements) {
       return new SecAggParameters(sites, elements, plan(sites), bits, clip, maxWeight);
     }
@@ -170,7 +216,9 @@ public record CoordinatorConfig(
   public static final int DEFAULT_STAGING_BUFFERS = 4;
 
   public int heartbeatIntervalMs() {
-    return transport.heartbeatIntervalMs() == null ? DEFAULT_HEARTBEAT_MS : transport.heartbeatIntervalMs();
+    return transport.heartbeatIntervalMs() == null
+        ? DEFAULT_HEARTBEAT_MS
+        : transport.heartbeatIntervalMs();
   }
 
   public int idleTimeoutMs() {
@@ -179,12 +227,14 @@ public record CoordinatorConfig(
 
   public int stagingBuffers() {
     return aggregation == null || aggregation.stagingBuffers() == null
-        ? DEFAULT_STAGING_BUFFERS : aggregation.stagingBuffers();
+        ? DEFAULT_STAGING_BUFFERS
+        : aggregation.stagingBuffers();
   }
 
   /** secure_aggregation with every default filled in. */
   public SecureAggregation secureAggregationSettings() {
-    return (secureAggregation == null ? SecureAggregation.DEFAULTS : secureAggregation).withDefaults();
+    return (secureAggregation == null ? SecureAggregation.DEFAULTS : secureAggregation)
+        .withDefaults();
   }
 
   public boolean secureAggregationEnabled() {
@@ -195,28 +245,35 @@ public record CoordinatorConfig(
     return ModelLayout.of(model.spec());
   }
 
-  /** Reads and writes coordinator.yaml: snake_case keys, unknown keys refused, absent sections left out. */
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
-      .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-      .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-      // Strings that look like numbers (an id such as 2024) are quoted, so they read back as strings.
-      .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS))
-      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-      .setDefaultPropertyInclusion(JsonInclude.Include.NON_NULL)
-      // Jackson would write a Path as a file: URI, which is always absolute.
-      .registerModule(new SimpleModule().addSerializer(Path.class, ToStringSerializer.instance))
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+  /**
+   * Reads and writes coordinator.yaml: snake_case keys, unknown keys refused, absent sections left
+   * out.
+   */
+  private static final ObjectMapper YAML =
+      new ObjectMapper(
+              new YAMLFactory()
+                  .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                  .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+                  // Strings that look like numbers (an id such as 2024) are quoted, so they read
+                  // back as strings.
+                  .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS))
+          .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+          .setDefaultPropertyInclusion(JsonInclude.Include.NON_NULL)
+          // Jackson would write a Path as a file: URI, which is always absolute.
+          .registerModule(new SimpleModule().addSerializer(Path.class, ToStringSerializer.instance))
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
 
   /**
    * The documented defaults for a federation of {@code allowedSites} training logistic regression
-   * over {@code inputFeatures} features, with the kit's files and the checkpoints in
-   * {@code kitDirectory}: listening on port 7443 of every interface, metrics on 127.0.0.1:9464,
-   * half the sites (at least 2) per round, 10 rounds of at most 120 s, secure aggregation on.
+   * over {@code inputFeatures} features, with the kit's files and the checkpoints in {@code
+   * kitDirectory}: listening on port 7443 of every interface, metrics on 127.0.0.1:9464, half the
+   * sites (at least 2) per round, 10 rounds of at most 120 s, secure aggregation on.
    */
-  public static CoordinatorConfig starter(String federationId, Path kitDirectory, List<String> allowedSites,
-      int inputFeatures) {
-    return new CoordinatorConfig(federationId,
+  public static CoordinatorConfig starter(
+      String federationId, Path kitDirectory, List<String> allowedSites, int inputFeatures) {
+    return new CoordinatorConfig(
+        federationId,
         new Endpoint("0.0.0.0", 7443),
         new Endpoint("127.0.0.1", 9464),
         Kit.of(KitFiles.in(kitDirectory)),
@@ -232,39 +289,123 @@ public record CoordinatorConfig(
   }
 
   public CoordinatorConfig withListen(Endpoint listen) {
-    return new CoordinatorConfig(federationId, listen, metrics, kit, sites, rounds, model, training, checkpoint,
-        transport, aggregation, secureAggregation, strategy);
+    return new CoordinatorConfig(
+        federationId,
+        listen,
+        metrics,
+        kit,
+        sites,
+        rounds,
+        model,
+        training,
+        checkpoint,
+        transport,
+        aggregation,
+        secureAggregation,
+        strategy);
   }
 
   /** {@code null} runs no metrics endpoint. */
   public CoordinatorConfig withMetrics(Endpoint metrics) {
-    return new CoordinatorConfig(federationId, listen, metrics, kit, sites, rounds, model, training, checkpoint,
-        transport, aggregation, secureAggregation, strategy);
+    return new CoordinatorConfig(
+        federationId,
+        listen,
+        metrics,
+        kit,
+        sites,
+        rounds,
+        model,
+        training,
+        checkpoint,
+        transport,
+        aggregation,
+        secureAggregation,
+        strategy);
   }
 
   public CoordinatorConfig withSites(Sites sites) {
-    return new CoordinatorConfig(federationId, listen, metrics, kit, sites, rounds, model, training, checkpoint,
-        transport, aggregation, secureAggregation, strategy);
+    return new CoordinatorConfig(
+        federationId,
+        listen,
+        metrics,
+        kit,
+        sites,
+        rounds,
+        model,
+        training,
+        checkpoint,
+        transport,
+        aggregation,
+        secureAggregation,
+        strategy);
   }
 
   public CoordinatorConfig withRounds(Rounds rounds) {
-    return new CoordinatorConfig(federationId, listen, metrics, kit, sites, rounds, model, training, checkpoint,
-        transport, aggregation, secureAggregation, strategy);
+    return new CoordinatorConfig(
+        federationId,
+        listen,
+        metrics,
+        kit,
+        sites,
+        rounds,
+        model,
+        training,
+        checkpoint,
+        transport,
+        aggregation,
+        secureAggregation,
+        strategy);
   }
 
   public CoordinatorConfig withModel(Model model) {
-    return new CoordinatorConfig(federationId, listen, metrics, kit, sites, rounds, model, training, checkpoint,
-        transport, aggregation, secureAggregation, strategy);
+    return new CoordinatorConfig(
+        federationId,
+        listen,
+        metrics,
+        kit,
+        sites,
+        rounds,
+        model,
+        training,
+        checkpoint,
+        transport,
+        aggregation,
+        secureAggregation,
+        strategy);
   }
 
   public CoordinatorConfig withTraining(Training training) {
-    return new CoordinatorConfig(federationId, listen, metrics, kit, sites, rounds, model, training, checkpoint,
-        transport, aggregation, secureAggregation, strategy);
+    return new CoordinatorConfig(
+        federationId,
+        listen,
+        metrics,
+        kit,
+        sites,
+        rounds,
+        model,
+        training,
+        checkpoint,
+        transport,
+        aggregation,
+        secureAggregation,
+        strategy);
   }
 
   public CoordinatorConfig withStrategy(StrategySettings strategy) {
-    return new CoordinatorConfig(federationId, listen, metrics, kit, sites, rounds, model, training, checkpoint,
-        transport, aggregation, secureAggregation, strategy);
+    return new CoordinatorConfig(
+        federationId,
+        listen,
+        metrics,
+        kit,
+        sites,
+        rounds,
+        model,
+        training,
+        checkpoint,
+        transport,
+        aggregation,
+        secureAggregation,
+        strategy);
   }
 
   /**
@@ -278,8 +419,20 @@ public record CoordinatorConfig(
   }
 
   public CoordinatorConfig withSecureAggregation(SecureAggregation secureAggregation) {
-    return new CoordinatorConfig(federationId, listen, metrics, kit, sites, rounds, model, training, checkpoint,
-        transport, aggregation, secureAggregation, strategy);
+    return new CoordinatorConfig(
+        federationId,
+        listen,
+        metrics,
+        kit,
+        sites,
+        rounds,
+        model,
+        training,
+        checkpoint,
+        transport,
+        aggregation,
+        secureAggregation,
+        strategy);
   }
 
   /** This config as YAML, paths as they are. */
@@ -321,18 +474,39 @@ public record CoordinatorConfig(
   }
 
   private static String fieldPath(JsonMappingException e) {
-    return e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-        .collect(Collectors.joining(".")).replace(".[", "[");
+    return e.getPath().stream()
+        .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+        .collect(Collectors.joining("."))
+        .replace(".[", "[");
   }
 
   /** The same config with {@code map} applied to every path that is set. */
   private CoordinatorConfig mapPaths(UnaryOperator<Path> map) {
     UnaryOperator<Path> ifSet = p -> p == null ? null : map.apply(p);
-    Kit mappedKit = kit == null ? null : new Kit(ifSet.apply(kit.certificate()), ifSet.apply(kit.privateKey()),
-        ifSet.apply(kit.caCertificate()), ifSet.apply(kit.revocationList()));
-    Checkpoint mappedCheckpoint = checkpoint == null ? null : new Checkpoint(ifSet.apply(checkpoint.directory()));
-    return new CoordinatorConfig(federationId, listen, metrics, mappedKit, sites, rounds, model, training,
-        mappedCheckpoint, transport, aggregation, secureAggregation, strategy);
+    Kit mappedKit =
+        kit == null
+            ? null
+            : new Kit(
+                ifSet.apply(kit.certificate()),
+                ifSet.apply(kit.privateKey()),
+                ifSet.apply(kit.caCertificate()),
+                ifSet.apply(kit.revocationList()));
+    Checkpoint mappedCheckpoint =
+        checkpoint == null ? null : new Checkpoint(ifSet.apply(checkpoint.directory()));
+    return new CoordinatorConfig(
+        federationId,
+        listen,
+        metrics,
+        mappedKit,
+        sites,
+        rounds,
+        model,
+        training,
+        mappedCheckpoint,
+        transport,
+        aggregation,
+        secureAggregation,
+        strategy);
   }
 
   private static Path relativeIfInside(Path base, Path p) {
@@ -356,19 +530,27 @@ public record CoordinatorConfig(
     require(kit.privateKey() != null, "kit.private_key must be set");
     require(kit.caCertificate() != null, "kit.ca_certificate must be set");
     require(sites != null, "sites must be set");
-    require(sites.allowed() != null && !sites.allowed().isEmpty(), "sites.allowed must list at least one site");
+    require(
+        sites.allowed() != null && !sites.allowed().isEmpty(),
+        "sites.allowed must list at least one site");
     Set<String> unique = Set.copyOf(sites.allowed());
     require(unique.size() == sites.allowed().size(), "sites.allowed must not repeat a site");
     require(sites.minPerRound() >= 1, "sites.min_per_round must be >= 1");
-    require(sites.minPerRound() <= sites.allowed().size(), "sites.min_per_round must be <= the number of sites.allowed");
+    require(
+        sites.minPerRound() <= sites.allowed().size(),
+        "sites.min_per_round must be <= the number of sites.allowed");
     require(rounds != null, "rounds must be set");
     require(rounds.count() >= 1, "rounds.count must be >= 1");
     require(rounds.deadlineSeconds() > 0, "rounds.deadline_seconds must be > 0");
     require(model != null, "model must be set");
     require(model.kind() != null, "model.kind must be set");
-    require(model.hiddenSizes() != null || "logreg".equals(model.kind()), "model.hidden_sizes must be set for mlp");
-    Model normalizedModel = model.hiddenSizes() == null
-        ? new Model(model.kind(), model.inputFeatures(), List.of(), model.seed()) : model;
+    require(
+        model.hiddenSizes() != null || "logreg".equals(model.kind()),
+        "model.hidden_sizes must be set for mlp");
+    Model normalizedModel =
+        model.hiddenSizes() == null
+            ? new Model(model.kind(), model.inputFeatures(), List.of(), model.seed())
+            : model;
     try {
       ModelLayout.of(normalizedModel.spec());
     } catch (IllegalArgumentException e) {
@@ -378,23 +560,42 @@ public record CoordinatorConfig(
     require(training.epochs() >= 1, "training.epochs must be >= 1");
     require(training.batchSize() >= 1, "training.batch_size must be >= 1");
     require(training.learningRate() > 0, "training.learning_rate must be > 0");
-    require(training.optimizer() == null || List.of("sgd", "adam").contains(training.optimizer()),
+    require(
+        training.optimizer() == null || List.of("sgd", "adam").contains(training.optimizer()),
         "training.optimizer must be sgd or adam");
-    require(checkpoint != null && checkpoint.directory() != null, "checkpoint.directory must be set");
+    require(
+        checkpoint != null && checkpoint.directory() != null, "checkpoint.directory must be set");
     require(transport != null, "transport must be set");
-    require(transport.maxFrameBytes() >= FrameCodec.MIN_FRAME_BYTES,
+    require(
+        transport.maxFrameBytes() >= FrameCodec.MIN_FRAME_BYTES,
         "transport.max_frame_bytes must be >= " + FrameCodec.MIN_FRAME_BYTES);
     require(transport.chunkElements() >= 1, "transport.chunk_elements must be >= 1");
-    require(transport.chunkElements() <= FrameCodec.maxChunkElements(transport.maxFrameBytes()),
+    require(
+        transport.chunkElements() <= FrameCodec.maxChunkElements(transport.maxFrameBytes()),
         "transport.chunk_elements must fit in transport.max_frame_bytes (at most "
-            + FrameCodec.maxChunkElements(transport.maxFrameBytes()) + ")");
+            + FrameCodec.maxChunkElements(transport.maxFrameBytes())
+            + ")");
     require(heartbeatIntervalMs() >= 10, "transport.heartbeat_interval_ms must be >= 10");
-    require(idleTimeoutMs() > heartbeatIntervalMs(), "transport.idle_timeout_ms must be > transport.heartbeat_interval_ms");
+    require(
+        idleTimeoutMs() > heartbeatIntervalMs(),
+        "transport.idle_timeout_ms must be > transport.heartbeat_interval_ms");
     require(stagingBuffers() >= 1, "aggregation.staging_buffers must be >= 1");
     validateSecureAggregation(ModelLayout.of(normalizedModel.spec()).totalElements());
     strategySettings();
-    return new CoordinatorConfig(federationId, listen, metrics, kit, sites, rounds, normalizedModel, training,
-        checkpoint, transport, aggregation, secureAggregation, strategy);
+    return new CoordinatorConfig(
+        federationId,
+        listen,
+        metrics,
+        kit,
+        sites,
+        rounds,
+        normalizedModel,
+        training,
+        checkpoint,
+        transport,
+        aggregation,
+        secureAggregation,
+        strategy);
   }
 
   private void validateSecureAggregation(int modelElements) {
@@ -402,32 +603,48 @@ public record CoordinatorConfig(
     if (!s.enabled()) {
       return;
     }
-    require(List.of("auto", "complete", "sparse").contains(s.graph()),
+    require(
+        List.of("auto", "complete", "sparse").contains(s.graph()),
         "secure_aggregation.graph must be auto, complete or sparse");
-    require(sites.allowed().size() >= 3, "secure_aggregation needs sites.allowed to list at least 3 sites "
-        + "(with 2, each could compute the other's update from the sum); set secure_aggregation.enabled: false to run without it");
-    require(s.clip() > 0 && Double.isFinite(s.clip()), "secure_aggregation.clip must be a positive number");
+    require(
+        sites.allowed().size() >= 3,
+        "secure_aggregation needs sites.allowed to list at least 3 sites "
+            + "(with 2, each could compute the other's update from the sum); set secure_aggregation.enabled: false to run without it");
+    require(
+        s.clip() > 0 && Double.isFinite(s.clip()),
+        "secure_aggregation.clip must be a positive number");
     require(s.bits() >= 8 && s.bits() <= 32, "secure_aggregation.bits must be in 8..32");
     require(s.maxWeight() >= 1, "secure_aggregation.max_weight must be >= 1");
-    require(s.dropoutRate() >= 0 && s.dropoutRate() < 1, "secure_aggregation.dropout_rate must be in [0, 1)");
-    require(s.corruptFraction() >= 0 && s.corruptFraction() < 1, "secure_aggregation.corrupt_fraction must be in [0, 1)");
+    require(
+        s.dropoutRate() >= 0 && s.dropoutRate() < 1,
+        "secure_aggregation.dropout_rate must be in [0, 1)");
+    require(
+        s.corruptFraction() >= 0 && s.corruptFraction() < 1,
+        "secure_aggregation.corrupt_fraction must be in [0, 1)");
     require(s.phaseDeadlineSeconds() > 0, "secure_aggregation.phase_deadline_seconds must be > 0");
     int allowed = sites.allowed().size();
     try {
       // Rounds have at most sites.allowed participants, and fewer sites only widen the margin.
       s.parameters(allowed, modelElements);
     } catch (SecAggException.SumMayWrap e) {
-      throw new ConfigException("secure_aggregation.clip, secure_aggregation.bits, secure_aggregation.max_weight and "
-          + "the " + allowed + " sites of sites.allowed could let the sum wrap around 2^bits: " + e.getMessage());
+      throw new ConfigException(
+          "secure_aggregation.clip, secure_aggregation.bits, secure_aggregation.max_weight and "
+              + "the "
+              + allowed
+              + " sites of sites.allowed could let the sum wrap around 2^bits: "
+              + e.getMessage());
     } catch (SecAggException e) {
-      throw new ConfigException("secure_aggregation.graph, secure_aggregation.degree or secure_aggregation.threshold: "
-          + e.getMessage());
+      throw new ConfigException(
+          "secure_aggregation.graph, secure_aggregation.degree or secure_aggregation.threshold: "
+              + e.getMessage());
     }
   }
 
   private static void checkEndpoint(Endpoint endpoint, String name) {
     require(endpoint.host() != null && !endpoint.host().isBlank(), name + ".host must be set");
-    require(endpoint.port() >= 0 && endpoint.port() <= 65535, name + ".port must be between 0 and 65535");
+    require(
+        endpoint.port() >= 0 && endpoint.port() <= 65535,
+        name + ".port must be between 0 and 65535");
   }
 
   private static void require(boolean condition, String message) {

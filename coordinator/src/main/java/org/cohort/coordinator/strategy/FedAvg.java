@@ -45,8 +45,11 @@ public final class FedAvg implements ServerStrategy {
   @Override
   public void restore(byte[] state) {
     if (state.length != 0) {
-      throw new IllegalArgumentException(name + " keeps no optimizer state, but was given " + state.length
-          + " bytes of it: the checkpoint was written by a stateful strategy");
+      throw new IllegalArgumentException(
+          name
+              + " keeps no optimizer state, but was given "
+              + state.length
+              + " bytes of it: the checkpoint was written by a stateful strategy");
     }
   }
 

@@ -6,8 +6,8 @@ import org.cohort.protocol.v1.TrainingSettings;
 
 /**
  * FedAvgM, server momentum (Hsu et al. 2019, "Measuring the Effects of Non-Identical Data
- * Distribution for Federated Visual Classification"): v ← β·v + Δ; x ← x + η·v, starting from
- * v = 0. (The paper descends along −Δ; this is the same step.) With β = 0 and η = 1 it is FedAvg.
+ * Distribution for Federated Visual Classification"): v ← β·v + Δ; x ← x + η·v, starting from v =
+ * 0. (The paper descends along −Δ; this is the same step.) With β = 0 and η = 1 it is FedAvg.
  */
 public final class FedAvgM implements ServerStrategy {
 

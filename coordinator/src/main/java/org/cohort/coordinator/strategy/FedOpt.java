@@ -6,8 +6,9 @@ import org.cohort.coordinator.aggregate.AggregateUpdate;
 import org.cohort.protocol.v1.TrainingSettings;
 
 /**
- * FedAdagrad, FedAdam and FedYogi: Reddi et al. 2021, "Adaptive Federated Optimization",
- * Algorithm 2, with the aggregate delta Δ as the pseudo-gradient:
+ * FedAdagrad, FedAdam and FedYogi: Reddi et al. 2021, "Adaptive Federated Optimization", Algorithm
+ * 2, with the aggregate delta Δ as the pseudo-gradient:
+ *
  * <pre>
  *   m ← β1·m + (1 − β1)·Δ
  *   Adagrad: v ← v + Δ²
@@ -15,6 +16,7 @@ import org.cohort.protocol.v1.TrainingSettings;
  *   Yogi:    v ← v − (1 − β2)·Δ²·sign(v − Δ²)
  *   x ← x + η·m / (√v + τ)
  * </pre>
+ *
  * per coordinate, from m = 0 and v = τ² (Algorithm 2 asks for v₋₁ ≥ τ²; Flower starts v at 0). As
  * in Algorithm 2 there is no bias correction (recent Flower FedAdam adds one). m and v are kept as
  * float32, the step is computed in double. Defaults and their sources: {@link StrategySettings}.
@@ -22,7 +24,11 @@ import org.cohort.protocol.v1.TrainingSettings;
 public final class FedOpt implements ServerStrategy {
 
   /** How v follows Δ², the only difference between the three optimizers. */
-  private enum SecondMoment { ADAGRAD, ADAM, YOGI }
+  private enum SecondMoment {
+    ADAGRAD,
+    ADAM,
+    YOGI
+  }
 
   private final StrategyName name;
   private final SecondMoment rule;
@@ -34,7 +40,13 @@ public final class FedOpt implements ServerStrategy {
   private float[] m = new float[0];
   private float[] v = new float[0];
 
-  private FedOpt(StrategyName name, SecondMoment rule, double learningRate, double beta1, double beta2, double tau) {
+  private FedOpt(
+      StrategyName name,
+      SecondMoment rule,
+      double learningRate,
+      double beta1,
+      double beta2,
+      double tau) {
     this.name = name;
     this.rule = rule;
     this.learningRate = learningRate;
@@ -80,11 +92,12 @@ public final class FedOpt implements ServerStrategy {
       double d = delta[i];
       double d2 = d * d;
       double mi = beta1 * m[i] + (1 - beta1) * d;
-      double vi = switch (rule) {
-        case ADAGRAD -> v[i] + d2;
-        case ADAM -> beta2 * v[i] + (1 - beta2) * d2;
-        case YOGI -> v[i] - (1 - beta2) * d2 * Math.signum(v[i] - d2);
-      };
+      double vi =
+          switch (rule) {
+            case ADAGRAD -> v[i] + d2;
+            case ADAM -> beta2 * v[i] + (1 - beta2) * d2;
+            case YOGI -> v[i] - (1 - beta2) * d2 * Math.signum(v[i] - d2);
+          };
       m[i] = (float) mi;
       v[i] = (float) vi;
       next[i] = (float) (global[i] + learningRate * mi / (Math.sqrt(vi) + tau));

@@ -5,8 +5,8 @@ import org.cohort.coordinator.aggregate.AggregateUpdate;
 import org.cohort.protocol.v1.TrainingSettings;
 
 /**
- * FedProx (Li et al. 2020, "Federated Optimization in Heterogeneous Networks"): the sites add
- * (mu / 2)·||w − w_global||² to their local loss; the server step is FedAvg's.
+ * FedProx (Li et al. 2020, "Federated Optimization in Heterogeneous Networks"): the sites add (mu /
+ * 2)·||w − w_global||² to their local loss; the server step is FedAvg's.
  */
 public final class FedProx implements ServerStrategy {
 

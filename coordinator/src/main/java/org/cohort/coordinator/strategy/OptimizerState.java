@@ -19,9 +19,16 @@ record OptimizerState(StrategyName strategy, long steps, float[]... vectors) {
   byte[] encode() {
     byte[] name = strategy.spelling().getBytes(StandardCharsets.UTF_8);
     int elements = vectors.length == 0 ? 0 : vectors[0].length;
-    int size = Math.toIntExact(4 + 4 + name.length + 8 + 4 + 4 + (long) vectors.length * elements * Float.BYTES);
+    int size =
+        Math.toIntExact(
+            4 + 4 + name.length + 8 + 4 + 4 + (long) vectors.length * elements * Float.BYTES);
     ByteBuffer out = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
-    out.putInt(VERSION).putInt(name.length).put(name).putLong(steps).putInt(vectors.length).putInt(elements);
+    out.putInt(VERSION)
+        .putInt(name.length)
+        .put(name)
+        .putLong(steps)
+        .putInt(vectors.length)
+        .putInt(elements);
     for (float[] vector : vectors) {
       out.asFloatBuffer().put(vector);
       out.position(out.position() + vector.length * Float.BYTES);
@@ -30,36 +37,46 @@ record OptimizerState(StrategyName strategy, long steps, float[]... vectors) {
   }
 
   /**
-   * The state of {@code expected}, which keeps {@code vectorCount} vectors; IllegalArgumentException
-   * if the bytes are anything else.
+   * The state of {@code expected}, which keeps {@code vectorCount} vectors;
+   * IllegalArgumentException if the bytes are anything else.
    */
   static OptimizerState decode(byte[] bytes, StrategyName expected, int vectorCount) {
     if (bytes.length == 0) {
-      throw new IllegalArgumentException(expected + " needs its optimizer state, but the checkpoint has none: "
-          + "it was written by a strategy without optimizer state");
+      throw new IllegalArgumentException(
+          expected
+              + " needs its optimizer state, but the checkpoint has none: "
+              + "it was written by a strategy without optimizer state");
     }
     ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
     try {
       int version = in.getInt();
       if (version != VERSION) {
-        throw new IllegalArgumentException("optimizer state has format version " + version
-            + ", this coordinator reads version " + VERSION);
+        throw new IllegalArgumentException(
+            "optimizer state has format version "
+                + version
+                + ", this coordinator reads version "
+                + VERSION);
       }
       int nameLength = in.getInt();
       if (nameLength < 0 || nameLength > in.remaining()) {
-        throw new IllegalArgumentException("optimizer state for " + expected + " is corrupt (bad name length)");
+        throw new IllegalArgumentException(
+            "optimizer state for " + expected + " is corrupt (bad name length)");
       }
       byte[] name = new byte[nameLength];
       in.get(name);
       String written = new String(name, StandardCharsets.UTF_8);
       if (!written.equals(expected.spelling())) {
-        throw new IllegalArgumentException("optimizer state belongs to " + written + ", not " + expected);
+        throw new IllegalArgumentException(
+            "optimizer state belongs to " + written + ", not " + expected);
       }
       long steps = in.getLong();
       int count = in.getInt();
       int elements = in.getInt();
-      if (count != vectorCount || elements < 0 || in.remaining() != (long) count * elements * Float.BYTES) {
-        throw new IllegalArgumentException("optimizer state for " + expected + " is truncated or corrupt");
+      if (count != vectorCount
+          || elements < 0
+          || in.remaining() != (long) count * elements * Float.BYTES) {
+        throw new IllegalArgumentException(
+            "optimizer state for " + expected + " is truncated or corrupt");
       }
       float[][] vectors = new float[count][elements];
       for (float[] vector : vectors) {
@@ -68,15 +85,20 @@ record OptimizerState(StrategyName strategy, long steps, float[]... vectors) {
       }
       return new OptimizerState(expected, steps, vectors);
     } catch (BufferUnderflowException e) {
-      throw new IllegalArgumentException("optimizer state for " + expected + " is truncated or corrupt");
+      throw new IllegalArgumentException(
+          "optimizer state for " + expected + " is truncated or corrupt");
     }
   }
 
   /** A restored state must match the model it is applied to. */
   static void requireSameLength(StrategyName strategy, float[] state, float[] global) {
     if (state.length != global.length) {
-      throw new IllegalArgumentException(strategy + " optimizer state has " + state.length
-          + " elements, the model has " + global.length);
+      throw new IllegalArgumentException(
+          strategy
+              + " optimizer state has "
+              + state.length
+              + " elements, the model has "
+              + global.length);
     }
   }
 }

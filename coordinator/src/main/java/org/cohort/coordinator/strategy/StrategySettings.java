@@ -28,9 +28,10 @@ import org.cohort.coordinator.config.ConfigException;
 /**
  * The {@code strategy} section of coordinator.yaml. Absent fields take these defaults ("Flower" is
  * flwr.server.strategy, whose FedOpt family implements Reddi et al. 2021, arXiv:2003.00295v5):
+ *
  * <ul>
- *   <li>fedprox: mu has no default (Li et al. 2020 tune it per task over 0.001 … 1; Flower
- *       requires it too).
+ *   <li>fedprox: mu has no default (Li et al. 2020 tune it per task over 0.001 … 1; Flower requires
+ *       it too).
  *   <li>fedavgm: server_learning_rate 1.0, momentum 0.9 (the usual SGD momentum and one of the
  *       values Hsu et al. 2019 sweep; Flower's FedAvgM defaults to momentum 0, which is FedAvg).
  *   <li>fedadagrad: server_learning_rate 0.1, beta1 0, tau 1e-9 (Flower's FedAdagrad, which fixes
@@ -38,16 +39,27 @@ import org.cohort.coordinator.config.ConfigException;
  *   <li>fedadam: server_learning_rate 0.1, beta1 0.9, beta2 0.99, tau 1e-9 (Flower's FedAdam).
  *   <li>fedyogi: server_learning_rate 0.01, beta1 0.9, beta2 0.99, tau 1e-3 (Flower's FedYogi).
  *   <li>trimmed-mean: beta 0.2 (Flower's FedTrimmedAvg).
- *   <li>krum, multi-krum: byzantine has no default (it is the threat model: the number of
- *       Byzantine sites to tolerate); multi-krum's select has none either.
+ *   <li>krum, multi-krum: byzantine has no default (it is the threat model: the number of Byzantine
+ *       sites to tolerate); multi-krum's select has none either.
  * </ul>
+ *
  * Fields are boxed so that absent ones can be told apart; call {@link #validated} before the rest.
  */
-public record StrategySettings(String name, Double mu, Double serverLearningRate, Double momentum,
-    Double beta1, Double beta2, Double tau, Double beta, Integer byzantine, Integer select) {
+public record StrategySettings(
+    String name,
+    Double mu,
+    Double serverLearningRate,
+    Double momentum,
+    Double beta1,
+    Double beta2,
+    Double tau,
+    Double beta,
+    Integer byzantine,
+    Integer select) {
 
   public static final StrategySettings DEFAULT =
-      new StrategySettings(StrategyName.FEDAVG.spelling(), null, null, null, null, null, null, null, null, null);
+      new StrategySettings(
+          StrategyName.FEDAVG.spelling(), null, null, null, null, null, null, null, null, null);
 
   /**
    * Update data a robust aggregator holds in memory at once (its spill file holds the rest): small
@@ -61,46 +73,109 @@ public record StrategySettings(String name, Double mu, Double serverLearningRate
    * field that does not apply to the chosen strategy is an error too.
    */
   public StrategySettings validated(boolean secureAggregation, int maxSites) {
-    StrategyName strategy = name == null ? StrategyName.FEDAVG : StrategyName.fromSpelling(name).orElseThrow(
-        () -> new ConfigException("strategy.name must be one of " + spellings(List.of(StrategyName.values()))));
+    StrategyName strategy =
+        name == null
+            ? StrategyName.FEDAVG
+            : StrategyName.fromSpelling(name)
+                .orElseThrow(
+                    () ->
+                        new ConfigException(
+                            "strategy.name must be one of "
+                                + spellings(List.of(StrategyName.values()))));
     if (secureAggregation && strategy.robust()) {
-      throw new ConfigException("strategy.name " + strategy + " needs each site's individual update, which secure "
-          + "aggregation hides from the coordinator by design; use "
-          + spellings(Stream.of(StrategyName.values()).filter(n -> !n.robust()).toList())
-          + " with secure aggregation, or set secure_aggregation.enabled: false");
+      throw new ConfigException(
+          "strategy.name "
+              + strategy
+              + " needs each site's individual update, which secure "
+              + "aggregation hides from the coordinator by design; use "
+              + spellings(Stream.of(StrategyName.values()).filter(n -> !n.robust()).toList())
+              + " with secure aggregation, or set secure_aggregation.enabled: false");
     }
     // Each field lists the strategies it applies to, with their defaults where there is one.
-    Double proximal = required(strategy, mu, "mu", EnumSet.of(FEDPROX),
-        "the weight of the proximal term; Li et al. 2020 tune it over 0.001, 0.01, 0.1 and 1");
-    Double rate = number(strategy, serverLearningRate, "server_learning_rate", Range.POSITIVE,
-        Map.of(FEDAVGM, 1.0, FEDADAGRAD, 0.1, FEDADAM, 0.1, FEDYOGI, 0.01));
-    Double serverMomentum = number(strategy, momentum, "momentum", Range.UNIT, Map.of(FEDAVGM, 0.9));
-    Double firstMoment = number(strategy, beta1, "beta1", Range.UNIT,
-        Map.of(FEDADAGRAD, 0.0, FEDADAM, 0.9, FEDYOGI, 0.9));
-    Double secondMoment = number(strategy, beta2, "beta2", Range.UNIT, Map.of(FEDADAM, 0.99, FEDYOGI, 0.99));
-    Double adaptivity = number(strategy, tau, "tau", Range.POSITIVE,
-        Map.of(FEDADAGRAD, 1e-9, FEDADAM, 1e-9, FEDYOGI, 1e-3));
+    Double proximal =
+        required(
+            strategy,
+            mu,
+            "mu",
+            EnumSet.of(FEDPROX),
+            "the weight of the proximal term; Li et al. 2020 tune it over 0.001, 0.01, 0.1 and 1");
+    Double rate =
+        number(
+            strategy,
+            serverLearningRate,
+            "server_learning_rate",
+            Range.POSITIVE,
+            Map.of(FEDAVGM, 1.0, FEDADAGRAD, 0.1, FEDADAM, 0.1, FEDYOGI, 0.01));
+    Double serverMomentum =
+        number(strategy, momentum, "momentum", Range.UNIT, Map.of(FEDAVGM, 0.9));
+    Double firstMoment =
+        number(
+            strategy,
+            beta1,
+            "beta1",
+            Range.UNIT,
+            Map.of(FEDADAGRAD, 0.0, FEDADAM, 0.9, FEDYOGI, 0.9));
+    Double secondMoment =
+        number(strategy, beta2, "beta2", Range.UNIT, Map.of(FEDADAM, 0.99, FEDYOGI, 0.99));
+    Double adaptivity =
+        number(
+            strategy,
+            tau,
+            "tau",
+            Range.POSITIVE,
+            Map.of(FEDADAGRAD, 1e-9, FEDADAM, 1e-9, FEDYOGI, 1e-3));
     Double trimmed = number(strategy, beta, "beta", Range.BELOW_HALF, Map.of(TRIMMED_MEAN, 0.2));
-    Integer tolerated = required(strategy, byzantine, "byzantine", EnumSet.of(KRUM, MULTI_KRUM),
-        "the number of Byzantine sites to tolerate");
-    Integer selected = required(strategy, select, "select", EnumSet.of(MULTI_KRUM),
-        "how many of the best-scored updates to average");
+    Integer tolerated =
+        required(
+            strategy,
+            byzantine,
+            "byzantine",
+            EnumSet.of(KRUM, MULTI_KRUM),
+            "the number of Byzantine sites to tolerate");
+    Integer selected =
+        required(
+            strategy,
+            select,
+            "select",
+            EnumSet.of(MULTI_KRUM),
+            "how many of the best-scored updates to average");
     if (proximal != null) {
       require(Range.POSITIVE.test(proximal), "strategy.mu must be " + Range.POSITIVE);
     }
     if (tolerated != null) {
       require(tolerated >= 0, "strategy.byzantine must be >= 0");
-      require(maxSites >= 2 * tolerated + 3, "strategy.byzantine = " + tolerated + " needs at least "
-          + (2 * tolerated + 3) + " sites (2·byzantine + 3) for " + strategy + ", but at most " + maxSites
-          + " take part");
+      require(
+          maxSites >= 2 * tolerated + 3,
+          "strategy.byzantine = "
+              + tolerated
+              + " needs at least "
+              + (2 * tolerated + 3)
+              + " sites (2·byzantine + 3) for "
+              + strategy
+              + ", but at most "
+              + maxSites
+              + " take part");
     }
     if (selected != null) {
       require(selected >= 2, "strategy.select must be >= 2 (select 1 is krum)");
-      require(selected <= maxSites - tolerated, "strategy.select must be <= the number of sites minus "
-          + "strategy.byzantine (" + (maxSites - tolerated) + "), so the selected updates can all be honest");
+      require(
+          selected <= maxSites - tolerated,
+          "strategy.select must be <= the number of sites minus "
+              + "strategy.byzantine ("
+              + (maxSites - tolerated)
+              + "), so the selected updates can all be honest");
     }
-    return new StrategySettings(strategy.spelling(), proximal, rate, serverMomentum, firstMoment, secondMoment,
-        adaptivity, trimmed, tolerated, selected);
+    return new StrategySettings(
+        strategy.spelling(),
+        proximal,
+        rate,
+        serverMomentum,
+        firstMoment,
+        secondMoment,
+        adaptivity,
+        trimmed,
+        tolerated,
+        selected);
   }
 
   public boolean robust() {
@@ -120,35 +195,52 @@ public record StrategySettings(String name, Double mu, Double serverLearningRate
     };
   }
 
-  /** One round's aggregator: StreamingSum for the non-robust strategies, else a spilling robust one. */
+  /**
+   * One round's aggregator: StreamingSum for the non-robust strategies, else a spilling robust one.
+   */
   public UpdateAggregator aggregator(int elements, Path spillDirectory) {
     return switch (kind()) {
       case FEDAVG, FEDPROX, FEDAVGM, FEDADAGRAD, FEDADAM, FEDYOGI -> new StreamingSum(elements);
       case MEDIAN -> new CoordinateMedian(elements, spillDirectory, ROBUST_MEMORY_BUDGET_BYTES);
-      case TRIMMED_MEAN -> new TrimmedMean(elements, beta, spillDirectory, ROBUST_MEMORY_BUDGET_BYTES);
+      case TRIMMED_MEAN ->
+          new TrimmedMean(elements, beta, spillDirectory, ROBUST_MEMORY_BUDGET_BYTES);
       case KRUM -> new Krum(elements, byzantine, 1, spillDirectory, ROBUST_MEMORY_BUDGET_BYTES);
-      case MULTI_KRUM -> new Krum(elements, byzantine, select, spillDirectory, ROBUST_MEMORY_BUDGET_BYTES);
+      case MULTI_KRUM ->
+          new Krum(elements, byzantine, select, spillDirectory, ROBUST_MEMORY_BUDGET_BYTES);
     };
   }
 
   private StrategyName kind() {
     return StrategyName.fromSpelling(name)
-        .orElseThrow(() -> new IllegalStateException("strategy settings used before validated(): name " + name));
+        .orElseThrow(
+            () ->
+                new IllegalStateException(
+                    "strategy settings used before validated(): name " + name));
   }
 
-  /** The value for a field without a default: null if the field does not apply, else it must be set. */
-  private static <T> T required(StrategyName chosen, T value, String field, Set<StrategyName> owners, String meaning) {
+  /**
+   * The value for a field without a default: null if the field does not apply, else it must be set.
+   */
+  private static <T> T required(
+      StrategyName chosen, T value, String field, Set<StrategyName> owners, String meaning) {
     if (!owners.contains(chosen)) {
       requireUnset(value, field, owners);
       return null;
     }
-    require(value != null, "strategy." + field + " must be set for " + chosen + " (" + meaning + ")");
+    require(
+        value != null, "strategy." + field + " must be set for " + chosen + " (" + meaning + ")");
     return value;
   }
 
-  /** The value or its default for a field that applies to defaults' keys; null for other strategies. */
-  private static Double number(StrategyName chosen, Double value, String field, Range range,
-                               Map<StrategyName, Double> defaults) {
+  /**
+   * The value or its default for a field that applies to defaults' keys; null for other strategies.
+   */
+  private static Double number(
+      StrategyName chosen,
+      Double value,
+      String field,
+      Range range,
+      Map<StrategyName, Double> defaults) {
     if (!defaults.containsKey(chosen)) {
       requireUnset(value, field, defaults.keySet());
       return null;

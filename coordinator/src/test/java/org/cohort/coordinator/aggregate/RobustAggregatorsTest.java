@@ -27,13 +27,20 @@ class RobustAggregatorsTest {
 
   private record Robust(String name, Factory factory) {}
 
-  private static final List<Robust> ALL = List.of(
-      new Robust("median", CoordinateMedian::new),
-      new Robust("trimmed-mean", (elements, spill, budget) -> new TrimmedMean(elements, 0.2, spill, budget)),
-      new Robust("krum", (elements, spill, budget) -> new Krum(elements, 1, 1, spill, budget)),
-      new Robust("multi-krum", (elements, spill, budget) -> new Krum(elements, 1, 3, spill, budget)));
+  private static final List<Robust> ALL =
+      List.of(
+          new Robust("median", CoordinateMedian::new),
+          new Robust(
+              "trimmed-mean",
+              (elements, spill, budget) -> new TrimmedMean(elements, 0.2, spill, budget)),
+          new Robust("krum", (elements, spill, budget) -> new Krum(elements, 1, 1, spill, budget)),
+          new Robust(
+              "multi-krum", (elements, spill, budget) -> new Krum(elements, 1, 3, spill, budget)));
 
-  /** Adds every update through one reused buffer, as the coordinator does, then takes the result and closes. */
+  /**
+   * Adds every update through one reused buffer, as the coordinator does, then takes the result and
+   * closes.
+   */
   private static AggregateUpdate aggregate(UpdateAggregator aggregator, float[][] updates) {
     try (aggregator) {
       float[] reused = new float[updates[0].length];
@@ -83,8 +90,13 @@ class RobustAggregatorsTest {
     double meanError = maxDistance(aggregate(new StreamingSum(elements), updates), honestMedian);
     assertTrue(meanError > 1e4, "the mean is off by " + meanError);
     for (Robust robust : ALL) {
-      double error = maxDistance(aggregate(robust.factory().create(elements, spill, LARGE_BUDGET), updates), honestMedian);
-      assertTrue(error <= spread, robust.name() + " is off by " + error + ", the honest spread is " + spread);
+      double error =
+          maxDistance(
+              aggregate(robust.factory().create(elements, spill, LARGE_BUDGET), updates),
+              honestMedian);
+      assertTrue(
+          error <= spread,
+          robust.name() + " is off by " + error + ", the honest spread is " + spread);
     }
     // Krum returns one update as it is, and it is an honest one.
     float[] krum = aggregate(new Krum(elements, 1, 1, spill, LARGE_BUDGET), updates).delta();
@@ -102,10 +114,14 @@ class RobustAggregatorsTest {
   @Test
   void medianTakesTheMiddleValueOrTheMeanOfTheMiddleTwo(@TempDir Path spill) {
     float[][] three = {{1, 10, -2}, {3, 0, -1}, {2, 5, 7}};
-    assertArrayEquals(new float[] {2, 5, -1}, aggregate(new CoordinateMedian(3, spill, LARGE_BUDGET), three).delta());
+    assertArrayEquals(
+        new float[] {2, 5, -1},
+        aggregate(new CoordinateMedian(3, spill, LARGE_BUDGET), three).delta());
     float[][] four = {{1, 10, -2}, {3, 0, -1}, {2, 5, 7}, {100, -100, 0}};
     // sorted columns: (1, 2, 3, 100), (−100, 0, 5, 10), (−2, −1, 0, 7)
-    assertArrayEquals(new float[] {2.5f, 2.5f, -0.5f}, aggregate(new CoordinateMedian(3, spill, LARGE_BUDGET), four).delta());
+    assertArrayEquals(
+        new float[] {2.5f, 2.5f, -0.5f},
+        aggregate(new CoordinateMedian(3, spill, LARGE_BUDGET), four).delta());
   }
 
   @Test
@@ -117,37 +133,49 @@ class RobustAggregatorsTest {
     assertEquals(100 + 101 + 102 + 103 + 104, trimmed.totalWeight());
     assertEquals(5, trimmed.contributions());
     // beta 0.1, n 5: floor(0.5) = 0, so the plain unweighted mean (110 / 5, −47 / 5).
-    assertArrayEquals(new float[] {22f, -9.4f},
-        aggregate(new TrimmedMean(2, 0.1, spill, LARGE_BUDGET), five).delta(), 1e-6f);
-    assertThrows(IllegalArgumentException.class, () -> new TrimmedMean(2, 0.5, spill, LARGE_BUDGET));
+    assertArrayEquals(
+        new float[] {22f, -9.4f},
+        aggregate(new TrimmedMean(2, 0.1, spill, LARGE_BUDGET), five).delta(),
+        1e-6f);
+    assertThrows(
+        IllegalArgumentException.class, () -> new TrimmedMean(2, 0.5, spill, LARGE_BUDGET));
   }
 
   @Test
   void krumScoresBySquaredDistanceToTheNearestNMinusFMinus2(@TempDir Path spill) {
     // Points x·(1, 2) for x = 100, 4.5, 0, 3, 1, so squared distances are 5·Δx². With f = 1 each
-    // score sums the 2 nearest: x=1: 5·(1 + 4) = 25; x=3: 5·(4 + 2.25) = 31.25; x=0: 5·(1 + 9) = 50;
+    // score sums the 2 nearest: x=1: 5·(1 + 4) = 25; x=3: 5·(4 + 2.25) = 31.25; x=0: 5·(1 + 9) =
+    // 50;
     // x=4.5: 5·(2.25 + 12.25) = 72.5; x=100 is far off.
     float[][] points = {{100, 200}, {4.5f, 9}, {0, 0}, {3, 6}, {1, 2}};
-    assertArrayEquals(new float[] {1, 2},
-        aggregate(new Krum(2, 1, 1, spill, LARGE_BUDGET), points).delta());
-    assertArrayEquals(new float[] {2, 4},
-        aggregate(new Krum(2, 1, 2, spill, LARGE_BUDGET), points).delta());
-    assertArrayEquals(new float[] {4f / 3, 8f / 3},
-        aggregate(new Krum(2, 1, 3, spill, LARGE_BUDGET), points).delta(), 1e-6f);
+    assertArrayEquals(
+        new float[] {1, 2}, aggregate(new Krum(2, 1, 1, spill, LARGE_BUDGET), points).delta());
+    assertArrayEquals(
+        new float[] {2, 4}, aggregate(new Krum(2, 1, 2, spill, LARGE_BUDGET), points).delta());
+    assertArrayEquals(
+        new float[] {4f / 3, 8f / 3},
+        aggregate(new Krum(2, 1, 3, spill, LARGE_BUDGET), points).delta(),
+        1e-6f);
   }
 
   @Test
   void krumRefusesTooFewUpdatesForItsGuarantee(@TempDir Path spill) {
     float[][] four = randomUpdates(4, 3, 5);
-    TooFewUpdatesException e = assertThrows(TooFewUpdatesException.class,
-        () -> aggregate(new Krum(3, 1, 1, spill, LARGE_BUDGET), four));
-    assertEquals("krum with byzantine = 1 and select = 1 needs at least 5 updates (2·byzantine + 3 and "
-        + "byzantine + select); the round has 4", e.getMessage());
+    TooFewUpdatesException e =
+        assertThrows(
+            TooFewUpdatesException.class,
+            () -> aggregate(new Krum(3, 1, 1, spill, LARGE_BUDGET), four));
+    assertEquals(
+        "krum with byzantine = 1 and select = 1 needs at least 5 updates (2·byzantine + 3 and "
+            + "byzantine + select); the round has 4",
+        e.getMessage());
     assertEquals(5, e.required());
     assertEquals(4, e.received());
     float[][] five = randomUpdates(5, 3, 5);
-    e = assertThrows(TooFewUpdatesException.class,
-        () -> aggregate(new Krum(3, 1, 5, spill, LARGE_BUDGET), five));
+    e =
+        assertThrows(
+            TooFewUpdatesException.class,
+            () -> aggregate(new Krum(3, 1, 5, spill, LARGE_BUDGET), five));
     assertEquals(6, e.required());
   }
 
@@ -157,14 +185,22 @@ class RobustAggregatorsTest {
     // which leaves a short last block.
     float[][] updates = randomUpdates(5, 1003, 17);
     for (Robust robust : ALL) {
-      float[] large = aggregate(robust.factory().create(1003, spill, LARGE_BUDGET), updates).delta();
-      assertArrayEquals(large, aggregate(robust.factory().create(1003, spill, 1), updates).delta(), robust.name());
-      assertArrayEquals(large, aggregate(robust.factory().create(1003, spill, 140), updates).delta(), robust.name());
+      float[] large =
+          aggregate(robust.factory().create(1003, spill, LARGE_BUDGET), updates).delta();
+      assertArrayEquals(
+          large,
+          aggregate(robust.factory().create(1003, spill, 1), updates).delta(),
+          robust.name());
+      assertArrayEquals(
+          large,
+          aggregate(robust.factory().create(1003, spill, 140), updates).delta(),
+          robust.name());
     }
   }
 
   @Test
-  void updatesAreSpilledAsLittleEndianFloatsAndCloseDeletesTheFile(@TempDir Path root) throws Exception {
+  void updatesAreSpilledAsLittleEndianFloatsAndCloseDeletesTheFile(@TempDir Path root)
+      throws Exception {
     Path spill = root.resolve("spill"); // created on demand
     float[][] updates = randomUpdates(3, 10, 23);
     for (Robust robust : ALL) {
@@ -177,7 +213,8 @@ class RobustAggregatorsTest {
         files = listing.toList();
       }
       assertEquals(1, files.size(), robust.name());
-      ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(files.get(0))).order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer bytes =
+          ByteBuffer.wrap(Files.readAllBytes(files.get(0))).order(ByteOrder.LITTLE_ENDIAN);
       assertEquals(3 * 10 * 4, bytes.remaining());
       for (float[] update : updates) {
         for (float value : update) {
@@ -196,12 +233,19 @@ class RobustAggregatorsTest {
   void rejectedUpdatesAreNotSpilled(@TempDir Path spill) throws Exception {
     for (Robust robust : ALL) {
       try (UpdateAggregator aggregator = robust.factory().create(12, spill, LARGE_BUDGET)) {
-        assertEquals("update from site-a has 10 elements, the model has 12",
-            assertThrows(IllegalArgumentException.class, () -> aggregator.add("site-a", new float[10], 1)).getMessage());
+        assertEquals(
+            "update from site-a has 10 elements, the model has 12",
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> aggregator.add("site-a", new float[10], 1))
+                .getMessage());
         float[] poisoned = new float[12];
         poisoned[3] = Float.POSITIVE_INFINITY;
-        assertEquals("update from site-b contains a non-finite value",
-            assertThrows(IllegalArgumentException.class, () -> aggregator.add("site-b", poisoned, 1)).getMessage());
+        assertEquals(
+            "update from site-b contains a non-finite value",
+            assertThrows(
+                    IllegalArgumentException.class, () -> aggregator.add("site-b", poisoned, 1))
+                .getMessage());
         aggregator.add("site-c", new float[12], 7);
         assertEquals(1, aggregator.contributions());
         assertEquals(7, aggregator.totalWeight());

@@ -62,16 +62,22 @@ class StreamingSumTest {
   @Test
   void rejectsAWrongLengthANonFiniteValueAndAZeroWeightWithoutCountingThem() {
     try (StreamingSum sum = new StreamingSum(12)) {
-      assertEquals("update from site-a has 10 elements, the model has 12",
-          assertThrows(IllegalArgumentException.class, () -> sum.add("site-a", new float[10], 5)).getMessage());
+      assertEquals(
+          "update from site-a has 10 elements, the model has 12",
+          assertThrows(IllegalArgumentException.class, () -> sum.add("site-a", new float[10], 5))
+              .getMessage());
       float[] poisoned = new float[12];
       poisoned[11] = Float.NaN;
-      assertEquals("update from site-b contains a non-finite value",
-          assertThrows(IllegalArgumentException.class, () -> sum.add("site-b", poisoned, 5)).getMessage());
+      assertEquals(
+          "update from site-b contains a non-finite value",
+          assertThrows(IllegalArgumentException.class, () -> sum.add("site-b", poisoned, 5))
+              .getMessage());
       poisoned[11] = Float.NEGATIVE_INFINITY;
       assertThrows(IllegalArgumentException.class, () -> sum.add("site-b", poisoned, 5));
-      assertEquals("update from site-c has a weight below 1",
-          assertThrows(IllegalArgumentException.class, () -> sum.add("site-c", new float[12], 0)).getMessage());
+      assertEquals(
+          "update from site-c has a weight below 1",
+          assertThrows(IllegalArgumentException.class, () -> sum.add("site-c", new float[12], 0))
+              .getMessage());
       assertEquals(0, sum.contributions());
       assertEquals(0, sum.totalWeight());
       float[] ones = new float[12];

@@ -4,17 +4,17 @@ import java.security.cert.CertificateException;
 
 /**
  * A certificate does not name a valid consortium participant (malformed subject, unknown role,
- * invalid id) or a peer could not be verified. A {@link CertificateException} so trust managers
- * can throw it during the TLS handshake.
+ * invalid id) or a peer could not be verified. A {@link CertificateException} so trust managers can
+ * throw it during the TLS handshake.
  */
 public final class UntrustedPeerException extends CertificateException {
-    private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 1L;
 
-    public UntrustedPeerException(String message) {
-        super(message);
-    }
+  public UntrustedPeerException(String message) {
+    super(message);
+  }
 
-    public UntrustedPeerException(String message, Throwable cause) {
-        super(message, cause);
-    }
+  public UntrustedPeerException(String message, Throwable cause) {
+    super(message, cause);
+  }
 }

@@ -4,15 +4,19 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Coordinator → every site: all adverts received in time (the set U1). Size ≈ Σ advert sizes. */
-public record AdvertBundle(String federationId, long round, List<KeyAdvert> adverts) implements SecAggMessage {
+public record AdvertBundle(String federationId, long round, List<KeyAdvert> adverts)
+    implements SecAggMessage {
   public AdvertBundle {
     adverts = List.copyOf(adverts);
   }
 
   @Override
   public byte[] encode() {
-    CanonicalWriter out = CanonicalWriter.message(MessageType.ADVERT_BUNDLE, 64 + 200 * adverts.size())
-        .string(federationId).i64(round).i32(adverts.size());
+    CanonicalWriter out =
+        CanonicalWriter.message(MessageType.ADVERT_BUNDLE, 64 + 200 * adverts.size())
+            .string(federationId)
+            .i64(round)
+            .i32(adverts.size());
     adverts.forEach(advert -> advert.writeBody(out));
     return out.toByteArray();
   }

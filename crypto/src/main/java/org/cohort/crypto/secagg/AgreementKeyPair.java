@@ -6,8 +6,8 @@ import org.bouncycastle.crypto.params.X25519PrivateKeyParameters;
 import org.bouncycastle.crypto.params.X25519PublicKeyParameters;
 
 /**
- * An ephemeral X25519 key pair for one round (BouncyCastle). The private key leaves this class
- * only as a Shamir secret ({@link #privateKeyBytes()}), which the mask key is by design.
+ * An ephemeral X25519 key pair for one round (BouncyCastle). The private key leaves this class only
+ * as a Shamir secret ({@link #privateKeyBytes()}), which the mask key is by design.
  */
 final class AgreementKeyPair {
   private final X25519PrivateKeyParameters privateKey;

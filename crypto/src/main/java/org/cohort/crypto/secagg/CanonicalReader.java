@@ -2,17 +2,21 @@ package org.cohort.crypto.secagg;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.ByteBuffer;
 import java.util.Arrays;
 
-/** Strict reader for {@link CanonicalWriter}'s format; anything else is a {@code MalformedMessage}. */
+/**
+ * Strict reader for {@link CanonicalWriter}'s format; anything else is a {@code MalformedMessage}.
+ */
 final class CanonicalReader {
-  private static final VarHandle INT_BE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
-  private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+  private static final VarHandle INT_BE =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+  private static final VarHandle LONG_BE =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
   private final byte[] input;
   private final String what;
@@ -31,7 +35,8 @@ final class CanonicalReader {
       throw new SecAggException.MalformedMessage("expected a " + type + " message");
     }
     if (version != MessageType.FORMAT_VERSION) {
-      throw new SecAggException.MalformedMessage(type + " has unsupported format version " + version);
+      throw new SecAggException.MalformedMessage(
+          type + " has unsupported format version " + version);
     }
     return reader;
   }
@@ -75,7 +80,8 @@ final class CanonicalReader {
   byte[] bytes(int maxLength) {
     int count = i32();
     if (count < 0 || count > maxLength) {
-      throw new SecAggException.MalformedMessage(what + " has a field longer than " + maxLength + " bytes");
+      throw new SecAggException.MalformedMessage(
+          what + " has a field longer than " + maxLength + " bytes");
     }
     return raw(count);
   }
@@ -83,7 +89,8 @@ final class CanonicalReader {
   String string(int maxBytes) {
     byte[] utf8 = bytes(maxBytes);
     try {
-      return StandardCharsets.UTF_8.newDecoder()
+      return StandardCharsets.UTF_8
+          .newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
           .decode(ByteBuffer.wrap(utf8))

@@ -1,24 +1,27 @@
 package org.cohort.crypto.secagg;
 
 /**
- * The neighbour graph of a round and the Shamir threshold t: who shares secrets with whom, and
- * how many of a site's neighbours must stay to unmask it.
+ * The neighbour graph of a round and the Shamir threshold t: who shares secrets with whom, and how
+ * many of a site's neighbours must stay to unmask it.
  *
  * <h2>Choosing k and t (Bell et al., CCS 2020, §3–4)</h2>
+ *
  * Sites sit on a ring in a random order derived from a public seed; each is joined to its k/2
  * nearest ring neighbours on each side (a Harary graph H(k, n), k-regular). With dropout rate δ and
  * a fraction γ of sites colluding with the coordinator, {@link #choose} returns the smallest even k
  * and the smallest t with k/2 < t ≤ k such that, with a union bound over the n sites and neighbour
  * counts modelled as Binomial(k, ·):
+ *
  * <ul>
  *   <li>correctness: n · P[Bin(k, 1−δ) &lt; t] ≤ 2^−η — every site keeps t live neighbours, so its
- *       secrets can be reconstructed;</li>
+ *       secrets can be reconstructed;
  *   <li>privacy: n · P[Bin(k, γ) ≥ t] ≤ 2^−σ — no honest site has t colluding neighbours, who could
- *       otherwise rebuild its self-mask and its mask key;</li>
+ *       otherwise rebuild its self-mask and its mask key;
  *   <li>hiding: n · (δ+γ)^(k/2) ≤ 2^−σ — removing dropped and colluding sites leaves the ring
  *       connected unless k/2 consecutive positions are all removed, so every honest update stays
- *       masked by at least one honest survivor's pairwise mask and only the sum is revealed.</li>
+ *       masked by at least one honest survivor's pairwise mask and only the sum is revealed.
  * </ul>
+ *
  * t > k/2 additionally stops a coordinator that tells two halves of the neighbourhood different
  * survivor sets from collecting t shares of both secrets of one site. If no k < n−1 qualifies, the
  * complete graph (k = n−1, plain SecAgg) is tried with the first two conditions. Binomial tails
@@ -31,13 +34,16 @@ public record GraphPlan(NeighbourGraph.Kind kind, int degree, int threshold) {
       throw new SecAggException.InvalidParameters("graph kind must be set");
     }
     if (threshold < 2) {
-      throw new SecAggException.InvalidParameters("threshold must be >= 2 (one share would reveal a secret), got " + threshold);
+      throw new SecAggException.InvalidParameters(
+          "threshold must be >= 2 (one share would reveal a secret), got " + threshold);
     }
     if (kind == NeighbourGraph.Kind.HARARY && (degree < 2 || degree % 2 != 0)) {
-      throw new SecAggException.InvalidParameters("degree of a Harary graph must be even and >= 2, got " + degree);
+      throw new SecAggException.InvalidParameters(
+          "degree of a Harary graph must be even and >= 2, got " + degree);
     }
     if (threshold > degree) {
-      throw new SecAggException.InvalidParameters("threshold " + threshold + " exceeds degree " + degree);
+      throw new SecAggException.InvalidParameters(
+          "threshold " + threshold + " exceeds degree " + degree);
     }
     if (2 * threshold <= degree) {
       throw new SecAggException.InvalidParameters(
@@ -63,12 +69,19 @@ public record GraphPlan(NeighbourGraph.Kind kind, int degree, int threshold) {
    * @param securityBits σ, privacy failure probability at most 2^−σ (Bell et al. use 40)
    * @param correctnessBits η, probability at most 2^−η that a round fails for lack of shares
    */
-  public static GraphPlan choose(int sites, double dropoutRate, double corruptFraction, int securityBits, int correctnessBits) {
+  public static GraphPlan choose(
+      int sites,
+      double dropoutRate,
+      double corruptFraction,
+      int securityBits,
+      int correctnessBits) {
     if (sites < 3) {
-      throw new SecAggException.InvalidParameters("secure aggregation needs at least 3 sites, got " + sites);
+      throw new SecAggException.InvalidParameters(
+          "secure aggregation needs at least 3 sites, got " + sites);
     }
     if (!(dropoutRate >= 0 && dropoutRate < 1) || !(corruptFraction >= 0 && corruptFraction < 1)) {
-      throw new SecAggException.InvalidParameters("dropout rate and corrupt fraction must lie in [0, 1)");
+      throw new SecAggException.InvalidParameters(
+          "dropout rate and corrupt fraction must lie in [0, 1)");
     }
     double logSecurity = -securityBits * Math.log(2) - Math.log(sites);
     double logCorrectness = -correctnessBits * Math.log(2) - Math.log(sites);
@@ -82,16 +95,19 @@ public record GraphPlan(NeighbourGraph.Kind kind, int degree, int threshold) {
         return harary(k, t);
       }
     }
-    Integer t = smallestThreshold(sites - 1, dropoutRate, corruptFraction, logSecurity, logCorrectness);
+    Integer t =
+        smallestThreshold(sites - 1, dropoutRate, corruptFraction, logSecurity, logCorrectness);
     if (t == null) {
-      throw new SecAggException.InfeasibleGraph(String.format(
-          "no threshold meets security_bits=%d and correctness_bits=%d for sites=%d, dropout_rate=%.3f, corrupt_fraction=%.3f",
-          securityBits, correctnessBits, sites, dropoutRate, corruptFraction));
+      throw new SecAggException.InfeasibleGraph(
+          String.format(
+              "no threshold meets security_bits=%d and correctness_bits=%d for sites=%d, dropout_rate=%.3f, corrupt_fraction=%.3f",
+              securityBits, correctnessBits, sites, dropoutRate, corruptFraction));
     }
     return complete(sites, t);
   }
 
-  private static Integer smallestThreshold(int k, double dropout, double corrupt, double logSecurity, double logCorrectness) {
+  private static Integer smallestThreshold(
+      int k, double dropout, double corrupt, double logSecurity, double logCorrectness) {
     for (int t = Math.max(2, k / 2 + 1); t <= k; t++) {
       boolean isPrivate = logUpperTail(k, corrupt, t) <= logSecurity;
       if (isPrivate) {

@@ -12,8 +12,14 @@ import org.bouncycastle.jce.provider.BouncyCastleProvider;
  * both keys, so the coordinator can neither swap keys nor replay an advert into another round.
  * Encoded size: 2 + 4+|fed| + 8 + 4+|id| + 32 + 32 + 4+64 bytes (≈ 170 bytes).
  */
-public record KeyAdvert(String federationId, long round, ParticipantId participant, AgreementPublicKey shareKey,
-                        AgreementPublicKey maskKey, byte[] signature) implements SecAggMessage {
+public record KeyAdvert(
+    String federationId,
+    long round,
+    ParticipantId participant,
+    AgreementPublicKey shareKey,
+    AgreementPublicKey maskKey,
+    byte[] signature)
+    implements SecAggMessage {
   private static final BouncyCastleProvider BOUNCY_CASTLE = new BouncyCastleProvider();
   private static final String SIGNED_LABEL = "cohort/secagg/v1/key-advert";
   static final int MAX_SIGNATURE_BYTES = 128;
@@ -27,19 +33,28 @@ public record KeyAdvert(String federationId, long round, ParticipantId participa
     return signature.clone();
   }
 
-  static KeyAdvert sign(String federationId, long round, ParticipantId participant, AgreementPublicKey shareKey,
-                        AgreementPublicKey maskKey, PrivateKey signingKey) {
+  static KeyAdvert sign(
+      String federationId,
+      long round,
+      ParticipantId participant,
+      AgreementPublicKey shareKey,
+      AgreementPublicKey maskKey,
+      PrivateKey signingKey) {
     try {
       Signature signer = Signature.getInstance("Ed25519", BOUNCY_CASTLE);
       signer.initSign(signingKey);
       signer.update(signedBytes(federationId, round, participant, shareKey, maskKey));
       return new KeyAdvert(federationId, round, participant, shareKey, maskKey, signer.sign());
     } catch (GeneralSecurityException e) {
-      throw new SecAggException.InvalidParameters("signing key is not a usable Ed25519 private key");
+      throw new SecAggException.InvalidParameters(
+          "signing key is not a usable Ed25519 private key");
     }
   }
 
-  /** Throws {@link SecAggException.InvalidAdvertSignature} unless the participant signed exactly this. */
+  /**
+   * Throws {@link SecAggException.InvalidAdvertSignature} unless the participant signed exactly
+   * this.
+   */
   public void verify(VerificationKeys keys) {
     PublicKey key = keys.verificationKeyOf(participant);
     boolean valid;
@@ -53,14 +68,25 @@ public record KeyAdvert(String federationId, long round, ParticipantId participa
     }
     if (!valid) {
       throw new SecAggException.InvalidAdvertSignature(
-          "key advertisement of " + participant + " for round " + round + " has an invalid signature");
+          "key advertisement of "
+              + participant
+              + " for round "
+              + round
+              + " has an invalid signature");
     }
   }
 
-  private static byte[] signedBytes(String federationId, long round, ParticipantId participant,
-                                    AgreementPublicKey shareKey, AgreementPublicKey maskKey) {
-    return SecAggKdf.context(SIGNED_LABEL, federationId, round).id(participant)
-        .raw(shareKey.encodedView()).raw(maskKey.encodedView()).toByteArray();
+  private static byte[] signedBytes(
+      String federationId,
+      long round,
+      ParticipantId participant,
+      AgreementPublicKey shareKey,
+      AgreementPublicKey maskKey) {
+    return SecAggKdf.context(SIGNED_LABEL, federationId, round)
+        .id(participant)
+        .raw(shareKey.encodedView())
+        .raw(maskKey.encodedView())
+        .toByteArray();
   }
 
   @Override
@@ -71,13 +97,22 @@ public record KeyAdvert(String federationId, long round, ParticipantId participa
   }
 
   void writeBody(CanonicalWriter out) {
-    out.string(federationId).i64(round).id(participant).raw(shareKey.encodedView()).raw(maskKey.encodedView())
+    out.string(federationId)
+        .i64(round)
+        .id(participant)
+        .raw(shareKey.encodedView())
+        .raw(maskKey.encodedView())
         .bytes(signature);
   }
 
   static KeyAdvert readBody(CanonicalReader in) {
-    return new KeyAdvert(in.string(1024), in.i64(), in.id(), new AgreementPublicKey(in.raw(AgreementPublicKey.BYTES)),
-        new AgreementPublicKey(in.raw(AgreementPublicKey.BYTES)), in.bytes(MAX_SIGNATURE_BYTES));
+    return new KeyAdvert(
+        in.string(1024),
+        in.i64(),
+        in.id(),
+        new AgreementPublicKey(in.raw(AgreementPublicKey.BYTES)),
+        new AgreementPublicKey(in.raw(AgreementPublicKey.BYTES)),
+        in.bytes(MAX_SIGNATURE_BYTES));
   }
 
   public static KeyAdvert decode(byte[] bytes) {

@@ -11,22 +11,24 @@ import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The mask PRG: AES-256-CTR (JDK SunJCE, AES-NI) keyed by a 32-byte seed with a zero counter
- * block. Each seed is used for one stream only (seeds are fresh or HKDF-bound to round and pair),
- * so the fixed IV is safe. Keystream is produced in 32 KiB chunks, which keeps the intrinsic on its
- * fast path and the working set in cache, and is added straight into the caller's int[].
- * Many masks are applied by slicing the vector across cores: the counter is seekable, so each
- * slice expands only its own part of every stream.
+ * The mask PRG: AES-256-CTR (JDK SunJCE, AES-NI) keyed by a 32-byte seed with a zero counter block.
+ * Each seed is used for one stream only (seeds are fresh or HKDF-bound to round and pair), so the
+ * fixed IV is safe. Keystream is produced in 32 KiB chunks, which keeps the intrinsic on its fast
+ * path and the working set in cache, and is added straight into the caller's int[]. Many masks are
+ * applied by slicing the vector across cores: the counter is seekable, so each slice expands only
+ * its own part of every stream.
  */
 final class Keystream {
   static final int CHUNK_BYTES = 32 * 1024;
   static final int CHUNK_WORDS = CHUNK_BYTES / 4;
+
   /** CTR encrypts this all-zero input, so the output is the raw keystream. Never written. */
   private static final byte[] ZEROS = new byte[CHUNK_BYTES];
 
   private final Cipher cipher;
   private final byte[] bytes = new byte[CHUNK_BYTES];
-  private final IntBuffer wordView = ByteBuffer.wrap(bytes).order(ByteOrder.nativeOrder()).asIntBuffer();
+  private final IntBuffer wordView =
+      ByteBuffer.wrap(bytes).order(ByteOrder.nativeOrder()).asIntBuffer();
 
   /** A mask to add: sign · PRG(seed), sign ∈ {+1, −1}. */
   record Mask(byte[] seed, int sign) {}
@@ -35,7 +37,9 @@ final class Keystream {
     this(seed, 0);
   }
 
-  /** The stream from 32-bit word {@code firstWord} on (a multiple of 4: one AES block is 4 words). */
+  /**
+   * The stream from 32-bit word {@code firstWord} on (a multiple of 4: one AES block is 4 words).
+   */
   private Keystream(byte[] seed, int firstWord) {
     if (seed.length != SecAggKdf.KEY_BYTES) {
       throw new SecAggException.InvalidParameters("PRG seed must be 32 bytes");
@@ -48,7 +52,8 @@ final class Keystream {
     counterBlock[15] = (byte) block;
     try {
       cipher = Cipher.getInstance("AES/CTR/NoPadding");
-      cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(seed, "AES"), new IvParameterSpec(counterBlock));
+      cipher.init(
+          Cipher.ENCRYPT_MODE, new SecretKeySpec(seed, "AES"), new IvParameterSpec(counterBlock));
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("JDK lacks AES/CTR", e);
     }
@@ -77,14 +82,17 @@ final class Keystream {
     int chunks = (acc.length + CHUNK_WORDS - 1) / CHUNK_WORDS;
     int slices = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), chunks));
     int chunksPerSlice = (chunks + slices - 1) / slices;
-    IntStream.range(0, slices).parallel().forEach(slice -> {
-      int from = Math.min(acc.length, slice * chunksPerSlice * CHUNK_WORDS);
-      int to = Math.min(acc.length, from + chunksPerSlice * CHUNK_WORDS);
-      int[] words = new int[CHUNK_WORDS];
-      for (Mask mask : masks) {
-        addMask(mask.seed(), acc, mask.sign(), from, to, words);
-      }
-    });
+    IntStream.range(0, slices)
+        .parallel()
+        .forEach(
+            slice -> {
+              int from = Math.min(acc.length, slice * chunksPerSlice * CHUNK_WORDS);
+              int to = Math.min(acc.length, from + chunksPerSlice * CHUNK_WORDS);
+              int[] words = new int[CHUNK_WORDS];
+              for (Mask mask : masks) {
+                addMask(mask.seed(), acc, mask.sign(), from, to, words);
+              }
+            });
   }
 
   private static void addMask(byte[] seed, int[] acc, int sign, int from, int to, int[] words) {

@@ -4,11 +4,14 @@ import java.util.Arrays;
 
 /**
  * Who masks with and shares secrets to whom, over participant indices 0..n−1. Derived only from
- * public data (the round's participant list, plan and graph seed), so every party computes the
- * same graph without talking.
+ * public data (the round's participant list, plan and graph seed), so every party computes the same
+ * graph without talking.
  */
 public final class NeighbourGraph {
-  public enum Kind { COMPLETE, HARARY }
+  public enum Kind {
+    COMPLETE,
+    HARARY
+  }
 
   private final int size;
   private final int[][] neighbours;
@@ -21,7 +24,8 @@ public final class NeighbourGraph {
   static NeighbourGraph of(GraphPlan plan, int size, byte[] publicSeed) {
     if (plan.kind() == Kind.COMPLETE) {
       if (plan.degree() != size - 1) {
-        throw new SecAggException.InvalidParameters("complete graph on " + size + " sites has degree " + (size - 1));
+        throw new SecAggException.InvalidParameters(
+            "complete graph on " + size + " sites has degree " + (size - 1));
       }
       return complete(size);
     }
@@ -46,7 +50,11 @@ public final class NeighbourGraph {
   static NeighbourGraph harary(int size, int degree, byte[] publicSeed) {
     if (degree >= size - 1) {
       throw new SecAggException.InvalidParameters(
-          "Harary degree " + degree + " must be below sites-1 = " + (size - 1) + "; use the complete graph");
+          "Harary degree "
+              + degree
+              + " must be below sites-1 = "
+              + (size - 1)
+              + "; use the complete graph");
     }
     int[] ring = randomPermutation(size, publicSeed);
     int[] position = new int[size];

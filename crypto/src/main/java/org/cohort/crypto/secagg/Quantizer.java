@@ -4,8 +4,8 @@ import java.security.SecureRandom;
 
 /**
  * Clip, weight and stochastically round an update into Z_(2^32) (reduced mod 2^bits on the wire),
- * and turn an unmasked sum back into a weighted sum and total weight. See
- * {@link SecAggParameters} for the scale and the error bound.
+ * and turn an unmasked sum back into a weighted sum and total weight. See {@link SecAggParameters}
+ * for the scale and the error bound.
  */
 final class Quantizer {
   private static final double TWO_TO_MINUS_32 = 0x1p-32;
@@ -25,10 +25,14 @@ final class Quantizer {
   int[] quantize(float[] update, long weight, SecureRandom random) {
     if (update.length != parameters.vectorLength()) {
       throw new SecAggException.InvalidParameters(
-          "update has " + update.length + " values, round expects vector_length=" + parameters.vectorLength());
+          "update has "
+              + update.length
+              + " values, round expects vector_length="
+              + parameters.vectorLength());
     }
     if (weight < 1 || weight > parameters.maxWeight()) {
-      throw new SecAggException.InvalidParameters("weight must be in 1..max_weight=" + parameters.maxWeight());
+      throw new SecAggException.InvalidParameters(
+          "weight must be in 1..max_weight=" + parameters.maxWeight());
     }
     byte[] coinSeed = new byte[SecAggKdf.KEY_BYTES];
     random.nextBytes(coinSeed);

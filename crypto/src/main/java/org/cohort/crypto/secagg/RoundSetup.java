@@ -6,12 +6,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The coordinator's public announcement that starts a round: who takes part (list order fixes
- * each participant's index and Shamir point), the parameters, and the public seed of the neighbour
+ * The coordinator's public announcement that starts a round: who takes part (list order fixes each
+ * participant's index and Shamir point), the parameters, and the public seed of the neighbour
  * graph. 32-byte seed; encoded size ≈ 60 + 4·sites + Σ id lengths bytes.
  */
-public record RoundSetup(String federationId, long round, List<ParticipantId> participants, byte[] graphSeed,
-                         SecAggParameters parameters) implements SecAggMessage {
+public record RoundSetup(
+    String federationId,
+    long round,
+    List<ParticipantId> participants,
+    byte[] graphSeed,
+    SecAggParameters parameters)
+    implements SecAggMessage {
   static final int GRAPH_SEED_BYTES = 32;
   static final int MAX_SITES = 1 << 16;
 
@@ -22,7 +27,9 @@ public record RoundSetup(String federationId, long round, List<ParticipantId> pa
     participants = List.copyOf(participants);
     if (participants.size() != parameters.sites()) {
       throw new SecAggException.InvalidParameters(
-          participants.size() + " participants listed but parameters are for sites=" + parameters.sites());
+          participants.size()
+              + " participants listed but parameters are for sites="
+              + parameters.sites());
     }
     if (participants.stream().distinct().count() != participants.size()) {
       throw new SecAggException.InvalidParameters("participants must be distinct");
@@ -52,8 +59,11 @@ public record RoundSetup(String federationId, long round, List<ParticipantId> pa
 
   @Override
   public byte[] encode() {
-    CanonicalWriter out = CanonicalWriter.message(MessageType.ROUND_SETUP, 128 + 32 * participants.size())
-        .string(federationId).i64(round).raw(graphSeed);
+    CanonicalWriter out =
+        CanonicalWriter.message(MessageType.ROUND_SETUP, 128 + 32 * participants.size())
+            .string(federationId)
+            .i64(round)
+            .raw(graphSeed);
     parameters.writeTo(out);
     out.i32(participants.size());
     participants.forEach(out::id);

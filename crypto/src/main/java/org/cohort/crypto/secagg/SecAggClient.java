@@ -14,6 +14,7 @@ import java.util.stream.IntStream;
 /**
  * One site's side of one secure-aggregation round (Bonawitz et al. 2017, with the neighbour graph
  * of Bell et al. 2020). Use each instance for one round, calling in this order:
+ *
  * <pre>
  *   KeyAdvert     advertiseKeys()                         CREATED          → KEYS_ADVERTISED
  *   ShareBundle   shareKeys(AdvertBundle)                 KEYS_ADVERTISED  → SHARES_SENT
@@ -21,12 +22,20 @@ import java.util.stream.IntStream;
  *   MaskedInput   maskedInput(float[] update, long weight) SHARES_RECEIVED → INPUT_SENT
  *   UnmaskResponse unmaskResponse(UnmaskRequest)          INPUT_SENT       → FINISHED
  * </pre>
+ *
  * A call out of order, or a message that fails a check, throws a {@link SecAggException} and leaves
  * the phase unchanged. The site answers at most one unmask request per round and never reveals both
  * the self-mask share and the mask-key share of the same site. Not thread-safe.
  */
 public final class SecAggClient {
-  public enum Phase { CREATED, KEYS_ADVERTISED, SHARES_SENT, SHARES_RECEIVED, INPUT_SENT, FINISHED }
+  public enum Phase {
+    CREATED,
+    KEYS_ADVERTISED,
+    SHARES_SENT,
+    SHARES_RECEIVED,
+    INPUT_SENT,
+    FINISHED
+  }
 
   private final RoundSetup setup;
   private final SecAggParameters parameters;
@@ -43,23 +52,34 @@ public final class SecAggClient {
   private AgreementKeyPair shareKeyPair;
   private AgreementKeyPair maskKeyPair;
   private AgreementPublicKey[] neighbourShareKeys;
+
   /** X25519 secrets with each neighbour's share key, kept from sealing to open the replies. */
   private byte[][] shareSecrets;
+
   private AgreementPublicKey[] neighbourMaskKeys;
   private byte[] selfMaskSeed;
-  /** Shares this site holds, by owner index; non-null exactly for neighbours that shared (U2 ∩ N). */
+
+  /**
+   * Shares this site holds, by owner index; non-null exactly for neighbours that shared (U2 ∩ N).
+   */
   private ShamirShare[] heldSelfMaskShares;
+
   private ShamirShare[] heldMaskKeyShares;
 
-  public SecAggClient(RoundSetup setup, ParticipantId self, PrivateKey signingKey, VerificationKeys verificationKeys,
-                      SecureRandom random) {
+  public SecAggClient(
+      RoundSetup setup,
+      ParticipantId self,
+      PrivateKey signingKey,
+      VerificationKeys verificationKeys,
+      SecureRandom random) {
     this.setup = setup;
     this.parameters = setup.parameters();
     this.self = self;
     this.indices = setup.indexMap();
     Integer index = indices.get(self);
     if (index == null) {
-      throw new SecAggException.InvalidParameters(self + " is not a participant of round " + setup.round());
+      throw new SecAggException.InvalidParameters(
+          self + " is not a participant of round " + setup.round());
     }
     this.selfIndex = index;
     this.graph = setup.graph();
@@ -77,8 +97,14 @@ public final class SecAggClient {
     requirePhase(Phase.CREATED);
     AgreementKeyPair shares = AgreementKeyPair.generate(random);
     AgreementKeyPair masks = AgreementKeyPair.generate(random);
-    KeyAdvert advert = KeyAdvert.sign(setup.federationId(), setup.round(), self, shares.publicKey(), masks.publicKey(),
-        signingKey);
+    KeyAdvert advert =
+        KeyAdvert.sign(
+            setup.federationId(),
+            setup.round(),
+            self,
+            shares.publicKey(),
+            masks.publicKey(),
+            signingKey);
     shareKeyPair = shares;
     maskKeyPair = masks;
     phase = Phase.KEYS_ADVERTISED;
@@ -100,12 +126,15 @@ public final class SecAggClient {
       advert.requireRound(setup.federationId(), setup.round());
       int index = indexOf(advert.participant(), "advert");
       if (seen[index]) {
-        throw new SecAggException.ProtocolViolation("advert bundle lists " + advert.participant() + " twice");
+        throw new SecAggException.ProtocolViolation(
+            "advert bundle lists " + advert.participant() + " twice");
       }
       seen[index] = true;
       if (index == selfIndex) {
-        if (!advert.shareKey().equals(shareKeyPair.publicKey()) || !advert.maskKey().equals(maskKeyPair.publicKey())) {
-          throw new SecAggException.ProtocolViolation("advert bundle carries keys for " + self + " that it did not advertise");
+        if (!advert.shareKey().equals(shareKeyPair.publicKey())
+            || !advert.maskKey().equals(maskKeyPair.publicKey())) {
+          throw new SecAggException.ProtocolViolation(
+              "advert bundle carries keys for " + self + " that it did not advertise");
         }
       } else if (graph.adjacent(selfIndex, index)) {
         advert.verify(verificationKeys);
@@ -132,14 +161,32 @@ public final class SecAggClient {
     for (int i = 0; i < holders.length; i++) {
       ParticipantId recipient = participant(holders[i]);
       byte[] plaintext = new byte[EncryptedShare.PLAINTEXT_BYTES];
-      System.arraycopy(ShamirScheme.fixedWidth(seedShares[i].y(), ShamirScheme.SEED_SHARE_BYTES), 0, plaintext, 0,
+      System.arraycopy(
+          ShamirScheme.fixedWidth(seedShares[i].y(), ShamirScheme.SEED_SHARE_BYTES),
+          0,
+          plaintext,
+          0,
           ShamirScheme.SEED_SHARE_BYTES);
-      System.arraycopy(ShamirScheme.fixedWidth(keyShares[i].y(), ShamirScheme.SEED_SHARE_BYTES), 0, plaintext,
-          ShamirScheme.SEED_SHARE_BYTES, ShamirScheme.SEED_SHARE_BYTES);
+      System.arraycopy(
+          ShamirScheme.fixedWidth(keyShares[i].y(), ShamirScheme.SEED_SHARE_BYTES),
+          0,
+          plaintext,
+          ShamirScheme.SEED_SHARE_BYTES,
+          ShamirScheme.SEED_SHARE_BYTES);
       secrets[holders[i]] = shareKeyPair.agree(shareKeys[holders[i]]);
-      byte[] key = SecAggKdf.shareKey(secrets[holders[i]], setup.federationId(), setup.round(), self, recipient);
-      sealed.add(new EncryptedShare(self, recipient, ShareCipher.seal(key, plaintext,
-          EncryptedShare.associatedData(setup.federationId(), setup.round(), self, recipient), random)));
+      byte[] key =
+          SecAggKdf.shareKey(
+              secrets[holders[i]], setup.federationId(), setup.round(), self, recipient);
+      sealed.add(
+          new EncryptedShare(
+              self,
+              recipient,
+              ShareCipher.seal(
+                  key,
+                  plaintext,
+                  EncryptedShare.associatedData(
+                      setup.federationId(), setup.round(), self, recipient),
+                  random)));
       Arrays.fill(plaintext, (byte) 0);
     }
     neighbourShareKeys = shareKeys;
@@ -155,7 +202,8 @@ public final class SecAggClient {
     requirePhase(Phase.SHARES_SENT);
     delivery.requireRound(setup.federationId(), setup.round());
     if (!delivery.recipient().equals(self)) {
-      throw new SecAggException.ProtocolViolation("share delivery addressed to " + delivery.recipient());
+      throw new SecAggException.ProtocolViolation(
+          "share delivery addressed to " + delivery.recipient());
     }
     int sites = graph.size();
     ShamirShare[] seedShares = new ShamirShare[sites];
@@ -163,22 +211,36 @@ public final class SecAggClient {
     for (EncryptedShare share : delivery.shares()) {
       int sender = indexOf(share.sender(), "share");
       if (!share.recipient().equals(self) || neighbourShareKeys[sender] == null) {
-        throw new SecAggException.ProtocolViolation("share from " + share.sender() + " is not from an advertised neighbour");
+        throw new SecAggException.ProtocolViolation(
+            "share from " + share.sender() + " is not from an advertised neighbour");
       }
       if (seedShares[sender] != null) {
         throw new SecAggException.ProtocolViolation("two shares from " + share.sender());
       }
-      byte[] key = SecAggKdf.shareKey(shareSecrets[sender], setup.federationId(), setup.round(), share.sender(), self);
-      byte[] plaintext = ShareCipher.open(key, share.sealedView(),
-          EncryptedShare.associatedData(setup.federationId(), setup.round(), share.sender(), self));
+      byte[] key =
+          SecAggKdf.shareKey(
+              shareSecrets[sender], setup.federationId(), setup.round(), share.sender(), self);
+      byte[] plaintext =
+          ShareCipher.open(
+              key,
+              share.sealedView(),
+              EncryptedShare.associatedData(
+                  setup.federationId(), setup.round(), share.sender(), self));
       if (plaintext.length != EncryptedShare.PLAINTEXT_BYTES) {
-        throw new SecAggException.ProtocolViolation("share from " + share.sender() + " has the wrong length");
+        throw new SecAggException.ProtocolViolation(
+            "share from " + share.sender() + " has the wrong length");
       }
       int point = selfIndex + 1;
-      seedShares[sender] = new ShamirShare(point,
-          new BigInteger(1, Arrays.copyOfRange(plaintext, 0, ShamirScheme.SEED_SHARE_BYTES)));
-      keyShares[sender] = new ShamirShare(point,
-          new BigInteger(1, Arrays.copyOfRange(plaintext, ShamirScheme.SEED_SHARE_BYTES, plaintext.length)));
+      seedShares[sender] =
+          new ShamirShare(
+              point,
+              new BigInteger(1, Arrays.copyOfRange(plaintext, 0, ShamirScheme.SEED_SHARE_BYTES)));
+      keyShares[sender] =
+          new ShamirShare(
+              point,
+              new BigInteger(
+                  1,
+                  Arrays.copyOfRange(plaintext, ShamirScheme.SEED_SHARE_BYTES, plaintext.length)));
       Arrays.fill(plaintext, (byte) 0);
     }
     requireEnough(presentIndices(seedShares).length, "neighbours sent shares");
@@ -188,8 +250,9 @@ public final class SecAggClient {
   }
 
   /**
-   * Clips, weights and quantizes {@code update}, then adds the self-mask and the pairwise masks with
-   * every neighbour that shared keys (+ towards higher indices, − towards lower, so pairs cancel).
+   * Clips, weights and quantizes {@code update}, then adds the self-mask and the pairwise masks
+   * with every neighbour that shared keys (+ towards higher indices, − towards lower, so pairs
+   * cancel).
    */
   public MaskedInput maskedInput(float[] update, long weight) {
     requirePhase(Phase.SHARES_RECEIVED);
@@ -198,8 +261,13 @@ public final class SecAggClient {
     masks.add(new Keystream.Mask(selfMaskSeed, +1));
     for (int peer = 0; peer < heldMaskKeyShares.length; peer++) {
       if (heldMaskKeyShares[peer] != null) {
-        byte[] pairSeed = SecAggKdf.pairMaskSeed(maskKeyPair.agree(neighbourMaskKeys[peer]), setup.federationId(),
-            setup.round(), self, participant(peer));
+        byte[] pairSeed =
+            SecAggKdf.pairMaskSeed(
+                maskKeyPair.agree(neighbourMaskKeys[peer]),
+                setup.federationId(),
+                setup.round(),
+                self,
+                participant(peer));
         masks.add(new Keystream.Mask(pairSeed, selfIndex < peer ? +1 : -1));
       }
     }
@@ -221,7 +289,8 @@ public final class SecAggClient {
    */
   public UnmaskResponse unmaskResponse(UnmaskRequest request) {
     if (phase == Phase.FINISHED) {
-      throw new SecAggException.ProtocolViolation(self + " already answered an unmask request in round " + setup.round());
+      throw new SecAggException.ProtocolViolation(
+          self + " already answered an unmask request in round " + setup.round());
     }
     requirePhase(Phase.INPUT_SENT);
     request.requireRound(setup.federationId(), setup.round());
@@ -229,12 +298,15 @@ public final class SecAggClient {
     Set<ParticipantId> dropped = distinct(request.dropped(), "dropped");
     for (ParticipantId site : dropped) {
       if (survivors.contains(site)) {
-        throw new SecAggException.ConflictingUnmaskRequest("unmask request asks for both masks of " + site);
+        throw new SecAggException.ConflictingUnmaskRequest(
+            "unmask request asks for both masks of " + site);
       }
     }
     if (!survivors.contains(self)) {
       throw new SecAggException.ConflictingUnmaskRequest(
-          "unmask request does not list " + self + " as a survivor although it sent its masked input");
+          "unmask request does not list "
+              + self
+              + " as a survivor although it sent its masked input");
     }
     requireEnough(survivors.size(), "survivors in the unmask request");
     List<UnmaskResponse.RevealedShare> seedShares = reveal(request.survivors(), heldSelfMaskShares);
@@ -249,7 +321,8 @@ public final class SecAggClient {
     return new UnmaskResponse(setup.federationId(), setup.round(), self, seedShares, keyShares);
   }
 
-  private List<UnmaskResponse.RevealedShare> reveal(List<ParticipantId> owners, ShamirShare[] held) {
+  private List<UnmaskResponse.RevealedShare> reveal(
+      List<ParticipantId> owners, ShamirShare[] held) {
     List<UnmaskResponse.RevealedShare> revealed = new ArrayList<>();
     for (ParticipantId owner : owners) {
       ShamirShare share = held[indexOf(owner, "unmask request")];
@@ -263,7 +336,8 @@ public final class SecAggClient {
   private Set<ParticipantId> distinct(List<ParticipantId> ids, String list) {
     Set<ParticipantId> set = new HashSet<>(ids);
     if (set.size() != ids.size()) {
-      throw new SecAggException.ProtocolViolation("unmask request lists a site twice among " + list);
+      throw new SecAggException.ProtocolViolation(
+          "unmask request lists a site twice among " + list);
     }
     for (ParticipantId id : ids) {
       indexOf(id, "unmask request");
@@ -282,7 +356,8 @@ public final class SecAggClient {
   private int indexOf(ParticipantId participant, String what) {
     Integer index = indices.get(participant);
     if (index == null) {
-      throw new SecAggException.ProtocolViolation(what + " names " + participant + ", not a participant of this round");
+      throw new SecAggException.ProtocolViolation(
+          what + " names " + participant + ", not a participant of this round");
     }
     return index;
   }
@@ -297,7 +372,8 @@ public final class SecAggClient {
 
   private void requirePhase(Phase expected) {
     if (phase != expected) {
-      throw new SecAggException.ProtocolViolation("site is in phase " + phase + ", call needs " + expected);
+      throw new SecAggException.ProtocolViolation(
+          "site is in phase " + phase + ", call needs " + expected);
     }
   }
 }

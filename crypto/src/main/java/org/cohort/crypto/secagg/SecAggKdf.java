@@ -5,8 +5,8 @@ import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
 import org.bouncycastle.crypto.params.HKDFParameters;
 
 /**
- * HKDF-SHA256 derivations of the protocol. Every derived key is bound to federation, round and
- * the ordered pair of participants, so a key (and so a mask or a ciphertext) never repeats across
+ * HKDF-SHA256 derivations of the protocol. Every derived key is bound to federation, round and the
+ * ordered pair of participants, so a key (and so a mask or a ciphertext) never repeats across
  * rounds or pairs.
  */
 final class SecAggKdf {
@@ -18,15 +18,24 @@ final class SecAggKdf {
   private SecAggKdf() {}
 
   /** Seed of the pairwise mask between a and b; symmetric in a and b. */
-  static byte[] pairMaskSeed(byte[] sharedSecret, String federationId, long round, ParticipantId a, ParticipantId b) {
+  static byte[] pairMaskSeed(
+      byte[] sharedSecret, String federationId, long round, ParticipantId a, ParticipantId b) {
     ParticipantId low = a.compareTo(b) < 0 ? a : b;
     ParticipantId high = low == a ? b : a;
-    return derive(sharedSecret, context(PAIR_MASK_LABEL, federationId, round).id(low).id(high).toByteArray());
+    return derive(
+        sharedSecret, context(PAIR_MASK_LABEL, federationId, round).id(low).id(high).toByteArray());
   }
 
   /** AES-GCM key for shares from {@code sender} to {@code recipient} (one key per direction). */
-  static byte[] shareKey(byte[] sharedSecret, String federationId, long round, ParticipantId sender, ParticipantId recipient) {
-    return derive(sharedSecret, context(SHARE_KEY_LABEL, federationId, round).id(sender).id(recipient).toByteArray());
+  static byte[] shareKey(
+      byte[] sharedSecret,
+      String federationId,
+      long round,
+      ParticipantId sender,
+      ParticipantId recipient) {
+    return derive(
+        sharedSecret,
+        context(SHARE_KEY_LABEL, federationId, round).id(sender).id(recipient).toByteArray());
   }
 
   /** Key of the PRG that lays out the public neighbour graph. */

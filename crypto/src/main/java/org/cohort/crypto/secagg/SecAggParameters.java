@@ -2,15 +2,15 @@ package org.cohort.crypto.secagg;
 
 /**
  * Everything the parties of a round must agree on. Validated on construction: a combination under
- * which the true sum of {@code sites} clipped, weighted, quantized updates could wrap modulo
- * 2^bits is refused with {@link SecAggException.SumMayWrap}.
+ * which the true sum of {@code sites} clipped, weighted, quantized updates could wrap modulo 2^bits
+ * is refused with {@link SecAggException.SumMayWrap}.
  *
  * <p>Quantization: a site sends round(w · clip(x) · scale) (stochastic rounding, unbiased) for each
- * coordinate x of its update and w itself as the last element. {@link #scale()} is the largest power
- * of two with sites · (maxWeight · clip · scale + 1) ≤ 2^(bits−1) − 1, so the sum stays inside the
- * signed range even when every site rounds up; dividing by a power of two is exact. Each site's
- * rounding error is below one step, so the dequantized weighted sum of s contributions is within
- * s / scale of the exact Σ w·clip(x) in every coordinate ({@link #sumErrorBound(int)}).
+ * coordinate x of its update and w itself as the last element. {@link #scale()} is the largest
+ * power of two with sites · (maxWeight · clip · scale + 1) ≤ 2^(bits−1) − 1, so the sum stays
+ * inside the signed range even when every site rounds up; dividing by a power of two is exact. Each
+ * site's rounding error is below one step, so the dequantized weighted sum of s contributions is
+ * within s / scale of the exact Σ w·clip(x) in every coordinate ({@link #sumErrorBound(int)}).
  *
  * @param sites number of participants of the round
  * @param vectorLength number of float parameters in an update (the weight is appended)
@@ -19,9 +19,11 @@ package org.cohort.crypto.secagg;
  * @param clip each coordinate is clipped to [−clip, clip]
  * @param maxWeight largest weight (example count) a site may use
  */
-public record SecAggParameters(int sites, int vectorLength, GraphPlan graph, int bits, double clip, long maxWeight) {
+public record SecAggParameters(
+    int sites, int vectorLength, GraphPlan graph, int bits, double clip, long maxWeight) {
   /** Fewest quantization steps a weight-1 update must get over [0, clip]. */
   static final double MIN_STEPS_PER_CLIP = 256;
+
   public static final int DEFAULT_BITS = 32;
 
   public SecAggParameters {
@@ -29,40 +31,48 @@ public record SecAggParameters(int sites, int vectorLength, GraphPlan graph, int
       throw new SecAggException.InvalidParameters("sites must be >= 3, got " + sites);
     }
     if (vectorLength < 1 || vectorLength > Integer.MAX_VALUE - 16) {
-      throw new SecAggException.InvalidParameters("vector_length must be >= 1, got " + vectorLength);
+      throw new SecAggException.InvalidParameters(
+          "vector_length must be >= 1, got " + vectorLength);
     }
     if (graph == null) {
       throw new SecAggException.InvalidParameters("graph must be set");
     }
     if (graph.degree() > sites - 1) {
-      throw new SecAggException.InvalidParameters("graph degree " + graph.degree() + " exceeds sites-1 = " + (sites - 1));
+      throw new SecAggException.InvalidParameters(
+          "graph degree " + graph.degree() + " exceeds sites-1 = " + (sites - 1));
     }
     if (graph.kind() == NeighbourGraph.Kind.COMPLETE && graph.degree() != sites - 1) {
-      throw new SecAggException.InvalidParameters("complete graph on " + sites + " sites must have degree " + (sites - 1));
+      throw new SecAggException.InvalidParameters(
+          "complete graph on " + sites + " sites must have degree " + (sites - 1));
     }
     if (bits < 8 || bits > 32) {
       throw new SecAggException.InvalidParameters("bits must be in 8..32, got " + bits);
     }
     if (!(clip > 0) || Double.isInfinite(clip)) {
-      throw new SecAggException.InvalidParameters("clip must be a positive finite number, got " + clip);
+      throw new SecAggException.InvalidParameters(
+          "clip must be a positive finite number, got " + clip);
     }
     if (maxWeight < 1) {
       throw new SecAggException.InvalidParameters("max_weight must be >= 1, got " + maxWeight);
     }
     double signedMax = Math.pow(2, bits - 1) - 1;
     if ((double) sites * maxWeight > signedMax) {
-      throw new SecAggException.SumMayWrap(String.format(
-          "the total weight of sites=%d with max_weight=%d does not fit in bits=%d", sites, maxWeight, bits));
+      throw new SecAggException.SumMayWrap(
+          String.format(
+              "the total weight of sites=%d with max_weight=%d does not fit in bits=%d",
+              sites, maxWeight, bits));
     }
     if (scaleFor(sites, bits, clip, maxWeight) * clip < MIN_STEPS_PER_CLIP) {
-      throw new SecAggException.SumMayWrap(String.format(
-          "bits=%d cannot hold the sum of sites=%d updates clipped to clip=%s with max_weight=%d at %d steps per clip range",
-          bits, sites, clip, maxWeight, (int) MIN_STEPS_PER_CLIP));
+      throw new SecAggException.SumMayWrap(
+          String.format(
+              "bits=%d cannot hold the sum of sites=%d updates clipped to clip=%s with max_weight=%d at %d steps per clip range",
+              bits, sites, clip, maxWeight, (int) MIN_STEPS_PER_CLIP));
     }
   }
 
   /** Parameters with the default ring Z_(2^32). */
-  public SecAggParameters(int sites, int vectorLength, GraphPlan graph, double clip, long maxWeight) {
+  public SecAggParameters(
+      int sites, int vectorLength, GraphPlan graph, double clip, long maxWeight) {
     this(sites, vectorLength, graph, DEFAULT_BITS, clip, maxWeight);
   }
 
@@ -92,8 +102,14 @@ public record SecAggParameters(int sites, int vectorLength, GraphPlan graph, int
   }
 
   void writeTo(CanonicalWriter out) {
-    out.i32(sites).i32(vectorLength).u8(graph.kind().ordinal()).i32(graph.degree()).i32(graph.threshold())
-        .u8(bits).f64(clip).i64(maxWeight);
+    out.i32(sites)
+        .i32(vectorLength)
+        .u8(graph.kind().ordinal())
+        .i32(graph.degree())
+        .i32(graph.threshold())
+        .u8(bits)
+        .f64(clip)
+        .i64(maxWeight);
   }
 
   static SecAggParameters readFrom(CanonicalReader in) {
@@ -109,10 +125,16 @@ public record SecAggParameters(int sites, int vectorLength, GraphPlan graph, int
     double clip = in.f64();
     long maxWeight = in.i64();
     try {
-      return new SecAggParameters(sites, vectorLength,
-          new GraphPlan(NeighbourGraph.Kind.values()[kind], degree, threshold), bits, clip, maxWeight);
+      return new SecAggParameters(
+          sites,
+          vectorLength,
+          new GraphPlan(NeighbourGraph.Kind.values()[kind], degree, threshold),
+          bits,
+          clip,
+          maxWeight);
     } catch (SecAggException.InvalidParameters | SecAggException.SumMayWrap e) {
-      throw new SecAggException.MalformedMessage("round setup carries invalid parameters: " + e.getMessage());
+      throw new SecAggException.MalformedMessage(
+          "round setup carries invalid parameters: " + e.getMessage());
     }
   }
 }

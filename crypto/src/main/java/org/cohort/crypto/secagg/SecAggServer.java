@@ -14,22 +14,29 @@ import java.util.stream.IntStream;
 /**
  * The coordinator's side of one round. Messages are accepted while their phase is open; the
  * coordinator closes each phase (at its deadline or when everyone answered):
+ *
  * <pre>
  *   acceptAdvert(KeyAdvert)*            closeAdverts()      → AdvertBundle         (U1 = advertised)
  *   acceptShares(ShareBundle)*          closeShares()       → List&lt;ShareDelivery&gt; (U2 = shared)
  *   acceptMaskedInput(MaskedInput)*     closeInputs()       → UnmaskRequest        (U3 = sent input)
  *   acceptUnmaskResponse(UnmaskResponse)* finish()          → AggregateResult
  * </pre>
- * Masked inputs are added into one int[] as they arrive (O(model) memory, never one site's
- * unmasked update: a masked input is uniformly random on its own, and the masks only come off the
- * sum, after at least t inputs are in). A refused message throws a {@link SecAggException} and
- * changes nothing; when too few sites remain, the round becomes {@link Phase#ABANDONED} and yields
- * nothing. Not thread-safe: the transport must serialise calls (e.g. one executor per round) and
- * keep them off I/O threads; {@link #finish()} expands the masks on the common ForkJoinPool.
+ *
+ * Masked inputs are added into one int[] as they arrive (O(model) memory, never one site's unmasked
+ * update: a masked input is uniformly random on its own, and the masks only come off the sum, after
+ * at least t inputs are in). A refused message throws a {@link SecAggException} and changes
+ * nothing; when too few sites remain, the round becomes {@link Phase#ABANDONED} and yields nothing.
+ * Not thread-safe: the transport must serialise calls (e.g. one executor per round) and keep them
+ * off I/O threads; {@link #finish()} expands the masks on the common ForkJoinPool.
  */
 public final class SecAggServer {
   public enum Phase {
-    COLLECTING_ADVERTS, COLLECTING_SHARES, COLLECTING_INPUTS, COLLECTING_UNMASK_RESPONSES, COMPLETE, ABANDONED
+    COLLECTING_ADVERTS,
+    COLLECTING_SHARES,
+    COLLECTING_INPUTS,
+    COLLECTING_UNMASK_RESPONSES,
+    COMPLETE,
+    ABANDONED
   }
 
   private final RoundSetup setup;
@@ -106,7 +113,8 @@ public final class SecAggServer {
     bundle.requireRound(setup.federationId(), setup.round());
     int sender = indexOf(bundle.sender());
     if (adverts[sender] == null) {
-      throw new SecAggException.ProtocolViolation(bundle.sender() + " sent shares without advertising keys");
+      throw new SecAggException.ProtocolViolation(
+          bundle.sender() + " sent shares without advertising keys");
     }
     if (shared[sender]) {
       throw new SecAggException.ProtocolViolation("second share bundle from " + bundle.sender());
@@ -120,16 +128,22 @@ public final class SecAggServer {
     Set<Integer> seen = new HashSet<>();
     for (EncryptedShare share : bundle.shares()) {
       int recipient = indexOf(share.recipient());
-      if (!share.sender().equals(bundle.sender()) || !expected.contains(recipient) || !seen.add(recipient)) {
+      if (!share.sender().equals(bundle.sender())
+          || !expected.contains(recipient)
+          || !seen.add(recipient)) {
         throw new SecAggException.ProtocolViolation(
-            "share bundle of " + bundle.sender() + " has a share that is not for one of its advertised neighbours");
+            "share bundle of "
+                + bundle.sender()
+                + " has a share that is not for one of its advertised neighbours");
       }
       if (share.sealedView().length != EncryptedShare.SEALED_BYTES) {
-        throw new SecAggException.ProtocolViolation("share bundle of " + bundle.sender() + " has a share of the wrong size");
+        throw new SecAggException.ProtocolViolation(
+            "share bundle of " + bundle.sender() + " has a share of the wrong size");
       }
     }
     if (!seen.equals(expected)) {
-      throw new SecAggException.ProtocolViolation("share bundle of " + bundle.sender() + " misses advertised neighbours");
+      throw new SecAggException.ProtocolViolation(
+          "share bundle of " + bundle.sender() + " misses advertised neighbours");
     }
     for (EncryptedShare share : bundle.shares()) {
       inboxes.get(indices.get(share.recipient())).add(share);
@@ -144,7 +158,8 @@ public final class SecAggServer {
     List<ShareDelivery> deliveries = new ArrayList<>();
     for (int i = 0; i < sites; i++) {
       if (shared[i]) {
-        deliveries.add(new ShareDelivery(setup.federationId(), setup.round(), participant(i), inboxes.get(i)));
+        deliveries.add(
+            new ShareDelivery(setup.federationId(), setup.round(), participant(i), inboxes.get(i)));
       }
       inboxes.set(i, List.of());
     }
@@ -159,16 +174,23 @@ public final class SecAggServer {
     input.requireRound(setup.federationId(), setup.round());
     int index = indexOf(input.participant());
     if (!shared[index]) {
-      throw new SecAggException.ProtocolViolation(input.participant() + " sent a masked input without sharing keys");
+      throw new SecAggException.ProtocolViolation(
+          input.participant() + " sent a masked input without sharing keys");
     }
     if (sentInput[index]) {
-      throw new SecAggException.ProtocolViolation("second masked input from " + input.participant());
+      throw new SecAggException.ProtocolViolation(
+          "second masked input from " + input.participant());
     }
     int[] values = input.values();
     if (input.bits() != parameters.bits() || values.length != accumulator.length) {
-      throw new SecAggException.ProtocolViolation(String.format(
-          "masked input of %s has %d values of %d bits, round expects %d of %d bits",
-          input.participant(), values.length, input.bits(), accumulator.length, parameters.bits()));
+      throw new SecAggException.ProtocolViolation(
+          String.format(
+              "masked input of %s has %d values of %d bits, round expects %d of %d bits",
+              input.participant(),
+              values.length,
+              input.bits(),
+              accumulator.length,
+              parameters.bits()));
     }
     int[] sum = accumulator;
     for (int i = 0; i < sum.length; i++) {
@@ -182,7 +204,9 @@ public final class SecAggServer {
     return count(i -> sentInput[i]);
   }
 
-  /** Names survivors (reveal self-mask shares) and sites that shared but sent no input (mask keys). */
+  /**
+   * Names survivors (reveal self-mask shares) and sites that shared but sent no input (mask keys).
+   */
   public UnmaskRequest closeInputs() {
     requirePhase(Phase.COLLECTING_INPUTS);
     requireEnough(count(i -> sentInput[i]), "sites sent masked inputs");
@@ -205,42 +229,66 @@ public final class SecAggServer {
     response.requireRound(setup.federationId(), setup.round());
     int responder = indexOf(response.responder());
     if (!sentInput[responder]) {
-      throw new SecAggException.ProtocolViolation(response.responder() + " is not a survivor of this round");
+      throw new SecAggException.ProtocolViolation(
+          response.responder() + " is not a survivor of this round");
     }
     if (responded[responder]) {
-      throw new SecAggException.ProtocolViolation("second unmask response from " + response.responder());
+      throw new SecAggException.ProtocolViolation(
+          "second unmask response from " + response.responder());
     }
     checkRevealed(responder, response.selfMaskShares(), sentInput, "self-mask");
     checkRevealed(responder, response.maskKeyShares(), droppedAfterSharing, "mask-key");
-    response.selfMaskShares().forEach(r -> selfMaskShares.get(indices.get(r.owner())).add(r.share()));
+    response
+        .selfMaskShares()
+        .forEach(r -> selfMaskShares.get(indices.get(r.owner())).add(r.share()));
     response.maskKeyShares().forEach(r -> maskKeyShares.get(indices.get(r.owner())).add(r.share()));
     responded[responder] = true;
   }
 
-  private void checkRevealed(int responder, List<UnmaskResponse.RevealedShare> shares, boolean[] allowedOwners,
-                             String kind) {
+  private void checkRevealed(
+      int responder,
+      List<UnmaskResponse.RevealedShare> shares,
+      boolean[] allowedOwners,
+      String kind) {
     Set<Integer> owners = new HashSet<>();
     for (UnmaskResponse.RevealedShare revealed : shares) {
       int owner = indexOf(revealed.owner());
-      if (!allowedOwners[owner] || !graph.adjacent(responder, owner) || !owners.add(owner)
+      if (!allowedOwners[owner]
+          || !graph.adjacent(responder, owner)
+          || !owners.add(owner)
           || revealed.share().x() != responder + 1) {
         throw new SecAggException.ProtocolViolation(
-            "unmask response of " + participant(responder) + " has an unexpected " + kind + " share");
+            "unmask response of "
+                + participant(responder)
+                + " has an unexpected "
+                + kind
+                + " share");
       }
     }
   }
 
   /**
    * Reconstructs the dropped sites' mask keys and the survivors' self-mask seeds, strips all masks
-   * from the sum and dequantizes it. Abandons the round if any needed secret has fewer than t shares.
+   * from the sum and dequantizes it. Abandons the round if any needed secret has fewer than t
+   * shares.
    */
   public AggregateResult finish() {
     requirePhase(Phase.COLLECTING_UNMASK_RESPONSES);
     int threshold = parameters.graph().threshold();
     for (int i = 0; i < sites; i++) {
-      int have = sentInput[i] ? selfMaskShares.get(i).size() : droppedAfterSharing[i] ? maskKeyShares.get(i).size() : threshold;
+      int have =
+          sentInput[i]
+              ? selfMaskShares.get(i).size()
+              : droppedAfterSharing[i] ? maskKeyShares.get(i).size() : threshold;
       if (have < threshold) {
-        abandon("only " + have + " of " + threshold + " shares needed to unmask " + participant(i) + " arrived");
+        abandon(
+            "only "
+                + have
+                + " of "
+                + threshold
+                + " shares needed to unmask "
+                + participant(i)
+                + " arrived");
       }
     }
     Map<List<Integer>, BigInteger[]> lagrangeCache = new HashMap<>();
@@ -250,23 +298,31 @@ public final class SecAggServer {
       if (!droppedAfterSharing[dropped]) {
         continue;
       }
-      AgreementKeyPair maskKey = AgreementKeyPair.fromPrivateKey(
-          ShamirScheme.toSeedBytes(reconstruct(maskKeyShares.get(dropped), lagrangeCache)));
+      AgreementKeyPair maskKey =
+          AgreementKeyPair.fromPrivateKey(
+              ShamirScheme.toSeedBytes(reconstruct(maskKeyShares.get(dropped), lagrangeCache)));
       if (!maskKey.publicKey().equals(adverts[dropped].maskKey())) {
         abandon("shares of the mask key of " + participant(dropped) + " are inconsistent");
       }
       for (int survivor : graph.neighboursView(dropped)) {
         if (sentInput[survivor]) {
-          byte[] pairSeed = SecAggKdf.pairMaskSeed(maskKey.agree(adverts[survivor].maskKey()), setup.federationId(),
-              setup.round(), participant(dropped), participant(survivor));
-          // The survivor added +mask if its index is lower than the dropped site's, −mask otherwise.
+          byte[] pairSeed =
+              SecAggKdf.pairMaskSeed(
+                  maskKey.agree(adverts[survivor].maskKey()),
+                  setup.federationId(),
+                  setup.round(),
+                  participant(dropped),
+                  participant(survivor));
+          // The survivor added +mask if its index is lower than the dropped site's, −mask
+          // otherwise.
           removals.add(new Keystream.Mask(pairSeed, survivor < dropped ? -1 : +1));
         }
       }
     }
     for (int survivor = 0; survivor < sites; survivor++) {
       if (sentInput[survivor]) {
-        byte[] seed = ShamirScheme.toSeedBytes(reconstruct(selfMaskShares.get(survivor), lagrangeCache));
+        byte[] seed =
+            ShamirScheme.toSeedBytes(reconstruct(selfMaskShares.get(survivor), lagrangeCache));
         removals.add(new Keystream.Mask(seed, -1));
       }
     }
@@ -278,19 +334,25 @@ public final class SecAggServer {
       }
     }
     Quantizer.AggregateResultValues values = new Quantizer(parameters).dequantize(sum);
-    List<ParticipantId> contributors = IntStream.range(0, sites).filter(i -> sentInput[i]).mapToObj(this::participant).toList();
+    List<ParticipantId> contributors =
+        IntStream.range(0, sites).filter(i -> sentInput[i]).mapToObj(this::participant).toList();
     accumulator = null;
     phase = Phase.COMPLETE;
     return new AggregateResult(values.weightedSum(), values.totalWeight(), contributors);
   }
 
-  /** Interpolates from the t shares with the smallest points; coefficients are shared across secrets. */
+  /**
+   * Interpolates from the t shares with the smallest points; coefficients are shared across
+   * secrets.
+   */
   private BigInteger reconstruct(List<ShamirShare> shares, Map<List<Integer>, BigInteger[]> cache) {
     int threshold = shamir.threshold();
-    List<ShamirShare> chosen = shares.stream().sorted((a, b) -> Integer.compare(a.x(), b.x())).limit(threshold).toList();
+    List<ShamirShare> chosen =
+        shares.stream().sorted((a, b) -> Integer.compare(a.x(), b.x())).limit(threshold).toList();
     List<Integer> points = chosen.stream().map(ShamirShare::x).toList();
-    BigInteger[] lagrange = cache.computeIfAbsent(points,
-        p -> shamir.lagrangeAtZero(p.stream().mapToInt(Integer::intValue).toArray()));
+    BigInteger[] lagrange =
+        cache.computeIfAbsent(
+            points, p -> shamir.lagrangeAtZero(p.stream().mapToInt(Integer::intValue).toArray()));
     BigInteger secret = BigInteger.ZERO;
     for (int i = 0; i < threshold; i++) {
       secret = secret.add(chosen.get(i).y().multiply(lagrange[i]));
@@ -321,7 +383,8 @@ public final class SecAggServer {
   private int indexOf(ParticipantId participant) {
     Integer index = indices.get(participant);
     if (index == null) {
-      throw new SecAggException.ProtocolViolation(participant + " is not a participant of round " + setup.round());
+      throw new SecAggException.ProtocolViolation(
+          participant + " is not a participant of round " + setup.round());
     }
     return index;
   }
@@ -332,7 +395,8 @@ public final class SecAggServer {
 
   private void requirePhase(Phase expected) {
     if (phase != expected) {
-      throw new SecAggException.ProtocolViolation("round is in phase " + phase + ", message needs " + expected);
+      throw new SecAggException.ProtocolViolation(
+          "round is in phase " + phase + ", message needs " + expected);
     }
   }
 }

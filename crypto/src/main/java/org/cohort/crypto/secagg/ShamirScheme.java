@@ -14,8 +14,10 @@ import java.util.List;
  */
 public final class ShamirScheme {
   static final BigInteger SEED_FIELD = BigInteger.ONE.shiftLeft(256).add(BigInteger.valueOf(297));
+
   /** Bytes of a y coordinate in GF(2^256 + 297). */
   static final int SEED_SHARE_BYTES = 33;
+
   static final int SEED_BYTES = 32;
 
   private final BigInteger prime;
@@ -62,7 +64,9 @@ public final class ShamirScheme {
 
   /** Evaluates the polynomial with the given coefficients (constant term = secret) at each x. */
   ShamirShare[] shareWithCoefficients(BigInteger[] coefficients, int[] xs) {
-    if (coefficients.length != threshold || coefficients[0].signum() < 0 || coefficients[0].compareTo(prime) >= 0) {
+    if (coefficients.length != threshold
+        || coefficients[0].signum() < 0
+        || coefficients[0].compareTo(prime) >= 0) {
       throw new SecAggException.InvalidParameters("secret must be a field element");
     }
     if (xs.length < threshold) {
@@ -101,9 +105,9 @@ public final class ShamirScheme {
   }
 
   /**
-   * Coefficients λ_i with f(0) = Σ λ_i f(x_i) for any polynomial of degree < xs.length:
-   * λ_i = Π_{j≠i} x_j / Π_{j≠i} (x_j − x_i). Numerators and denominators are products of small
-   * integers, formed exactly and inverted together with one modular inversion (Montgomery's trick).
+   * Coefficients λ_i with f(0) = Σ λ_i f(x_i) for any polynomial of degree < xs.length: λ_i =
+   * Π_{j≠i} x_j / Π_{j≠i} (x_j − x_i). Numerators and denominators are products of small integers,
+   * formed exactly and inverted together with one modular inversion (Montgomery's trick).
    */
   BigInteger[] lagrangeAtZero(int[] xs) {
     requireDistinctPoints(xs);
@@ -155,7 +159,8 @@ public final class ShamirScheme {
   /** A reconstructed seed as 32 bytes; a value ≥ 2^256 means the shares were inconsistent. */
   static byte[] toSeedBytes(BigInteger value) {
     if (value.bitLength() > SEED_BYTES * 8) {
-      throw new SecAggException.ProtocolViolation("shares reconstruct to a value that is not a 32-byte seed");
+      throw new SecAggException.ProtocolViolation(
+          "shares reconstruct to a value that is not a 32-byte seed");
     }
     return fixedWidth(value, SEED_BYTES);
   }

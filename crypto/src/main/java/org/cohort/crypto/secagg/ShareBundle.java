@@ -3,8 +3,11 @@ package org.cohort.crypto.secagg;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Site → coordinator: one encrypted share per neighbour. Size ≈ 30 + k·(110 + id lengths) bytes. */
-public record ShareBundle(String federationId, long round, ParticipantId sender, List<EncryptedShare> shares)
+/**
+ * Site → coordinator: one encrypted share per neighbour. Size ≈ 30 + k·(110 + id lengths) bytes.
+ */
+public record ShareBundle(
+    String federationId, long round, ParticipantId sender, List<EncryptedShare> shares)
     implements SecAggMessage {
   public ShareBundle {
     shares = List.copyOf(shares);
@@ -12,8 +15,12 @@ public record ShareBundle(String federationId, long round, ParticipantId sender,
 
   @Override
   public byte[] encode() {
-    CanonicalWriter out = CanonicalWriter.message(MessageType.SHARE_BUNDLE, 64 + 140 * shares.size())
-        .string(federationId).i64(round).id(sender).i32(shares.size());
+    CanonicalWriter out =
+        CanonicalWriter.message(MessageType.SHARE_BUNDLE, 64 + 140 * shares.size())
+            .string(federationId)
+            .i64(round)
+            .id(sender)
+            .i32(shares.size());
     shares.forEach(share -> share.writeTo(out));
     return out.toByteArray();
   }

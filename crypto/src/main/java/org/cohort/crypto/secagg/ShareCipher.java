@@ -20,7 +20,10 @@ final class ShareCipher {
     random.nextBytes(nonce);
     try {
       Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-      cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG_BYTES * 8, nonce));
+      cipher.init(
+          Cipher.ENCRYPT_MODE,
+          new SecretKeySpec(key, "AES"),
+          new GCMParameterSpec(TAG_BYTES * 8, nonce));
       cipher.updateAAD(associatedData);
       byte[] sealed = new byte[NONCE_BYTES + plaintext.length + TAG_BYTES];
       System.arraycopy(nonce, 0, sealed, 0, NONCE_BYTES);
@@ -37,7 +40,9 @@ final class ShareCipher {
     }
     try {
       Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-      cipher.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, "AES"),
+      cipher.init(
+          Cipher.DECRYPT_MODE,
+          new SecretKeySpec(key, "AES"),
           new GCMParameterSpec(TAG_BYTES * 8, Arrays.copyOf(sealed, NONCE_BYTES)));
       cipher.updateAAD(associatedData);
       return cipher.doFinal(sealed, NONCE_BYTES, sealed.length - NONCE_BYTES);

@@ -3,8 +3,11 @@ package org.cohort.crypto.secagg;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Coordinator → site: the shares its neighbours sealed for it (their senders form U2 ∩ N(site)). */
-public record ShareDelivery(String federationId, long round, ParticipantId recipient, List<EncryptedShare> shares)
+/**
+ * Coordinator → site: the shares its neighbours sealed for it (their senders form U2 ∩ N(site)).
+ */
+public record ShareDelivery(
+    String federationId, long round, ParticipantId recipient, List<EncryptedShare> shares)
     implements SecAggMessage {
   public ShareDelivery {
     shares = List.copyOf(shares);
@@ -12,8 +15,12 @@ public record ShareDelivery(String federationId, long round, ParticipantId recip
 
   @Override
   public byte[] encode() {
-    CanonicalWriter out = CanonicalWriter.message(MessageType.SHARE_DELIVERY, 64 + 140 * shares.size())
-        .string(federationId).i64(round).id(recipient).i32(shares.size());
+    CanonicalWriter out =
+        CanonicalWriter.message(MessageType.SHARE_DELIVERY, 64 + 140 * shares.size())
+            .string(federationId)
+            .i64(round)
+            .id(recipient)
+            .i32(shares.size());
     shares.forEach(share -> share.writeTo(out));
     return out.toByteArray();
   }

@@ -5,14 +5,14 @@ import java.io.IOException;
 import java.security.KeyFactory;
 import java.security.NoSuchAlgorithmException;
 import java.security.PrivateKey;
-import java.security.spec.InvalidKeySpecException;
-import java.security.spec.PKCS8EncodedKeySpec;
-import java.security.spec.X509EncodedKeySpec;
 import java.security.PublicKey;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
+import java.security.spec.InvalidKeySpecException;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
 import java.util.Map;
 import java.util.Optional;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
@@ -44,18 +44,24 @@ public final class SigningCertificates {
   private SigningCertificates() {}
 
   /**
-   * The Ed25519 key of {@code participant} from a DER signing certificate; throws
-   * {@link SecAggException.InvalidAdvertSignature} if the certificate is not a valid SITE signing
+   * The Ed25519 key of {@code participant} from a DER signing certificate; throws {@link
+   * SecAggException.InvalidAdvertSignature} if the certificate is not a valid SITE signing
    * certificate of that participant under {@code caCertificate}.
    */
-  public static PublicKey verificationKey(byte[] der, X509Certificate caCertificate, Optional<X509CRL> revocationList,
-                                          ParticipantId participant) {
+  public static PublicKey verificationKey(
+      byte[] der,
+      X509Certificate caCertificate,
+      Optional<X509CRL> revocationList,
+      ParticipantId participant) {
     X509Certificate certificate;
     try {
-      certificate = (X509Certificate) CertificateFactory.getInstance("X.509")
-          .generateCertificate(new ByteArrayInputStream(der));
+      certificate =
+          (X509Certificate)
+              CertificateFactory.getInstance("X.509")
+                  .generateCertificate(new ByteArrayInputStream(der));
     } catch (CertificateException | ClassCastException e) {
-      throw new SecAggException.InvalidAdvertSignature("signing certificate of " + participant + " cannot be parsed");
+      throw new SecAggException.InvalidAdvertSignature(
+          "signing certificate of " + participant + " cannot be parsed");
     }
     VerificationKey key;
     try {
@@ -64,25 +70,33 @@ public final class SigningCertificates {
       throw new SecAggException.InvalidAdvertSignature(
           "signing certificate of " + participant + " is refused: " + e.getMessage());
     }
-    if (key.participant().role() != Role.SITE || !key.participant().id().equals(participant.value())) {
+    if (key.participant().role() != Role.SITE
+        || !key.participant().id().equals(participant.value())) {
       throw new SecAggException.InvalidAdvertSignature(
           "signing certificate names " + key.participant().id() + ", not " + participant);
     }
     try {
       return ED25519.generatePublic(new X509EncodedKeySpec(key.publicKey().getEncoded()));
     } catch (InvalidKeySpecException e) {
-      throw new SecAggException.InvalidAdvertSignature("signing certificate of " + participant + " holds no usable key");
+      throw new SecAggException.InvalidAdvertSignature(
+          "signing certificate of " + participant + " holds no usable key");
     }
   }
 
-  /** The kit's Ed25519 signing key, for {@link SecAggClient} (fails if it does not match the kit's certificate). */
+  /**
+   * The kit's Ed25519 signing key, for {@link SecAggClient} (fails if it does not match the kit's
+   * certificate).
+   */
   public static PrivateKey signingKey(StartupKit kit) {
     SigningKey.load(kit);
     try {
-      return ED25519.generatePrivate(new PKCS8EncodedKeySpec(Pem.readPrivateKeyInfo(kit.signingPrivateKeyFile()).getEncoded()));
+      return ED25519.generatePrivate(
+          new PKCS8EncodedKeySpec(
+              Pem.readPrivateKeyInfo(kit.signingPrivateKeyFile()).getEncoded()));
     } catch (IOException | InvalidKeySpecException e) {
       // The cause is dropped on purpose: parser messages may quote key bytes.
-      throw new SecAggException.InvalidParameters("signing key in " + kit.signingPrivateKeyFile() + " is not a usable Ed25519 key");
+      throw new SecAggException.InvalidParameters(
+          "signing key in " + kit.signingPrivateKeyFile() + " is not a usable Ed25519 key");
     }
   }
 
@@ -91,7 +105,8 @@ public final class SigningCertificates {
     return participant -> {
       PublicKey key = keys.get(participant);
       if (key == null) {
-        throw new SecAggException.InvalidAdvertSignature("no certified signing key for " + participant);
+        throw new SecAggException.InvalidAdvertSignature(
+            "no certified signing key for " + participant);
       }
       return key;
     };

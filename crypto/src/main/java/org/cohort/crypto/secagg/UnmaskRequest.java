@@ -8,7 +8,8 @@ import java.util.List;
  * self-mask shares) and who sent shares but no masked input ({@code dropped}: reveal their mask-key
  * shares). A site refuses a request naming anyone in both lists.
  */
-public record UnmaskRequest(String federationId, long round, List<ParticipantId> survivors, List<ParticipantId> dropped)
+public record UnmaskRequest(
+    String federationId, long round, List<ParticipantId> survivors, List<ParticipantId> dropped)
     implements SecAggMessage {
   public UnmaskRequest {
     survivors = List.copyOf(survivors);
@@ -17,8 +18,12 @@ public record UnmaskRequest(String federationId, long round, List<ParticipantId>
 
   @Override
   public byte[] encode() {
-    CanonicalWriter out = CanonicalWriter.message(MessageType.UNMASK_REQUEST, 64 + 24 * (survivors.size() + dropped.size()))
-        .string(federationId).i64(round).i32(survivors.size());
+    CanonicalWriter out =
+        CanonicalWriter.message(
+                MessageType.UNMASK_REQUEST, 64 + 24 * (survivors.size() + dropped.size()))
+            .string(federationId)
+            .i64(round)
+            .i32(survivors.size());
     survivors.forEach(out::id);
     out.i32(dropped.size());
     dropped.forEach(out::id);

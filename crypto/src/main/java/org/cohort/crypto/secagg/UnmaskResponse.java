@@ -8,8 +8,12 @@ import java.util.List;
  * Site → coordinator: its shares of the self-mask seeds of survivors and of the mask keys of
  * dropped sites, each tagged with the owner. Size ≈ 30 + k·(4+|id|+33) bytes.
  */
-public record UnmaskResponse(String federationId, long round, ParticipantId responder,
-                             List<RevealedShare> selfMaskShares, List<RevealedShare> maskKeyShares)
+public record UnmaskResponse(
+    String federationId,
+    long round,
+    ParticipantId responder,
+    List<RevealedShare> selfMaskShares,
+    List<RevealedShare> maskKeyShares)
     implements SecAggMessage {
 
   /** The responder's share (at the responder's point) of one owner's secret. */
@@ -22,9 +26,13 @@ public record UnmaskResponse(String federationId, long round, ParticipantId resp
 
   @Override
   public byte[] encode() {
-    CanonicalWriter out = CanonicalWriter.message(MessageType.UNMASK_RESPONSE,
-            64 + 64 * (selfMaskShares.size() + maskKeyShares.size()))
-        .string(federationId).i64(round).id(responder);
+    CanonicalWriter out =
+        CanonicalWriter.message(
+                MessageType.UNMASK_RESPONSE,
+                64 + 64 * (selfMaskShares.size() + maskKeyShares.size()))
+            .string(federationId)
+            .i64(round)
+            .id(responder);
     writeShares(out, selfMaskShares);
     writeShares(out, maskKeyShares);
     return out.toByteArray();
@@ -33,7 +41,8 @@ public record UnmaskResponse(String federationId, long round, ParticipantId resp
   private static void writeShares(CanonicalWriter out, List<RevealedShare> shares) {
     out.i32(shares.size());
     for (RevealedShare revealed : shares) {
-      out.id(revealed.owner()).i32(revealed.share().x())
+      out.id(revealed.owner())
+          .i32(revealed.share().x())
           .raw(ShamirScheme.fixedWidth(revealed.share().y(), ShamirScheme.SEED_SHARE_BYTES));
     }
   }

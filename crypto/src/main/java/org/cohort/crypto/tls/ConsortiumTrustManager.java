@@ -32,8 +32,8 @@ import org.cohort.crypto.pki.UntrustedPeerException;
 
 /**
  * Trusts exactly one consortium CA and, if given, its revocation list; on top of the JDK's PKIX
- * validation (chain, validity, key usages, CRL, and the server host name when the engine asks
- * for it) it requires that the peer certificate names a participant, and that a server is the
+ * validation (chain, validity, key usages, CRL, and the server host name when the engine asks for
+ * it) it requires that the peer certificate names a participant, and that a server is the
  * coordinator.
  *
  * <p>The JDK validator does the certificate work for both TLS providers: Netty hands BoringSSL's
@@ -42,151 +42,160 @@ import org.cohort.crypto.pki.UntrustedPeerException;
  * was configured but has disappeared or is expired fails every handshake (fail closed).
  */
 final class ConsortiumTrustManager extends X509ExtendedTrustManager {
-    private final X509Certificate caCertificate;
-    private final Optional<Path> revocationList;
-    private volatile Snapshot snapshot;
+  private final X509Certificate caCertificate;
+  private final Optional<Path> revocationList;
+  private volatile Snapshot snapshot;
 
-    /** Identifies a version of the CRL file; the file is re-read when this changes. */
-    private record FileStamp(FileTime modified, long size) {
-        static final FileStamp NONE = new FileStamp(FileTime.fromMillis(0), -1);
+  /** Identifies a version of the CRL file; the file is re-read when this changes. */
+  private record FileStamp(FileTime modified, long size) {
+    static final FileStamp NONE = new FileStamp(FileTime.fromMillis(0), -1);
+  }
+
+  private record Snapshot(FileStamp stamp, X509ExtendedTrustManager delegate) {}
+
+  ConsortiumTrustManager(X509Certificate caCertificate, Optional<Path> revocationList) {
+    this.caCertificate = caCertificate;
+    this.revocationList = revocationList;
+    try {
+      this.snapshot = load();
+    } catch (CertificateException e) {
+      throw new PkiException("cannot build the consortium trust manager: " + e.getMessage(), e);
     }
+  }
 
-    private record Snapshot(FileStamp stamp, X509ExtendedTrustManager delegate) {
+  @Override
+  public void checkClientTrusted(X509Certificate[] chain, String authType)
+      throws CertificateException {
+    current().checkClientTrusted(chain, authType);
+    requireParticipant(chain, false);
+  }
+
+  @Override
+  public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+      throws CertificateException {
+    current().checkClientTrusted(chain, authType, socket);
+    requireParticipant(chain, false);
+  }
+
+  @Override
+  public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+      throws CertificateException {
+    current().checkClientTrusted(chain, authType, engine);
+    requireParticipant(chain, false);
+  }
+
+  @Override
+  public void checkServerTrusted(X509Certificate[] chain, String authType)
+      throws CertificateException {
+    current().checkServerTrusted(chain, authType);
+    requireParticipant(chain, true);
+  }
+
+  @Override
+  public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+      throws CertificateException {
+    current().checkServerTrusted(chain, authType, socket);
+    requireParticipant(chain, true);
+  }
+
+  @Override
+  public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+      throws CertificateException {
+    current().checkServerTrusted(chain, authType, engine);
+    requireParticipant(chain, true);
+  }
+
+  @Override
+  public X509Certificate[] getAcceptedIssuers() {
+    return new X509Certificate[] {caCertificate};
+  }
+
+  /**
+   * EKU is required explicitly: the JDK accepts a certificate without the extension for any
+   * purpose, which would let an Ed25519 signing certificate authenticate TLS.
+   */
+  private static void requireParticipant(X509Certificate[] chain, boolean server)
+      throws CertificateException {
+    X509Certificate leaf = chain[0];
+    String purpose = server ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2";
+    List<String> usages = leaf.getExtendedKeyUsage();
+    if (usages == null || !usages.contains(purpose)) {
+      throw new UntrustedPeerException(
+          "peer certificate is not a TLS " + (server ? "server" : "client") + " certificate");
     }
+    ParticipantIdentity peer = ParticipantIdentity.fromCertificate(leaf);
+    if (server && peer.role() != Role.COORDINATOR) {
+      throw new UntrustedPeerException("server certificate does not belong to the coordinator");
+    }
+    if (!server && peer.role() == Role.COORDINATOR) {
+      throw new UntrustedPeerException(
+          "the coordinator's certificate cannot authenticate a client");
+    }
+  }
 
-    ConsortiumTrustManager(X509Certificate caCertificate, Optional<Path> revocationList) {
-        this.caCertificate = caCertificate;
-        this.revocationList = revocationList;
-        try {
-            this.snapshot = load();
-        } catch (CertificateException e) {
-            throw new PkiException("cannot build the consortium trust manager: " + e.getMessage(), e);
+  private X509ExtendedTrustManager current() throws CertificateException {
+    Snapshot seen = snapshot;
+    if (revocationList.isEmpty() || seen.stamp().equals(stamp(revocationList.get()))) {
+      return seen.delegate();
+    }
+    synchronized (this) {
+      if (!snapshot.stamp().equals(stamp(revocationList.get()))) {
+        snapshot = load();
+      }
+      return snapshot.delegate();
+    }
+  }
+
+  private static FileStamp stamp(Path file) throws CertificateException {
+    try {
+      if (!Files.isRegularFile(file)) {
+        throw new CertificateException("revocation list " + file + " is missing");
+      }
+      return new FileStamp(Files.getLastModifiedTime(file), Files.size(file));
+    } catch (IOException e) {
+      throw new CertificateException("cannot read revocation list " + file, e);
+    }
+  }
+
+  private Snapshot load() throws CertificateException {
+    try {
+      PKIXBuilderParameters parameters =
+          new PKIXBuilderParameters(Set.of(new TrustAnchor(caCertificate, null)), null);
+      parameters.setRevocationEnabled(false);
+      FileStamp stamp = FileStamp.NONE;
+      if (revocationList.isPresent()) {
+        Path file = revocationList.get();
+        // Stamp before reading: a write that races with the read is picked up next time.
+        stamp = stamp(file);
+        X509CRL crl = Pem.readCrl(file);
+        crl.verify(caCertificate.getPublicKey());
+        parameters.addCertStore(
+            CertStore.getInstance("Collection", new CollectionCertStoreParameters(List.of(crl))));
+        // CRL only: no OCSP, no fetching from distribution points, no soft failure.
+        PKIXRevocationChecker revocation =
+            (PKIXRevocationChecker) CertPathBuilder.getInstance("PKIX").getRevocationChecker();
+        revocation.setOptions(
+            EnumSet.of(
+                PKIXRevocationChecker.Option.PREFER_CRLS,
+                PKIXRevocationChecker.Option.NO_FALLBACK));
+        parameters.addCertPathChecker(revocation);
+      }
+      TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
+      factory.init(new CertPathTrustManagerParameters(parameters));
+      for (TrustManager manager : factory.getTrustManagers()) {
+        if (manager instanceof X509ExtendedTrustManager extended) {
+          return new Snapshot(stamp, extended);
         }
+      }
+      throw new CertificateException("the JDK offers no X509ExtendedTrustManager");
+    } catch (PkiException e) {
+      throw new CertificateException(
+          "cannot load revocation list " + revocationList.orElseThrow(), e);
+    } catch (GeneralSecurityException e) {
+      if (e instanceof CertificateException certificateException) {
+        throw certificateException;
+      }
+      throw new CertificateException("cannot build the PKIX trust manager", e);
     }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        current().checkClientTrusted(chain, authType);
-        requireParticipant(chain, false);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        current().checkClientTrusted(chain, authType, socket);
-        requireParticipant(chain, false);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-            throws CertificateException {
-        current().checkClientTrusted(chain, authType, engine);
-        requireParticipant(chain, false);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        current().checkServerTrusted(chain, authType);
-        requireParticipant(chain, true);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        current().checkServerTrusted(chain, authType, socket);
-        requireParticipant(chain, true);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-            throws CertificateException {
-        current().checkServerTrusted(chain, authType, engine);
-        requireParticipant(chain, true);
-    }
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-        return new X509Certificate[] {caCertificate};
-    }
-
-    /**
-     * EKU is required explicitly: the JDK accepts a certificate without the extension for any
-     * purpose, which would let an Ed25519 signing certificate authenticate TLS.
-     */
-    private static void requireParticipant(X509Certificate[] chain, boolean server) throws CertificateException {
-        X509Certificate leaf = chain[0];
-        String purpose = server ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2";
-        List<String> usages = leaf.getExtendedKeyUsage();
-        if (usages == null || !usages.contains(purpose)) {
-            throw new UntrustedPeerException("peer certificate is not a TLS " + (server ? "server" : "client")
-                    + " certificate");
-        }
-        ParticipantIdentity peer = ParticipantIdentity.fromCertificate(leaf);
-        if (server && peer.role() != Role.COORDINATOR) {
-            throw new UntrustedPeerException("server certificate does not belong to the coordinator");
-        }
-        if (!server && peer.role() == Role.COORDINATOR) {
-            throw new UntrustedPeerException("the coordinator's certificate cannot authenticate a client");
-        }
-    }
-
-    private X509ExtendedTrustManager current() throws CertificateException {
-        Snapshot seen = snapshot;
-        if (revocationList.isEmpty() || seen.stamp().equals(stamp(revocationList.get()))) {
-            return seen.delegate();
-        }
-        synchronized (this) {
-            if (!snapshot.stamp().equals(stamp(revocationList.get()))) {
-                snapshot = load();
-            }
-            return snapshot.delegate();
-        }
-    }
-
-    private static FileStamp stamp(Path file) throws CertificateException {
-        try {
-            if (!Files.isRegularFile(file)) {
-                throw new CertificateException("revocation list " + file + " is missing");
-            }
-            return new FileStamp(Files.getLastModifiedTime(file), Files.size(file));
-        } catch (IOException e) {
-            throw new CertificateException("cannot read revocation list " + file, e);
-        }
-    }
-
-    private Snapshot load() throws CertificateException {
-        try {
-            PKIXBuilderParameters parameters =
-                    new PKIXBuilderParameters(Set.of(new TrustAnchor(caCertificate, null)), null);
-            parameters.setRevocationEnabled(false);
-            FileStamp stamp = FileStamp.NONE;
-            if (revocationList.isPresent()) {
-                Path file = revocationList.get();
-                // Stamp before reading: a write that races with the read is picked up next time.
-                stamp = stamp(file);
-                X509CRL crl = Pem.readCrl(file);
-                crl.verify(caCertificate.getPublicKey());
-                parameters.addCertStore(CertStore.getInstance("Collection", new CollectionCertStoreParameters(List.of(crl))));
-                // CRL only: no OCSP, no fetching from distribution points, no soft failure.
-                PKIXRevocationChecker revocation =
-                        (PKIXRevocationChecker) CertPathBuilder.getInstance("PKIX").getRevocationChecker();
-                revocation.setOptions(EnumSet.of(PKIXRevocationChecker.Option.PREFER_CRLS,
-                        PKIXRevocationChecker.Option.NO_FALLBACK));
-                parameters.addCertPathChecker(revocation);
-            }
-            TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
-            factory.init(new CertPathTrustManagerParameters(parameters));
-            for (TrustManager manager : factory.getTrustManagers()) {
-                if (manager instanceof X509ExtendedTrustManager extended) {
-                    return new Snapshot(stamp, extended);
-                }
-            }
-            throw new CertificateException("the JDK offers no X509ExtendedTrustManager");
-        } catch (PkiException e) {
-            throw new CertificateException("cannot load revocation list " + revocationList.orElseThrow(), e);
-        } catch (GeneralSecurityException e) {
-            if (e instanceof CertificateException certificateException) {
-                throw certificateException;
-            }
-            throw new CertificateException("cannot build the PKIX trust manager", e);
-        }
-    }
+  }
 }

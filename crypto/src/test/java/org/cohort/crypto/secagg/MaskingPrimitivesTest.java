@@ -31,9 +31,13 @@ class MaskingPrimitivesTest {
     Keystream.addMask(seed, acc, +1);
 
     Cipher cipher = Cipher.getInstance("AES/CTR/NoPadding");
-    cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(seed, "AES"), new IvParameterSpec(new byte[16]));
+    cipher.init(
+        Cipher.ENCRYPT_MODE, new SecretKeySpec(seed, "AES"), new IvParameterSpec(new byte[16]));
     int[] expected = new int[length];
-    ByteBuffer.wrap(cipher.doFinal(new byte[length * 4])).order(ByteOrder.nativeOrder()).asIntBuffer().get(expected);
+    ByteBuffer.wrap(cipher.doFinal(new byte[length * 4]))
+        .order(ByteOrder.nativeOrder())
+        .asIntBuffer()
+        .get(expected);
     assertArrayEquals(expected, acc);
   }
 
@@ -45,8 +49,12 @@ class MaskingPrimitivesTest {
     Keystream.addMask(seed(21), sequential, -1);
     Keystream.addMask(seed(22), sequential, +1);
     int[] sliced = new int[length];
-    Keystream.addMasks(java.util.List.of(new Keystream.Mask(seed(20), +1), new Keystream.Mask(seed(21), -1),
-        new Keystream.Mask(seed(22), +1)), sliced);
+    Keystream.addMasks(
+        java.util.List.of(
+            new Keystream.Mask(seed(20), +1),
+            new Keystream.Mask(seed(21), -1),
+            new Keystream.Mask(seed(22), +1)),
+        sliced);
     assertArrayEquals(sequential, sliced);
   }
 
@@ -67,8 +75,10 @@ class MaskingPrimitivesTest {
     byte[] fromA = SecAggKdf.pairMaskSeed(a.agree(b.publicKey()), "fed", 7, A, B);
     byte[] fromB = SecAggKdf.pairMaskSeed(b.agree(a.publicKey()), "fed", 7, B, A);
     assertArrayEquals(fromA, fromB);
-    assertFalse(Arrays.equals(fromA, SecAggKdf.pairMaskSeed(a.agree(b.publicKey()), "fed", 8, A, B)));
-    assertFalse(Arrays.equals(fromA, SecAggKdf.pairMaskSeed(a.agree(b.publicKey()), "other", 7, A, B)));
+    assertFalse(
+        Arrays.equals(fromA, SecAggKdf.pairMaskSeed(a.agree(b.publicKey()), "fed", 8, A, B)));
+    assertFalse(
+        Arrays.equals(fromA, SecAggKdf.pairMaskSeed(a.agree(b.publicKey()), "other", 7, A, B)));
   }
 
   @Test
@@ -83,7 +93,9 @@ class MaskingPrimitivesTest {
   @Test
   void lowOrderPeerKeyIsRefused() {
     AgreementKeyPair a = AgreementKeyPair.generate(RoundHarness.deterministic(7));
-    assertThrows(SecAggException.ProtocolViolation.class, () -> a.agree(new AgreementPublicKey(new byte[32])));
+    assertThrows(
+        SecAggException.ProtocolViolation.class,
+        () -> a.agree(new AgreementPublicKey(new byte[32])));
   }
 
   @Test
@@ -91,7 +103,10 @@ class MaskingPrimitivesTest {
     AgreementKeyPair a = AgreementKeyPair.generate(RoundHarness.deterministic(8));
     AgreementKeyPair b = AgreementKeyPair.generate(RoundHarness.deterministic(9));
     byte[] shared = a.agree(b.publicKey());
-    assertFalse(Arrays.equals(SecAggKdf.shareKey(shared, "fed", 1, A, B), SecAggKdf.shareKey(shared, "fed", 1, B, A)));
+    assertFalse(
+        Arrays.equals(
+            SecAggKdf.shareKey(shared, "fed", 1, A, B),
+            SecAggKdf.shareKey(shared, "fed", 1, B, A)));
   }
 
   @Test
@@ -104,11 +119,16 @@ class MaskingPrimitivesTest {
 
     byte[] tampered = sealed.clone();
     tampered[ShareCipher.NONCE_BYTES] ^= 1;
-    assertThrows(SecAggException.ShareDecryptionFailed.class, () -> ShareCipher.open(key, tampered, aad));
+    assertThrows(
+        SecAggException.ShareDecryptionFailed.class, () -> ShareCipher.open(key, tampered, aad));
     byte[] otherRound = EncryptedShare.associatedData("fed", 2, A, B);
-    assertThrows(SecAggException.ShareDecryptionFailed.class, () -> ShareCipher.open(key, sealed, otherRound));
+    assertThrows(
+        SecAggException.ShareDecryptionFailed.class,
+        () -> ShareCipher.open(key, sealed, otherRound));
     byte[] swapped = EncryptedShare.associatedData("fed", 1, B, A);
-    assertThrows(SecAggException.ShareDecryptionFailed.class, () -> ShareCipher.open(key, sealed, swapped));
-    assertThrows(SecAggException.ShareDecryptionFailed.class, () -> ShareCipher.open(key, new byte[5], aad));
+    assertThrows(
+        SecAggException.ShareDecryptionFailed.class, () -> ShareCipher.open(key, sealed, swapped));
+    assertThrows(
+        SecAggException.ShareDecryptionFailed.class, () -> ShareCipher.open(key, new byte[5], aad));
   }
 }

@@ -18,7 +18,8 @@ class MessageEncodingTest {
 
   private static List<Case> oneOfEach() {
     RoundHarness harness = new RoundHarness(4, 1);
-    SecAggParameters parameters = new SecAggParameters(4, LENGTH, GraphPlan.complete(4, 3), 20, 1.0, 10);
+    SecAggParameters parameters =
+        new SecAggParameters(4, LENGTH, GraphPlan.complete(4, 3), 20, 1.0, 10);
     RoundSetup setup = harness.setup(1, parameters);
     Prepared round = harness.prepare(setup);
     MaskedInput input = null;
@@ -56,8 +57,12 @@ class MessageEncodingTest {
     for (int i = 0; i < cases.size(); i++) {
       Case c = cases.get(i);
       byte[] bytes = c.encoded();
-      assertThrows(SecAggException.MalformedMessage.class, () -> c.decoder().apply(Arrays.copyOf(bytes, bytes.length - 1)));
-      assertThrows(SecAggException.MalformedMessage.class, () -> c.decoder().apply(Arrays.copyOf(bytes, bytes.length + 1)));
+      assertThrows(
+          SecAggException.MalformedMessage.class,
+          () -> c.decoder().apply(Arrays.copyOf(bytes, bytes.length - 1)));
+      assertThrows(
+          SecAggException.MalformedMessage.class,
+          () -> c.decoder().apply(Arrays.copyOf(bytes, bytes.length + 1)));
       assertThrows(SecAggException.MalformedMessage.class, () -> c.decoder().apply(new byte[0]));
       byte[] other = cases.get((i + 1) % cases.size()).encoded();
       assertThrows(SecAggException.MalformedMessage.class, () -> c.decoder().apply(other));
@@ -66,10 +71,19 @@ class MessageEncodingTest {
 
   @Test
   void hostileLengthsDoNotAllocate() {
-    byte[] bytes = new CanonicalWriter(16).u8(6).u8(1).string("fed").i64(1).string("a").u8(32).i32(Integer.MAX_VALUE / 4)
-        .toByteArray();
+    byte[] bytes =
+        new CanonicalWriter(16)
+            .u8(6)
+            .u8(1)
+            .string("fed")
+            .i64(1)
+            .string("a")
+            .u8(32)
+            .i32(Integer.MAX_VALUE / 4)
+            .toByteArray();
     assertThrows(SecAggException.MalformedMessage.class, () -> MaskedInput.decode(bytes));
-    byte[] badUtf8 = new CanonicalWriter(16).u8(2).u8(1).bytes(new byte[] {(byte) 0xff}).toByteArray();
+    byte[] badUtf8 =
+        new CanonicalWriter(16).u8(2).u8(1).bytes(new byte[] {(byte) 0xff}).toByteArray();
     assertThrows(SecAggException.MalformedMessage.class, () -> KeyAdvert.decode(badUtf8));
   }
 
@@ -78,11 +92,14 @@ class MessageEncodingTest {
     List<Case> cases = oneOfEach();
     int fed = RoundHarness.FEDERATION.getBytes(StandardCharsets.UTF_8).length;
     int id = "hospital-000".length();
-    assertEquals(2 + 4 + fed + 8 + 4 + id + 32 + 32 + 4 + 64, cases.get(1).encoded().length); // key advert
+    assertEquals(
+        2 + 4 + fed + 8 + 4 + id + 32 + 32 + 4 + 64, cases.get(1).encoded().length); // key advert
     assertEquals(94, EncryptedShare.SEALED_BYTES);
     // share bundle: header + 3 × (two ids + sealed share)
-    assertEquals(2 + 4 + fed + 8 + 4 + id + 4 + 3 * (2 * (4 + id) + 4 + 94), cases.get(3).encoded().length);
+    assertEquals(
+        2 + 4 + fed + 8 + 4 + id + 4 + 3 * (2 * (4 + id) + 4 + 94), cases.get(3).encoded().length);
     // masked input with bits = 20: three bytes per residue, the weight included
-    assertEquals(2 + 4 + fed + 8 + 4 + id + 1 + 4 + 3 * (LENGTH + 1), cases.get(5).encoded().length);
+    assertEquals(
+        2 + 4 + fed + 8 + 4 + id + 1 + 4 + 3 * (LENGTH + 1), cases.get(5).encoded().length);
   }
 }

@@ -52,7 +52,8 @@ class NeighbourGraphTest {
     // P[Bin(10, 1/2) ≥ 8] = (45 + 10 + 1) / 1024
     assertEquals(56.0 / 1024, Math.exp(GraphPlan.logUpperTail(10, 0.5, 8)), 1e-15);
     // P[Bin(20, 0.3) < 3] = 0.7^20 + 20·0.3·0.7^19 + 190·0.09·0.7^18
-    double expected = Math.pow(0.7, 20) + 20 * 0.3 * Math.pow(0.7, 19) + 190 * 0.09 * Math.pow(0.7, 18);
+    double expected =
+        Math.pow(0.7, 20) + 20 * 0.3 * Math.pow(0.7, 19) + 190 * 0.09 * Math.pow(0.7, 18);
     assertEquals(expected, Math.exp(GraphPlan.logLowerTail(20, 0.3, 3)), 1e-15);
   }
 
@@ -68,24 +69,27 @@ class NeighbourGraphTest {
     assertTrue(logN + GraphPlan.logUpperTail(k, 0.1, t) <= -40 * Math.log(2));
     assertTrue(logN + (k / 2) * Math.log(0.2) <= -40 * Math.log(2));
     // Minimality: k − 2 fails the connectivity bound or has no valid t.
-    assertThrows(AssertionError.class, () -> {
-      boolean smallerWorks = logN + ((k - 2) / 2) * Math.log(0.2) <= -40 * Math.log(2);
-      for (int smallerT = (k - 2) / 2 + 1; smallerWorks && smallerT <= k - 2; smallerT++) {
-        if (logN + GraphPlan.logUpperTail(k - 2, 0.1, smallerT) <= -40 * Math.log(2)
-            && logN + GraphPlan.logLowerTail(k - 2, 0.9, smallerT) <= -30 * Math.log(2)) {
-          return;
-        }
-      }
-      throw new AssertionError("no smaller plan");
-    });
+    assertThrows(
+        AssertionError.class,
+        () -> {
+          boolean smallerWorks = logN + ((k - 2) / 2) * Math.log(0.2) <= -40 * Math.log(2);
+          for (int smallerT = (k - 2) / 2 + 1; smallerWorks && smallerT <= k - 2; smallerT++) {
+            if (logN + GraphPlan.logUpperTail(k - 2, 0.1, smallerT) <= -40 * Math.log(2)
+                && logN + GraphPlan.logLowerTail(k - 2, 0.9, smallerT) <= -30 * Math.log(2)) {
+              return;
+            }
+          }
+          throw new AssertionError("no smaller plan");
+        });
   }
 
   @Test
   void smallFederationsFallBackToTheCompleteGraphOrFailClearly() {
     assertEquals(GraphPlan.harary(20, 11), GraphPlan.choose(30, 0.05, 0.05, 20, 20));
     assertEquals(GraphPlan.complete(30, 15), GraphPlan.choose(30, 0.1, 0.1, 20, 20));
-    SecAggException.InfeasibleGraph error = assertThrows(SecAggException.InfeasibleGraph.class,
-        () -> GraphPlan.choose(12, 0.05, 0.05, 40, 30));
+    SecAggException.InfeasibleGraph error =
+        assertThrows(
+            SecAggException.InfeasibleGraph.class, () -> GraphPlan.choose(12, 0.05, 0.05, 40, 30));
     assertTrue(error.getMessage().contains("sites=12"));
   }
 

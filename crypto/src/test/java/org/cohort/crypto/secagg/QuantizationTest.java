@@ -8,8 +8,10 @@ import java.security.SecureRandom;
 import org.junit.jupiter.api.Test;
 
 class QuantizationTest {
-  private static SecAggParameters parameters(int sites, int bits, double clip, long maxWeight, int length) {
-    return new SecAggParameters(sites, length, GraphPlan.complete(sites, sites / 2 + 1), bits, clip, maxWeight);
+  private static SecAggParameters parameters(
+      int sites, int bits, double clip, long maxWeight, int length) {
+    return new SecAggParameters(
+        sites, length, GraphPlan.complete(sites, sites / 2 + 1), bits, clip, maxWeight);
   }
 
   @Test
@@ -67,13 +69,15 @@ class QuantizationTest {
 
   @Test
   void parametersThatCouldWrapAreRefusedNamingThem() {
-    SecAggException.SumMayWrap tooNarrow = assertThrows(SecAggException.SumMayWrap.class,
-        () -> parameters(100, 16, 1.0, 1000, 10));
+    SecAggException.SumMayWrap tooNarrow =
+        assertThrows(SecAggException.SumMayWrap.class, () -> parameters(100, 16, 1.0, 1000, 10));
     assertTrue(tooNarrow.getMessage().contains("sites=100"), tooNarrow.getMessage());
     assertTrue(tooNarrow.getMessage().contains("max_weight=1000"), tooNarrow.getMessage());
     assertTrue(tooNarrow.getMessage().contains("bits=16"), tooNarrow.getMessage());
-    SecAggException.SumMayWrap resolution = assertThrows(SecAggException.SumMayWrap.class,
-        () -> parameters(100, 24, 1.0, 1000, 10)); // scale 64 < 256 steps
+    SecAggException.SumMayWrap resolution =
+        assertThrows(
+            SecAggException.SumMayWrap.class,
+            () -> parameters(100, 24, 1.0, 1000, 10)); // scale 64 < 256 steps
     assertTrue(resolution.getMessage().contains("clip=1.0"), resolution.getMessage());
   }
 
@@ -82,19 +86,28 @@ class QuantizationTest {
     SecAggParameters p = parameters(4, 32, 1.0, 10, 3);
     Quantizer quantizer = new Quantizer(p);
     SecureRandom random = RoundHarness.deterministic(2);
-    assertThrows(SecAggException.InvalidParameters.class, () -> quantizer.quantize(new float[2], 1, random));
-    assertThrows(SecAggException.InvalidParameters.class, () -> quantizer.quantize(new float[3], 11, random));
-    assertThrows(SecAggException.InvalidParameters.class, () -> quantizer.quantize(new float[3], 0, random));
-    assertThrows(SecAggException.InvalidParameters.class,
+    assertThrows(
+        SecAggException.InvalidParameters.class, () -> quantizer.quantize(new float[2], 1, random));
+    assertThrows(
+        SecAggException.InvalidParameters.class,
+        () -> quantizer.quantize(new float[3], 11, random));
+    assertThrows(
+        SecAggException.InvalidParameters.class, () -> quantizer.quantize(new float[3], 0, random));
+    assertThrows(
+        SecAggException.InvalidParameters.class,
         () -> quantizer.quantize(new float[] {0, Float.NaN, 0}, 1, random));
   }
 
   @Test
   void invalidGraphParametersAreRefused() {
-    assertThrows(SecAggException.InvalidParameters.class, () -> GraphPlan.harary(4, 2)); // not a majority
-    assertThrows(SecAggException.InvalidParameters.class, () -> GraphPlan.harary(5, 4)); // odd degree
-    assertThrows(SecAggException.InvalidParameters.class, () -> GraphPlan.complete(10, 10)); // t > k
-    assertThrows(SecAggException.InvalidParameters.class,
+    assertThrows(
+        SecAggException.InvalidParameters.class, () -> GraphPlan.harary(4, 2)); // not a majority
+    assertThrows(
+        SecAggException.InvalidParameters.class, () -> GraphPlan.harary(5, 4)); // odd degree
+    assertThrows(
+        SecAggException.InvalidParameters.class, () -> GraphPlan.complete(10, 10)); // t > k
+    assertThrows(
+        SecAggException.InvalidParameters.class,
         () -> new SecAggParameters(10, 5, GraphPlan.harary(10, 6), 1.0, 1)); // k > n−1
   }
 }

@@ -13,16 +13,29 @@ import java.util.Map;
 import java.util.Set;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 
-/** Runs whole rounds in memory: real keys, real crypto, only the network is replaced by method calls. */
+/**
+ * Runs whole rounds in memory: real keys, real crypto, only the network is replaced by method
+ * calls.
+ */
 final class RoundHarness {
   static final String FEDERATION = "test-consortium";
   private static final BouncyCastleProvider BOUNCY_CASTLE = new BouncyCastleProvider();
 
   /** The last step a dropped site completes before it disappears. */
-  enum Dropout { BEFORE_ADVERTISING, AFTER_ADVERTISING, AFTER_SHARING, AFTER_MASKED_INPUT, DURING_UNMASKING }
+  enum Dropout {
+    BEFORE_ADVERTISING,
+    AFTER_ADVERTISING,
+    AFTER_SHARING,
+    AFTER_MASKED_INPUT,
+    DURING_UNMASKING
+  }
 
-  record Outcome(AggregateResult result, SecAggException.RoundAbandoned abandoned, Set<ParticipantId> contributors,
-                 double[] expectedWeightedSum, long expectedTotalWeight) {}
+  record Outcome(
+      AggregateResult result,
+      SecAggException.RoundAbandoned abandoned,
+      Set<ParticipantId> contributors,
+      double[] expectedWeightedSum,
+      long expectedTotalWeight) {}
 
   final List<ParticipantId> ids = new ArrayList<>();
   final Map<ParticipantId, KeyPair> signingKeys = new HashMap<>();
@@ -43,13 +56,14 @@ final class RoundHarness {
     } catch (GeneralSecurityException e) {
       throw new AssertionError(e);
     }
-    verificationKeys = participant -> {
-      KeyPair pair = signingKeys.get(participant);
-      if (pair == null) {
-        throw new SecAggException.InvalidAdvertSignature("unknown participant " + participant);
-      }
-      return pair.getPublic();
-    };
+    verificationKeys =
+        participant -> {
+          KeyPair pair = signingKeys.get(participant);
+          if (pair == null) {
+            throw new SecAggException.InvalidAdvertSignature("unknown participant " + participant);
+          }
+          return pair.getPublic();
+        };
   }
 
   static SecureRandom deterministic(long seed) {
@@ -70,7 +84,11 @@ final class RoundHarness {
 
   SecAggClient client(RoundSetup setup, int index) {
     ParticipantId id = ids.get(index);
-    return new SecAggClient(setup, id, signingKeys.get(id).getPrivate(), verificationKeys,
+    return new SecAggClient(
+        setup,
+        id,
+        signingKeys.get(id).getPrivate(),
+        verificationKeys,
         deterministic(seed * 1_000_003L + setup.round() * 7919 + index));
   }
 
@@ -99,8 +117,13 @@ final class RoundHarness {
   }
 
   /** A round driven up to the point where every site holds its shares and may mask its input. */
-  record Prepared(SecAggServer server, List<SecAggClient> clients, List<KeyAdvert> adverts, AdvertBundle advertBundle,
-                  List<ShareBundle> shareBundles, List<ShareDelivery> deliveries) {}
+  record Prepared(
+      SecAggServer server,
+      List<SecAggClient> clients,
+      List<KeyAdvert> adverts,
+      AdvertBundle advertBundle,
+      List<ShareBundle> shareBundles,
+      List<ShareDelivery> deliveries) {}
 
   Prepared prepare(RoundSetup setup) {
     Prepared round = prepareUntilShares(setup);
@@ -133,8 +156,12 @@ final class RoundHarness {
     return new Prepared(server, clients, adverts, advertBundle, shareBundles, deliveries);
   }
 
-  /** Runs one round; sites in {@code dropouts} vanish after the given step, the others follow the protocol. */
-  Outcome run(RoundSetup setup, Map<ParticipantId, Dropout> dropouts, float[][] updates, long[] weights) {
+  /**
+   * Runs one round; sites in {@code dropouts} vanish after the given step, the others follow the
+   * protocol.
+   */
+  Outcome run(
+      RoundSetup setup, Map<ParticipantId, Dropout> dropouts, float[][] updates, long[] weights) {
     SecAggServer server = new SecAggServer(setup, verificationKeys);
     List<SecAggClient> clients = new ArrayList<>();
     for (int i = 0; i < ids.size(); i++) {
@@ -193,8 +220,13 @@ final class RoundHarness {
     alive.removeIf(i -> dropouts.get(ids.get(i)) == step);
   }
 
-  private Outcome outcome(RoundSetup setup, AggregateResult result, SecAggException.RoundAbandoned abandoned,
-                          Set<ParticipantId> contributors, float[][] updates, long[] weights) {
+  private Outcome outcome(
+      RoundSetup setup,
+      AggregateResult result,
+      SecAggException.RoundAbandoned abandoned,
+      Set<ParticipantId> contributors,
+      float[][] updates,
+      long[] weights) {
     double clip = setup.parameters().clip();
     double[] expected = new double[setup.parameters().vectorLength()];
     long totalWeight = 0;

@@ -27,25 +27,34 @@ class SecAggRoundTest {
     assertEquals(outcome.expectedTotalWeight(), result.totalWeight());
     // Each contributor's stochastic rounding is off by less than one step of 1/scale.
     double sumBound = parameters.sumErrorBound(outcome.contributors().size());
-    double averageBound = sumBound / outcome.expectedTotalWeight() + 1e-6; // + float32 rounding of the average
+    double averageBound =
+        sumBound / outcome.expectedTotalWeight() + 1e-6; // + float32 rounding of the average
     for (int i = 0; i < LENGTH; i++) {
       double expected = outcome.expectedWeightedSum()[i];
       assertEquals(expected, result.weightedSum()[i], sumBound, "weighted sum at " + i);
-      assertEquals(expected / outcome.expectedTotalWeight(), result.weightedSum()[i] / result.totalWeight(), averageBound,
+      assertEquals(
+          expected / outcome.expectedTotalWeight(),
+          result.weightedSum()[i] / result.totalWeight(),
+          averageBound,
           "FedAvg at " + i);
     }
   }
 
   private static SecAggParameters complete(int sites, int threshold) {
-    return new SecAggParameters(sites, LENGTH, GraphPlan.complete(sites, threshold), 1.0, MAX_WEIGHT);
+    return new SecAggParameters(
+        sites, LENGTH, GraphPlan.complete(sites, threshold), 1.0, MAX_WEIGHT);
   }
 
   @Test
   void withoutDropoutsTheAggregateIsTheWeightedSumOfAllUpdates() {
     RoundHarness harness = new RoundHarness(8, 1);
     SecAggParameters parameters = complete(8, 5);
-    Outcome outcome = harness.run(harness.setup(1, parameters), Map.of(),
-        RoundHarness.updates(8, LENGTH, 11), RoundHarness.weights(8, MAX_WEIGHT, 12));
+    Outcome outcome =
+        harness.run(
+            harness.setup(1, parameters),
+            Map.of(),
+            RoundHarness.updates(8, LENGTH, 11),
+            RoundHarness.weights(8, MAX_WEIGHT, 12));
     assertEquals(8, outcome.contributors().size());
     assertMatchesPlainFedAvg(parameters, outcome);
   }
@@ -53,9 +62,14 @@ class SecAggRoundTest {
   @Test
   void sparseGraphAggregateIsTheWeightedSumOfAllUpdates() {
     RoundHarness harness = new RoundHarness(30, 2);
-    SecAggParameters parameters = new SecAggParameters(30, LENGTH, GraphPlan.harary(10, 6), 1.0, MAX_WEIGHT);
-    Outcome outcome = harness.run(harness.setup(1, parameters), Map.of(),
-        RoundHarness.updates(30, LENGTH, 21), RoundHarness.weights(30, MAX_WEIGHT, 22));
+    SecAggParameters parameters =
+        new SecAggParameters(30, LENGTH, GraphPlan.harary(10, 6), 1.0, MAX_WEIGHT);
+    Outcome outcome =
+        harness.run(
+            harness.setup(1, parameters),
+            Map.of(),
+            RoundHarness.updates(30, LENGTH, 21),
+            RoundHarness.weights(30, MAX_WEIGHT, 22));
     assertEquals(30, outcome.contributors().size());
     assertMatchesPlainFedAvg(parameters, outcome);
   }
@@ -63,23 +77,36 @@ class SecAggRoundTest {
   @Test
   void narrowRingsWorkThroughModularReduction() {
     RoundHarness harness = new RoundHarness(6, 3);
-    SecAggParameters parameters = new SecAggParameters(6, LENGTH, GraphPlan.complete(6, 4), 24, 1.0, 100);
-    Outcome outcome = harness.run(harness.setup(1, parameters), Map.of(harness.ids.get(2), Dropout.AFTER_SHARING),
-        RoundHarness.updates(6, LENGTH, 31), RoundHarness.weights(6, 100, 32));
+    SecAggParameters parameters =
+        new SecAggParameters(6, LENGTH, GraphPlan.complete(6, 4), 24, 1.0, 100);
+    Outcome outcome =
+        harness.run(
+            harness.setup(1, parameters),
+            Map.of(harness.ids.get(2), Dropout.AFTER_SHARING),
+            RoundHarness.updates(6, LENGTH, 31),
+            RoundHarness.weights(6, 100, 32));
     assertEquals(5, outcome.contributors().size());
     assertMatchesPlainFedAvg(parameters, outcome);
   }
 
-  /** 3 of 10 sites (30%) vanish at one step; t = 6 remain, so the round completes with exactly the survivors. */
+  /**
+   * 3 of 10 sites (30%) vanish at one step; t = 6 remain, so the round completes with exactly the
+   * survivors.
+   */
   @ParameterizedTest
   @EnumSource(Dropout.class)
   void completeGraphSurvivesThirtyPercentDropoutAtEachStep(Dropout step) {
     RoundHarness harness = new RoundHarness(10, 4);
     SecAggParameters parameters = complete(10, 6);
     Map<ParticipantId, Dropout> dropouts = dropouts(harness, step, 1, 4, 9);
-    Outcome outcome = harness.run(harness.setup(1, parameters), dropouts,
-        RoundHarness.updates(10, LENGTH, 41), RoundHarness.weights(10, MAX_WEIGHT, 42));
-    boolean dropoutsContribute = step == Dropout.AFTER_MASKED_INPUT || step == Dropout.DURING_UNMASKING;
+    Outcome outcome =
+        harness.run(
+            harness.setup(1, parameters),
+            dropouts,
+            RoundHarness.updates(10, LENGTH, 41),
+            RoundHarness.weights(10, MAX_WEIGHT, 42));
+    boolean dropoutsContribute =
+        step == Dropout.AFTER_MASKED_INPUT || step == Dropout.DURING_UNMASKING;
     assertEquals(dropoutsContribute ? 10 : 7, outcome.contributors().size());
     assertMatchesPlainFedAvg(parameters, outcome);
   }
@@ -92,8 +119,12 @@ class SecAggRoundTest {
     dropouts.put(harness.ids.get(0), Dropout.AFTER_ADVERTISING);
     dropouts.put(harness.ids.get(5), Dropout.AFTER_SHARING);
     dropouts.put(harness.ids.get(7), Dropout.DURING_UNMASKING);
-    Outcome outcome = harness.run(harness.setup(1, parameters), dropouts,
-        RoundHarness.updates(10, LENGTH, 51), RoundHarness.weights(10, MAX_WEIGHT, 52));
+    Outcome outcome =
+        harness.run(
+            harness.setup(1, parameters),
+            dropouts,
+            RoundHarness.updates(10, LENGTH, 51),
+            RoundHarness.weights(10, MAX_WEIGHT, 52));
     assertEquals(8, outcome.contributors().size()); // site 7 sent its input before vanishing
     assertMatchesPlainFedAvg(parameters, outcome);
   }
@@ -103,8 +134,12 @@ class SecAggRoundTest {
   @EnumSource(Dropout.class)
   void fewerThanThresholdSurvivorsAbandonTheRound(Dropout step) {
     RoundHarness harness = new RoundHarness(10, 6);
-    Outcome outcome = harness.run(harness.setup(1, complete(10, 6)), dropouts(harness, step, 0, 2, 4, 6, 8),
-        RoundHarness.updates(10, LENGTH, 61), RoundHarness.weights(10, MAX_WEIGHT, 62));
+    Outcome outcome =
+        harness.run(
+            harness.setup(1, complete(10, 6)),
+            dropouts(harness, step, 0, 2, 4, 6, 8),
+            RoundHarness.updates(10, LENGTH, 61),
+            RoundHarness.weights(10, MAX_WEIGHT, 62));
     assertNull(outcome.result());
     assertNotNull(outcome.abandoned());
   }
@@ -114,15 +149,22 @@ class SecAggRoundTest {
    * needs has t shares among the dropped site's or survivor's live neighbours, and then be correct.
    */
   @ParameterizedTest
-  @EnumSource(value = Dropout.class, names = {"AFTER_SHARING", "AFTER_MASKED_INPUT", "DURING_UNMASKING"})
+  @EnumSource(
+      value = Dropout.class,
+      names = {"AFTER_SHARING", "AFTER_MASKED_INPUT", "DURING_UNMASKING"})
   void sparseGraphSurvivesThirtyPercentDropout(Dropout step) {
     int sites = 30;
     RoundHarness harness = new RoundHarness(sites, 7);
-    SecAggParameters parameters = new SecAggParameters(sites, LENGTH, GraphPlan.harary(16, 9), 1.0, MAX_WEIGHT);
+    SecAggParameters parameters =
+        new SecAggParameters(sites, LENGTH, GraphPlan.harary(16, 9), 1.0, MAX_WEIGHT);
     RoundSetup setup = harness.setup(1, parameters);
     int[] lost = {2, 5, 9, 12, 16, 19, 23, 26, 29};
-    Outcome outcome = harness.run(setup, dropouts(harness, step, lost),
-        RoundHarness.updates(sites, LENGTH, 71), RoundHarness.weights(sites, MAX_WEIGHT, 72));
+    Outcome outcome =
+        harness.run(
+            setup,
+            dropouts(harness, step, lost),
+            RoundHarness.updates(sites, LENGTH, 71),
+            RoundHarness.weights(sites, MAX_WEIGHT, 72));
     assertTrue(everySecretRecoverable(setup, lost, step), "scenario should be recoverable");
     assertMatchesPlainFedAvg(parameters, outcome);
   }
@@ -131,12 +173,17 @@ class SecAggRoundTest {
   void sparseGraphWithAWholeNeighbourhoodLostIsAbandoned() {
     int sites = 30;
     RoundHarness harness = new RoundHarness(sites, 8);
-    SecAggParameters parameters = new SecAggParameters(sites, LENGTH, GraphPlan.harary(6, 4), 1.0, MAX_WEIGHT);
+    SecAggParameters parameters =
+        new SecAggParameters(sites, LENGTH, GraphPlan.harary(6, 4), 1.0, MAX_WEIGHT);
     RoundSetup setup = harness.setup(1, parameters);
     int[] neighbours = setup.graph().neighbours(0);
     int[] lost = {neighbours[0], neighbours[1], neighbours[2]}; // site 0 keeps 3 < t = 4 neighbours
-    Outcome outcome = harness.run(setup, dropouts(harness, Dropout.DURING_UNMASKING, lost),
-        RoundHarness.updates(sites, LENGTH, 81), RoundHarness.weights(sites, MAX_WEIGHT, 82));
+    Outcome outcome =
+        harness.run(
+            setup,
+            dropouts(harness, Dropout.DURING_UNMASKING, lost),
+            RoundHarness.updates(sites, LENGTH, 81),
+            RoundHarness.weights(sites, MAX_WEIGHT, 82));
     assertTrue(!everySecretRecoverable(setup, lost, Dropout.DURING_UNMASKING));
     assertNotNull(outcome.abandoned());
     assertNull(outcome.result());
@@ -151,8 +198,10 @@ class SecAggRoundTest {
     }
     int threshold = setup.parameters().graph().threshold();
     for (int owner = 0; owner < graph.size(); owner++) {
-      boolean ownerContributes = !gone.contains(owner) || step == Dropout.AFTER_MASKED_INPUT
-          || step == Dropout.DURING_UNMASKING;
+      boolean ownerContributes =
+          !gone.contains(owner)
+              || step == Dropout.AFTER_MASKED_INPUT
+              || step == Dropout.DURING_UNMASKING;
       if (!ownerContributes && step != Dropout.AFTER_SHARING) {
         continue; // never shared: nobody masked with it
       }
@@ -167,7 +216,8 @@ class SecAggRoundTest {
     return true;
   }
 
-  private static Map<ParticipantId, Dropout> dropouts(RoundHarness harness, Dropout step, int... indices) {
+  private static Map<ParticipantId, Dropout> dropouts(
+      RoundHarness harness, Dropout step, int... indices) {
     Map<ParticipantId, Dropout> dropouts = new HashMap<>();
     for (int i : indices) {
       dropouts.put(harness.ids.get(i), step);
@@ -180,8 +230,12 @@ class SecAggRoundTest {
     RoundHarness harness = new RoundHarness(5, 9);
     SecAggParameters parameters = complete(5, 3);
     for (long round : List.of(1L, 2L)) {
-      Outcome outcome = harness.run(harness.setup(round, parameters), Map.of(),
-          RoundHarness.updates(5, LENGTH, 90 + round), RoundHarness.weights(5, MAX_WEIGHT, 95 + round));
+      Outcome outcome =
+          harness.run(
+              harness.setup(round, parameters),
+              Map.of(),
+              RoundHarness.updates(5, LENGTH, 90 + round),
+              RoundHarness.weights(5, MAX_WEIGHT, 95 + round));
       assertMatchesPlainFedAvg(parameters, outcome);
     }
   }

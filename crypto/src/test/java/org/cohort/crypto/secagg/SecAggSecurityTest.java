@@ -45,10 +45,14 @@ class SecAggSecurityTest {
       structured[i] = (i % 7) * 0.01f;
     }
     MaskedInput masked = round.clients().get(0).maskedInput(structured, 3);
-    int[] plain = new Quantizer(parameters(3, 2, LENGTH)).quantize(structured, 3, RoundHarness.deterministic(2));
+    int[] plain =
+        new Quantizer(parameters(3, 2, LENGTH))
+            .quantize(structured, 3, RoundHarness.deterministic(2));
     for (int shift : new int[] {0, 8, 16, 24}) {
       assertTrue(chiSquare(masked.values(), shift) < CHI_SQUARE_LIMIT, "byte at shift " + shift);
-      assertTrue(chiSquare(plain, shift) > 100 * CHI_SQUARE_LIMIT, "the test must be able to see structure");
+      assertTrue(
+          chiSquare(plain, shift) > 100 * CHI_SQUARE_LIMIT,
+          "the test must be able to see structure");
     }
   }
 
@@ -68,13 +72,29 @@ class SecAggSecurityTest {
     RoundSetup setup = harness.setup(1, parameters(4, 3, 16));
     SecAggServer server = new SecAggServer(setup, harness.verificationKeys);
     KeyAdvert genuine = harness.client(setup, 0).advertiseKeys();
-    KeyAdvert swappedKey = new KeyAdvert(genuine.federationId(), genuine.round(), genuine.participant(),
-        harness.client(setup, 1).advertiseKeys().shareKey(), genuine.maskKey(), genuine.signature());
-    assertThrows(SecAggException.InvalidAdvertSignature.class, () -> server.acceptAdvert(swappedKey));
+    KeyAdvert swappedKey =
+        new KeyAdvert(
+            genuine.federationId(),
+            genuine.round(),
+            genuine.participant(),
+            harness.client(setup, 1).advertiseKeys().shareKey(),
+            genuine.maskKey(),
+            genuine.signature());
+    assertThrows(
+        SecAggException.InvalidAdvertSignature.class, () -> server.acceptAdvert(swappedKey));
     byte[] badSignature = genuine.signature();
     badSignature[5] ^= 1;
-    assertThrows(SecAggException.InvalidAdvertSignature.class, () -> server.acceptAdvert(new KeyAdvert(
-        genuine.federationId(), genuine.round(), genuine.participant(), genuine.shareKey(), genuine.maskKey(), badSignature)));
+    assertThrows(
+        SecAggException.InvalidAdvertSignature.class,
+        () ->
+            server.acceptAdvert(
+                new KeyAdvert(
+                    genuine.federationId(),
+                    genuine.round(),
+                    genuine.participant(),
+                    genuine.shareKey(),
+                    genuine.maskKey(),
+                    badSignature)));
     server.acceptAdvert(genuine);
     assertEquals(SecAggServer.Phase.COLLECTING_ADVERTS, server.phase());
   }
@@ -84,10 +104,17 @@ class SecAggSecurityTest {
     RoundHarness harness = new RoundHarness(4, 4);
     RoundSetup setup = harness.setup(1, parameters(4, 3, 16));
     ParticipantId victim = harness.ids.get(0);
-    SecAggClient impostor = new SecAggClient(setup, victim, harness.signingKeys.get(harness.ids.get(1)).getPrivate(),
-        harness.verificationKeys, RoundHarness.deterministic(5));
+    SecAggClient impostor =
+        new SecAggClient(
+            setup,
+            victim,
+            harness.signingKeys.get(harness.ids.get(1)).getPrivate(),
+            harness.verificationKeys,
+            RoundHarness.deterministic(5));
     SecAggServer server = new SecAggServer(setup, harness.verificationKeys);
-    assertThrows(SecAggException.InvalidAdvertSignature.class, () -> server.acceptAdvert(impostor.advertiseKeys()));
+    assertThrows(
+        SecAggException.InvalidAdvertSignature.class,
+        () -> server.acceptAdvert(impostor.advertiseKeys()));
   }
 
   @Test
@@ -103,19 +130,33 @@ class SecAggSecurityTest {
     KeyAdvert coordinatorsKey = harness.client(setup, 3).advertiseKeys();
     List<KeyAdvert> forged = new ArrayList<>(adverts);
     KeyAdvert original = adverts.get(2);
-    forged.set(2, new KeyAdvert(original.federationId(), original.round(), original.participant(),
-        coordinatorsKey.shareKey(), coordinatorsKey.maskKey(), original.signature()));
+    forged.set(
+        2,
+        new KeyAdvert(
+            original.federationId(),
+            original.round(),
+            original.participant(),
+            coordinatorsKey.shareKey(),
+            coordinatorsKey.maskKey(),
+            original.signature()));
     SecAggClient site = clients.get(0);
-    assertThrows(SecAggException.InvalidAdvertSignature.class,
+    assertThrows(
+        SecAggException.InvalidAdvertSignature.class,
         () -> site.shareKeys(new AdvertBundle(setup.federationId(), 1, forged)));
     assertEquals(SecAggClient.Phase.KEYS_ADVERTISED, site.phase());
 
     List<KeyAdvert> ownKeysSwapped = new ArrayList<>(adverts);
     ParticipantId self = harness.ids.get(0);
-    SecAggClient otherKeys = new SecAggClient(setup, self, harness.signingKeys.get(self).getPrivate(),
-        harness.verificationKeys, RoundHarness.deterministic(99));
+    SecAggClient otherKeys =
+        new SecAggClient(
+            setup,
+            self,
+            harness.signingKeys.get(self).getPrivate(),
+            harness.verificationKeys,
+            RoundHarness.deterministic(99));
     ownKeysSwapped.set(0, otherKeys.advertiseKeys());
-    assertThrows(SecAggException.ProtocolViolation.class,
+    assertThrows(
+        SecAggException.ProtocolViolation.class,
         () -> site.shareKeys(new AdvertBundle(setup.federationId(), 1, ownKeysSwapped)));
 
     ShareBundle shares = site.shareKeys(new AdvertBundle(setup.federationId(), 1, adverts));
@@ -131,11 +172,19 @@ class SecAggSecurityTest {
     }
     List<ParticipantId> all = harness.ids;
     SecAggClient site = round.clients().get(0);
-    SecAggException.ConflictingUnmaskRequest both = assertThrows(SecAggException.ConflictingUnmaskRequest.class,
-        () -> site.unmaskResponse(new UnmaskRequest(RoundHarness.FEDERATION, 1, all, List.of(all.get(2)))));
+    SecAggException.ConflictingUnmaskRequest both =
+        assertThrows(
+            SecAggException.ConflictingUnmaskRequest.class,
+            () ->
+                site.unmaskResponse(
+                    new UnmaskRequest(RoundHarness.FEDERATION, 1, all, List.of(all.get(2)))));
     assertTrue(both.getMessage().contains(all.get(2).value()));
-    assertThrows(SecAggException.ConflictingUnmaskRequest.class, () -> site.unmaskResponse(
-        new UnmaskRequest(RoundHarness.FEDERATION, 1, all.subList(1, 4), List.of(all.get(0)))));
+    assertThrows(
+        SecAggException.ConflictingUnmaskRequest.class,
+        () ->
+            site.unmaskResponse(
+                new UnmaskRequest(
+                    RoundHarness.FEDERATION, 1, all.subList(1, 4), List.of(all.get(0)))));
     assertEquals(SecAggClient.Phase.INPUT_SENT, site.phase());
 
     UnmaskRequest honest = round.server().closeInputs();
@@ -156,12 +205,20 @@ class SecAggSecurityTest {
     SecAggServer server = new SecAggServer(setup, harness.verificationKeys);
     KeyAdvert replayed = earlier.adverts().get(0);
     assertThrows(SecAggException.WrongRound.class, () -> server.acceptAdvert(replayed));
-    KeyAdvert relabelled = new KeyAdvert(replayed.federationId(), 2, replayed.participant(), replayed.shareKey(),
-        replayed.maskKey(), replayed.signature());
-    assertThrows(SecAggException.InvalidAdvertSignature.class, () -> server.acceptAdvert(relabelled));
+    KeyAdvert relabelled =
+        new KeyAdvert(
+            replayed.federationId(),
+            2,
+            replayed.participant(),
+            replayed.shareKey(),
+            replayed.maskKey(),
+            replayed.signature());
+    assertThrows(
+        SecAggException.InvalidAdvertSignature.class, () -> server.acceptAdvert(relabelled));
 
     Prepared current = harness.prepare(setup);
-    assertThrows(SecAggException.WrongRound.class, () -> current.server().acceptMaskedInput(earlierInput));
+    assertThrows(
+        SecAggException.WrongRound.class, () -> current.server().acceptMaskedInput(earlierInput));
 
     SecAggClient fresh = harness.client(setup, 0);
     fresh.advertiseKeys();
@@ -175,8 +232,11 @@ class SecAggSecurityTest {
     List<EncryptedShare> shares = new ArrayList<>(next.deliveries().get(0).shares());
     int slot = indexOfSender(shares, oldShare.sender());
     shares.set(slot, oldShare);
-    assertThrows(SecAggException.ShareDecryptionFailed.class,
-        () -> recipient.receiveShares(new ShareDelivery(RoundHarness.FEDERATION, 3, harness.ids.get(0), shares)));
+    assertThrows(
+        SecAggException.ShareDecryptionFailed.class,
+        () ->
+            recipient.receiveShares(
+                new ShareDelivery(RoundHarness.FEDERATION, 3, harness.ids.get(0), shares)));
     assertEquals(SecAggClient.Phase.SHARES_SENT, recipient.phase());
   }
 
@@ -201,11 +261,20 @@ class SecAggSecurityTest {
       round.server().acceptMaskedInput(inputs.get(i));
     }
     SecAggServer server = round.server();
-    assertThrows(SecAggException.ProtocolViolation.class, () -> server.acceptMaskedInput(inputs.get(0)));
-    assertThrows(SecAggException.ProtocolViolation.class, () -> server.acceptMaskedInput(
-        new MaskedInput(RoundHarness.FEDERATION, 1, ParticipantId.of("intruder"), 32, new int[17])));
-    assertThrows(SecAggException.ProtocolViolation.class, () -> server.acceptUnmaskResponse(
-        new UnmaskResponse(RoundHarness.FEDERATION, 1, harness.ids.get(0), List.of(), List.of())));
+    assertThrows(
+        SecAggException.ProtocolViolation.class, () -> server.acceptMaskedInput(inputs.get(0)));
+    assertThrows(
+        SecAggException.ProtocolViolation.class,
+        () ->
+            server.acceptMaskedInput(
+                new MaskedInput(
+                    RoundHarness.FEDERATION, 1, ParticipantId.of("intruder"), 32, new int[17])));
+    assertThrows(
+        SecAggException.ProtocolViolation.class,
+        () ->
+            server.acceptUnmaskResponse(
+                new UnmaskResponse(
+                    RoundHarness.FEDERATION, 1, harness.ids.get(0), List.of(), List.of())));
     UnmaskRequest request = server.closeInputs();
     for (SecAggClient client : round.clients()) {
       server.acceptUnmaskResponse(client.unmaskResponse(request));
@@ -223,21 +292,46 @@ class SecAggSecurityTest {
   void roundSetupsThatDoNotMatchTheirParametersOrMembersAreRefused() {
     RoundHarness harness = new RoundHarness(3, 11);
     RoundSetup setup = harness.setup(1, parameters(3, 2, 4));
-    assertThrows(SecAggException.InvalidParameters.class, () -> new SecAggClient(setup, ParticipantId.of("stranger"),
-        harness.signingKeys.get(harness.ids.get(0)).getPrivate(), harness.verificationKeys, RoundHarness.deterministic(1)));
-    assertThrows(SecAggException.InvalidParameters.class,
-        () -> new RoundSetup(RoundHarness.FEDERATION, 1, harness.ids.subList(0, 2), new byte[32], parameters(3, 2, 4)));
-    assertThrows(SecAggException.InvalidParameters.class, () -> new RoundSetup(RoundHarness.FEDERATION, 1,
-        List.of(harness.ids.get(0), harness.ids.get(0), harness.ids.get(1)), new byte[32], parameters(3, 2, 4)));
+    assertThrows(
+        SecAggException.InvalidParameters.class,
+        () ->
+            new SecAggClient(
+                setup,
+                ParticipantId.of("stranger"),
+                harness.signingKeys.get(harness.ids.get(0)).getPrivate(),
+                harness.verificationKeys,
+                RoundHarness.deterministic(1)));
+    assertThrows(
+        SecAggException.InvalidParameters.class,
+        () ->
+            new RoundSetup(
+                RoundHarness.FEDERATION,
+                1,
+                harness.ids.subList(0, 2),
+                new byte[32],
+                parameters(3, 2, 4)));
+    assertThrows(
+        SecAggException.InvalidParameters.class,
+        () ->
+            new RoundSetup(
+                RoundHarness.FEDERATION,
+                1,
+                List.of(harness.ids.get(0), harness.ids.get(0), harness.ids.get(1)),
+                new byte[32],
+                parameters(3, 2, 4)));
   }
 
   @Test
   void aSiteCannotBeStartedOutOfOrder() {
     RoundHarness harness = new RoundHarness(3, 10);
     SecAggClient client = harness.client(harness.setup(1, parameters(3, 2, 4)), 0);
-    assertThrows(SecAggException.ProtocolViolation.class, () -> client.maskedInput(new float[4], 1));
-    assertThrows(SecAggException.ProtocolViolation.class,
-        () -> client.unmaskResponse(new UnmaskRequest(RoundHarness.FEDERATION, 1, harness.ids, List.of())));
+    assertThrows(
+        SecAggException.ProtocolViolation.class, () -> client.maskedInput(new float[4], 1));
+    assertThrows(
+        SecAggException.ProtocolViolation.class,
+        () ->
+            client.unmaskResponse(
+                new UnmaskRequest(RoundHarness.FEDERATION, 1, harness.ids, List.of())));
     assertEquals(SecAggClient.Phase.CREATED, client.phase());
   }
 }

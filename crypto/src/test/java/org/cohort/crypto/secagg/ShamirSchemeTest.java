@@ -51,15 +51,20 @@ class ShamirSchemeTest {
   @Test
   void fewerThanThresholdSharesAreRefused() {
     ShamirScheme scheme = ShamirScheme.forSeeds(3);
-    ShamirShare[] shares = scheme.shareSeed(new byte[32], new int[] {1, 2, 3}, RoundHarness.deterministic(2));
-    assertThrows(SecAggException.RoundAbandoned.class, () -> scheme.reconstruct(List.of(shares[0], shares[1])));
+    ShamirShare[] shares =
+        scheme.shareSeed(new byte[32], new int[] {1, 2, 3}, RoundHarness.deterministic(2));
+    assertThrows(
+        SecAggException.RoundAbandoned.class,
+        () -> scheme.reconstruct(List.of(shares[0], shares[1])));
   }
 
   @Test
   void repeatedOrZeroPointsAreRefused() {
     ShamirScheme scheme = ShamirScheme.forSeeds(2);
     SecureRandom random = RoundHarness.deterministic(3);
-    assertThrows(SecAggException.InvalidParameters.class, () -> scheme.shareSeed(new byte[32], new int[] {1, 1}, random));
+    assertThrows(
+        SecAggException.InvalidParameters.class,
+        () -> scheme.shareSeed(new byte[32], new int[] {1, 1}, random));
     assertThrows(SecAggException.InvalidParameters.class, () -> new ShamirShare(0, BigInteger.ONE));
   }
 
@@ -91,12 +96,14 @@ class ShamirSchemeTest {
         }
       }
       int[] enough = java.util.Arrays.copyOf(holders, threshold);
-      assertNotEquals(distribution(sharesBySecret.get(0), enough), distribution(sharesBySecret.get(1), enough));
+      assertNotEquals(
+          distribution(sharesBySecret.get(0), enough), distribution(sharesBySecret.get(1), enough));
     }
   }
 
   /** The shares at points 1..p−1 of every polynomial of degree t−1 with the given constant term. */
-  private static List<ShamirShare[]> allSharings(ShamirScheme scheme, int prime, int threshold, int secret) {
+  private static List<ShamirShare[]> allSharings(
+      ShamirScheme scheme, int prime, int threshold, int secret) {
     int[] allPoints = new int[prime - 1];
     for (int i = 0; i < allPoints.length; i++) {
       allPoints[i] = i + 1;
@@ -114,7 +121,8 @@ class ShamirSchemeTest {
     return sharings;
   }
 
-  private static Map<List<BigInteger>, Integer> distribution(List<ShamirShare[]> sharings, int[] points) {
+  private static Map<List<BigInteger>, Integer> distribution(
+      List<ShamirShare[]> sharings, int[] points) {
     Map<List<BigInteger>, Integer> counts = new HashMap<>();
     for (ShamirShare[] shares : sharings) {
       List<BigInteger> observed = new ArrayList<>();

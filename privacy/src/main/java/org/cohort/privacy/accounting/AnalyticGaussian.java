@@ -4,10 +4,10 @@ import org.cohort.privacy.math.SpecialFunctions;
 
 /**
  * The exact (ε, δ) curve of one release of the Gaussian mechanism (Balle and Wang, ICML 2018,
- * "Improving the Gaussian Mechanism for Differential Privacy", Theorem 8): with noise multiplier
- * σ (noise standard deviation / L2 sensitivity),
- * δ(ε) = Φ(1/(2σ) - εσ) - e^ε Φ(-1/(2σ) - εσ). Tighter than any RDP conversion for a single
- * release; k releases with multipliers σ_i compose to one with σ = (Σ σ_i^-2)^-1/2.
+ * "Improving the Gaussian Mechanism for Differential Privacy", Theorem 8): with noise multiplier σ
+ * (noise standard deviation / L2 sensitivity), δ(ε) = Φ(1/(2σ) - εσ) - e^ε Φ(-1/(2σ) - εσ). Tighter
+ * than any RDP conversion for a single release; k releases with multipliers σ_i compose to one with
+ * σ = (Σ σ_i^-2)^-1/2.
  */
 public final class AnalyticGaussian {
 

@@ -17,7 +17,8 @@ public final class InvalidPrivacyParameterException extends IllegalArgumentExcep
 
   static double requireNoiseMultiplier(double sigma) {
     if (!(sigma > 0) || Double.isInfinite(sigma)) {
-      throw new InvalidPrivacyParameterException("noise multiplier must be > 0 and finite, got " + sigma);
+      throw new InvalidPrivacyParameterException(
+          "noise multiplier must be > 0 and finite, got " + sigma);
     }
     return sigma;
   }

@@ -10,6 +10,7 @@ public final class NoiseCalibration {
 
   /** Relative width of the final bracket on σ. */
   private static final double RELATIVE_PRECISION = 1e-9;
+
   private static final double MIN_NOISE_MULTIPLIER = 1e-4;
   private static final double MAX_NOISE_MULTIPLIER = 1e6;
 
@@ -36,7 +37,8 @@ public final class NoiseCalibration {
    *
    * @throws UnattainablePrivacyTargetException if even σ = 1e6 does not meet the target
    */
-  public Result noiseMultiplier(double targetEpsilon, double delta, double samplingRate, long steps) {
+  public Result noiseMultiplier(
+      double targetEpsilon, double delta, double samplingRate, long steps) {
     InvalidPrivacyParameterException.requireEpsilon(targetEpsilon);
     InvalidPrivacyParameterException.requireDelta(delta);
     InvalidPrivacyParameterException.requireSamplingRate(samplingRate);
@@ -46,7 +48,10 @@ public final class NoiseCalibration {
       hi *= 2;
       if (hi > MAX_NOISE_MULTIPLIER) {
         throw new UnattainablePrivacyTargetException(
-            "no noise multiplier up to " + MAX_NOISE_MULTIPLIER + " reaches epsilon " + targetEpsilon);
+            "no noise multiplier up to "
+                + MAX_NOISE_MULTIPLIER
+                + " reaches epsilon "
+                + targetEpsilon);
       }
     }
     double lo = hi / 2;

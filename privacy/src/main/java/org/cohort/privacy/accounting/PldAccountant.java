@@ -5,23 +5,26 @@ import org.cohort.privacy.math.SpecialFunctions;
 
 /**
  * Privacy-loss-distribution (PLD) accountant for the Poisson-subsampled Gaussian mechanism: the
- * distribution of the privacy loss L = log(P(x)/Q(x)) is discretised on a grid of width h,
- * composed by FFT convolution, and read off exactly as δ(ε) = E[(1 - e^(ε - L))+] (Meiser and
- * Mohammadi 2018; Koskela, Jälkö, Honkela 2020; as in Google's dp_accounting). Tighter than RDP.
+ * distribution of the privacy loss L = log(P(x)/Q(x)) is discretised on a grid of width h, composed
+ * by FFT convolution, and read off exactly as δ(ε) = E[(1 - e^(ε - L))+] (Meiser and Mohammadi
+ * 2018; Koskela, Jälkö, Honkela 2020; as in Google's dp_accounting). Tighter than RDP.
  *
  * <p>Pessimistic throughout, so the result is an upper bound on the true ε: each bucket's mass is
  * split between its two grid losses by "connect the dots" (dp_accounting's default), lower-tail
  * mass is moved up to the lowest kept loss, and upper-tail mass (below {@link #TAIL_MASS} per
- * truncation) is counted as infinite loss, i.e. added to δ. Both
- * directions of add-or-remove adjacency are computed and the larger ε is reported. Double FFT
- * rounding (about 1e-16 of the largest cell) is the remaining approximation.
+ * truncation) is counted as infinite loss, i.e. added to δ. Both directions of add-or-remove
+ * adjacency are computed and the larger ε is reported. Double FFT rounding (about 1e-16 of the
+ * largest cell) is the remaining approximation.
  */
 public final class PldAccountant {
 
   static final double TAIL_MASS = 1e-15;
+
   /** Standard normal quantile for TAIL_MASS / 2 (Φ(-8.0) ≈ 6.2e-16). */
   private static final double TAIL_SIGMAS = 8.0;
+
   private static final int DIRECT_CONVOLUTION_LIMIT = 1 << 16;
+
   /** Largest single-step grid; beyond it the FFTs would need gigabytes. */
   private static final long MAX_BUCKETS = 1 << 22;
 
@@ -34,15 +37,18 @@ public final class PldAccountant {
    * Smallest ε with δ(ε) <= delta after the event, on a loss grid of width {@code discretization}
    * (1e-4 is dp_accounting's default; coarser is faster and more pessimistic).
    */
-  public static PrivacySpent epsilon(PrivacyEvent.SubsampledGaussian event, double delta, double discretization) {
+  public static PrivacySpent epsilon(
+      PrivacyEvent.SubsampledGaussian event, double delta, double discretization) {
     return epsilon(List.of(event), delta, discretization);
   }
 
   /** Smallest ε with δ(ε) <= delta after all the events (heterogeneous composition). */
-  public static PrivacySpent epsilon(List<? extends PrivacyEvent> events, double delta, double discretization) {
+  public static PrivacySpent epsilon(
+      List<? extends PrivacyEvent> events, double delta, double discretization) {
     InvalidPrivacyParameterException.requireDelta(delta);
     if (!(discretization > 0 && discretization <= 0.1)) {
-      throw new InvalidPrivacyParameterException("discretization must be in (0, 0.1], got " + discretization);
+      throw new InvalidPrivacyParameterException(
+          "discretization must be in (0, 0.1], got " + discretization);
     }
     if (events.isEmpty()) {
       return new PrivacySpent(0, delta, Double.NaN);
@@ -58,7 +64,8 @@ public final class PldAccountant {
       remove = remove == null ? removeStep : convolve(remove, removeStep);
       add = add == null ? addStep : convolve(add, addStep);
     }
-    return new PrivacySpent(Math.max(epsilon(remove, delta), epsilon(add, delta)), delta, Double.NaN);
+    return new PrivacySpent(
+        Math.max(epsilon(remove, delta), epsilon(add, delta)), delta, Double.NaN);
   }
 
   /**
@@ -88,8 +95,8 @@ public final class PldAccountant {
   }
 
   /**
-   * x ~ Q = N(0,σ²), L(x) = -log(1 - q + q exp((2x-1)/(2σ²))), decreasing in x and below
-   * -log(1-q). Bucket k holds x in [inverseLoss(-kh), inverseLoss(-(k-1)h)).
+   * x ~ Q = N(0,σ²), L(x) = -log(1 - q + q exp((2x-1)/(2σ²))), decreasing in x and below -log(1-q).
+   * Bucket k holds x in [inverseLoss(-kh), inverseLoss(-(k-1)h)).
    */
   private static Pld addDirection(PrivacyEvent.SubsampledGaussian event, double h) {
     double q = event.samplingRate();
@@ -116,10 +123,11 @@ public final class PldAccountant {
   /**
    * "Connect the dots" (Doroshenko et al., PETS 2022): mass p whose losses lie in [a, b], with
    * E[e^-L; bucket] = r, is split between the grid points a and b so that both p and r are kept.
-   * The split distribution's δ(ε) is the chord of the true (convex in e^ε) one, so it dominates
-   * it, without the bias of rounding every loss up to b. Slots: index i is loss b, i - 1 is a.
+   * The split distribution's δ(ε) is the chord of the true (convex in e^ε) one, so it dominates it,
+   * without the bias of rounding every loss up to b. Slots: index i is loss b, i - 1 is a.
    */
-  private static void splitBetweenGridPoints(double[] pmf, int index, double p, double r, double a, double b) {
+  private static void splitBetweenGridPoints(
+      double[] pmf, int index, double p, double r, double a, double b) {
     if (!(p > 0)) {
       return;
     }
@@ -133,8 +141,10 @@ public final class PldAccountant {
 
   private static void checkGridSize(long buckets) {
     if (buckets > MAX_BUCKETS) {
-      throw new InvalidPrivacyParameterException("privacy-loss grid of " + buckets
-          + " buckets is too fine for this noise multiplier; use a coarser discretization or the RDP accountant");
+      throw new InvalidPrivacyParameterException(
+          "privacy-loss grid of "
+              + buckets
+              + " buckets is too fine for this noise multiplier; use a coarser discretization or the RDP accountant");
     }
   }
 
@@ -144,7 +154,9 @@ public final class PldAccountant {
 
   private static double loss(double q, double sigma, double x) {
     double y = (2 * x - 1) / (2 * sigma * sigma);
-    return y > 0 ? y + Math.log(q) + Math.log1p((1 - q) / q * Math.exp(-y)) : Math.log1p(q * Math.expm1(y));
+    return y > 0
+        ? y + Math.log(q) + Math.log1p((1 - q) / q * Math.exp(-y))
+        : Math.log1p(q * Math.expm1(y));
   }
 
   /** The x with loss(x) = l; -∞ when l <= log(1-q). */
@@ -175,9 +187,10 @@ public final class PldAccountant {
   }
 
   private static Pld convolve(Pld a, Pld b) {
-    double[] pmf = a.pmf.length * (long) b.pmf.length <= DIRECT_CONVOLUTION_LIMIT * 16L
-        ? directConvolution(a.pmf, b.pmf)
-        : Fft.convolve(a.pmf, b.pmf);
+    double[] pmf =
+        a.pmf.length * (long) b.pmf.length <= DIRECT_CONVOLUTION_LIMIT * 16L
+            ? directConvolution(a.pmf, b.pmf)
+            : Fft.convolve(a.pmf, b.pmf);
     double infinity = 1 - (1 - a.infinityMass) * (1 - b.infinityMass);
     return truncate(new Pld(a.offset + b.offset, pmf, infinity, a.h));
   }
@@ -224,7 +237,7 @@ public final class PldAccountant {
       return Double.POSITIVE_INFINITY;
     }
     double tailMass = pld.infinityMass; // A
-    double tailWeighted = 0;             // B = Σ p e^-l over the losses above ε
+    double tailWeighted = 0; // B = Σ p e^-l over the losses above ε
     for (int i = pld.pmf.length - 1; i >= 0; i--) {
       double loss = (pld.offset + i) * pld.h;
       double lowerLoss = (pld.offset + i - 1) * pld.h;

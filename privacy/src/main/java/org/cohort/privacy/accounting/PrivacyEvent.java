@@ -6,7 +6,8 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 
 /** One privacy-relevant release (or run of identical releases) on a data set. */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
-@JsonSubTypes(@JsonSubTypes.Type(value = PrivacyEvent.SubsampledGaussian.class, name = "subsampled_gaussian"))
+@JsonSubTypes(
+    @JsonSubTypes.Type(value = PrivacyEvent.SubsampledGaussian.class, name = "subsampled_gaussian"))
 public sealed interface PrivacyEvent {
 
   /** Total Rényi DP of this event at order {@code alpha} (> 1). */
@@ -20,7 +21,8 @@ public sealed interface PrivacyEvent {
   record SubsampledGaussian(
       @JsonProperty("sampling_rate") double samplingRate,
       @JsonProperty("noise_multiplier") double noiseMultiplier,
-      @JsonProperty("steps") long steps) implements PrivacyEvent {
+      @JsonProperty("steps") long steps)
+      implements PrivacyEvent {
 
     public SubsampledGaussian {
       InvalidPrivacyParameterException.requireSamplingRate(samplingRate);

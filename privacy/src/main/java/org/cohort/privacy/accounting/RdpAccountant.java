@@ -19,6 +19,7 @@ import java.util.List;
 public final class RdpAccountant {
 
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** Relative disagreement tolerated between a stored and a recomputed RDP value. */
   private static final double STORED_CURVE_TOLERANCE = 1e-9;
 
@@ -114,7 +115,10 @@ public final class RdpAccountant {
     }
   }
 
-  /** Resumes a persisted accountant; a malformed or inconsistent state is an {@link InvalidPrivacyParameterException}. */
+  /**
+   * Resumes a persisted accountant; a malformed or inconsistent state is an {@link
+   * InvalidPrivacyParameterException}.
+   */
   public static RdpAccountant fromJson(String json) {
     try {
       return JSON.readValue(json, RdpAccountant.class);
@@ -122,7 +126,8 @@ public final class RdpAccountant {
       if (e.getCause() instanceof InvalidPrivacyParameterException invalid) {
         throw invalid;
       }
-      throw new InvalidPrivacyParameterException("malformed accountant state: " + e.getOriginalMessage());
+      throw new InvalidPrivacyParameterException(
+          "malformed accountant state: " + e.getOriginalMessage());
     }
   }
 
@@ -136,7 +141,8 @@ public final class RdpAccountant {
       accountant = accountant.compose(event);
     }
     if (storedRdp != null && !matches(storedRdp, accountant.rdp)) {
-      throw new InvalidPrivacyParameterException("stored RDP curve does not match the stored events");
+      throw new InvalidPrivacyParameterException(
+          "stored RDP curve does not match the stored events");
     }
     return accountant;
   }
@@ -148,7 +154,8 @@ public final class RdpAccountant {
     for (int k = 0; k < stored.length; k++) {
       boolean bothInfinite = Double.isInfinite(stored[k]) && Double.isInfinite(recomputed[k]);
       if (!bothInfinite
-          && !(Math.abs(stored[k] - recomputed[k]) <= STORED_CURVE_TOLERANCE * Math.abs(recomputed[k]))) {
+          && !(Math.abs(stored[k] - recomputed[k])
+              <= STORED_CURVE_TOLERANCE * Math.abs(recomputed[k]))) {
         return false;
       }
     }
@@ -161,8 +168,12 @@ public final class RdpAccountant {
         && next.get(next.size() - 1) instanceof PrivacyEvent.SubsampledGaussian last
         && event instanceof PrivacyEvent.SubsampledGaussian added
         && last.sameMechanismAs(added)) {
-      next.set(next.size() - 1, new PrivacyEvent.SubsampledGaussian(
-          last.samplingRate(), last.noiseMultiplier(), Math.addExact(last.steps(), added.steps())));
+      next.set(
+          next.size() - 1,
+          new PrivacyEvent.SubsampledGaussian(
+              last.samplingRate(),
+              last.noiseMultiplier(),
+              Math.addExact(last.steps(), added.steps())));
     } else {
       next.add(event);
     }

@@ -6,10 +6,10 @@ package org.cohort.privacy.accounting;
  * <p>{@link #epsilon} and {@link #delta} use the improved conversion of Canonne, Kamath, Steinke
  * (2020, "The Discrete Gaussian for Differential Privacy", Prop. 12 of arXiv:2004.00010v4), the one
  * Google's dp_accounting and Opacus use: ε = ε_α + log1p(-1/α) - log(δα)/(α-1), plus the
- * KL-divergence bound δ ≤ sqrt(1 - exp(-ε_α)) which gives ε = 0 when it already meets δ.
- * Orders within 0.01 of 1 are skipped by this bound (it is numerically unstable there).
- * {@link #epsilonClassic} is Mironov (2017) Prop. 3, ε = ε_α + log(1/δ)/(α-1), for comparison.
- * Ties go to the first order in the list.
+ * KL-divergence bound δ ≤ sqrt(1 - exp(-ε_α)) which gives ε = 0 when it already meets δ. Orders
+ * within 0.01 of 1 are skipped by this bound (it is numerically unstable there). {@link
+ * #epsilonClassic} is Mironov (2017) Prop. 3, ε = ε_α + log(1/δ)/(α-1), for comparison. Ties go to
+ * the first order in the list.
  */
 public final class RdpConversion {
 
@@ -83,12 +83,17 @@ public final class RdpConversion {
   private static void checkCurve(double[] orders, double[] rdp) {
     if (orders.length == 0 || orders.length != rdp.length) {
       throw new InvalidPrivacyParameterException(
-          "need one RDP value per order, got " + orders.length + " orders and " + rdp.length + " values");
+          "need one RDP value per order, got "
+              + orders.length
+              + " orders and "
+              + rdp.length
+              + " values");
     }
     for (int k = 0; k < orders.length; k++) {
       InvalidPrivacyParameterException.requireOrder(orders[k]);
       if (!(rdp[k] >= 0)) {
-        throw new InvalidPrivacyParameterException("RDP value must be >= 0, got " + rdp[k] + " at order " + orders[k]);
+        throw new InvalidPrivacyParameterException(
+            "RDP value must be >= 0, got " + rdp[k] + " at order " + orders[k]);
       }
     }
   }

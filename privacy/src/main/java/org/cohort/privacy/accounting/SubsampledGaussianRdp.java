@@ -8,9 +8,9 @@ import static org.cohort.privacy.math.SpecialFunctions.logSub;
 
 /**
  * Rényi divergence of one step of the Poisson-subsampled Gaussian mechanism (sensitivity 1, noise
- * N(0, σ²), each record included with probability q), under add-or-remove-one adjacency:
- * RDP(α) = log(A_α) / (α - 1) with A_α = E_{z~μ0}[((1-q) + q μ1(z)/μ0(z))^α] (Mironov, Talwar,
- * Zhang 2019, "Rényi Differential Privacy of the Sampled Gaussian Mechanism").
+ * N(0, σ²), each record included with probability q), under add-or-remove-one adjacency: RDP(α) =
+ * log(A_α) / (α - 1) with A_α = E_{z~μ0}[((1-q) + q μ1(z)/μ0(z))^α] (Mironov, Talwar, Zhang 2019,
+ * "Rényi Differential Privacy of the Sampled Gaussian Mechanism").
  *
  * <p>The value is exact (up to floating-point rounding), never an upper bound:
  *
@@ -24,24 +24,31 @@ import static org.cohort.privacy.math.SpecialFunctions.logSub;
  *       summing their absolute values would only give a looser upper bound. Positive and negative
  *       terms are accumulated separately in log space and subtracted once at the end; the tail of
  *       the alternating series is cut when a term falls below e^-40 of the sum, which bounds the
- *       truncation error by that term. For small σ the alternating tail decays only
- *       polynomially (like i^-(α+2)); if it has not settled after {@link #SERIES_TERMS} terms,
- *       A_α is integrated numerically instead: composite 5-point Gauss–Legendre in log space over
- *       [-40σ, α + 40σ] (outside it the integrand is below e^-800 of its peak) with panels of σ/16,
- *       where the integrand is a smooth mixture of Gaussians of width σ and the rule is accurate
- *       to about 1e-15 relative. Both routes agree with 50-digit mpmath quadrature in the tests.
- *       Unlike the integer path they carry an absolute error of about 1e-16 in log(A_α), so a
- *       per-step RDP of 4e-8 at α = 1.01 (q = 1e-7, σ = 0.1) is right to 9 digits, not 15.
+ *       truncation error by that term. For small σ the alternating tail decays only polynomially
+ *       (like i^-(α+2)); if it has not settled after {@link #SERIES_TERMS} terms, A_α is integrated
+ *       numerically instead: composite 5-point Gauss–Legendre in log space over [-40σ, α + 40σ]
+ *       (outside it the integrand is below e^-800 of its peak) with panels of σ/16, where the
+ *       integrand is a smooth mixture of Gaussians of width σ and the rule is accurate to about
+ *       1e-15 relative. Both routes agree with 50-digit mpmath quadrature in the tests. Unlike the
+ *       integer path they carry an absolute error of about 1e-16 in log(A_α), so a per-step RDP of
+ *       4e-8 at α = 1.01 (q = 1e-7, σ = 0.1) is right to 9 digits, not 15.
  * </ul>
  */
 public final class SubsampledGaussianRdp {
 
   /** Terms of the fractional-order series before switching to numerical integration. */
   static final int SERIES_TERMS = 1_000;
+
   private static final double[] GAUSS_LEGENDRE_NODES = {
-      -0.9061798459386640, -0.5384693101056831, 0.0, 0.5384693101056831, 0.9061798459386640};
+    -0.9061798459386640, -0.5384693101056831, 0.0, 0.5384693101056831, 0.9061798459386640
+  };
   private static final double[] GAUSS_LEGENDRE_WEIGHTS = {
-      0.2369268850561891, 0.4786286704993665, 0.5688888888888889, 0.4786286704993665, 0.2369268850561891};
+    0.2369268850561891,
+    0.4786286704993665,
+    0.5688888888888889,
+    0.4786286704993665,
+    0.2369268850561891
+  };
   private static final double QUADRATURE_HALF_WIDTH_IN_SIGMAS = 40;
   private static final int PANELS_PER_SIGMA = 16;
   private static final double LOG_HALF = Math.log(0.5);
@@ -61,9 +68,10 @@ public final class SubsampledGaussianRdp {
     if (q == 1.0) {
       return alpha / (2 * sigma * sigma);
     }
-    double logA = alpha == Math.rint(alpha) && alpha <= Integer.MAX_VALUE
-        ? logAIntegerOrder(q, sigma, (int) alpha)
-        : logAFractionalOrder(q, sigma, alpha);
+    double logA =
+        alpha == Math.rint(alpha) && alpha <= Integer.MAX_VALUE
+            ? logAIntegerOrder(q, sigma, (int) alpha)
+            : logAFractionalOrder(q, sigma, alpha);
     return logA / (alpha - 1);
   }
 
@@ -95,10 +103,20 @@ public final class SubsampledGaussianRdp {
     double previousTerm = Double.POSITIVE_INFINITY;
     for (int i = 0; i < SERIES_TERMS; i++) {
       double j = alpha - i;
-      double s0 = logAbsBinomial + i * logQ + j * log1mQ + ((double) i * i - i) / (2 * sigmaSquared)
-          + LOG_HALF + logErfc((i - z0) / erfcScale);
-      double s1 = logAbsBinomial + j * logQ + i * log1mQ + (j * j - j) / (2 * sigmaSquared)
-          + LOG_HALF + logErfc((z0 - j) / erfcScale);
+      double s0 =
+          logAbsBinomial
+              + i * logQ
+              + j * log1mQ
+              + ((double) i * i - i) / (2 * sigmaSquared)
+              + LOG_HALF
+              + logErfc((i - z0) / erfcScale);
+      double s1 =
+          logAbsBinomial
+              + j * logQ
+              + i * log1mQ
+              + (j * j - j) / (2 * sigmaSquared)
+              + LOG_HALF
+              + logErfc((z0 - j) / erfcScale);
       double term = logAdd(s0, s1);
       if (binomialPositive) {
         logPositive = logAdd(logPositive, term);
@@ -137,9 +155,10 @@ public final class SubsampledGaussianRdp {
         double z = centre + halfPanel * GAUSS_LEGENDRE_NODES[n];
         double y = (2 * z - 1) / twoSigmaSquared;
         // log(1 - q + q e^y), stable for both signs of y
-        double logRatio = y > 0
-            ? y + logQ + Math.log1p(Math.exp(log1mQ - logQ - y))
-            : Math.log1p(q * Math.expm1(y));
+        double logRatio =
+            y > 0
+                ? y + logQ + Math.log1p(Math.exp(log1mQ - logQ - y))
+                : Math.log1p(q * Math.expm1(y));
         double logIntegrand = logNormaliser - z * z / twoSigmaSquared + alpha * logRatio;
         logSum = logAdd(logSum, Math.log(GAUSS_LEGENDRE_WEIGHTS[n]) + logHalfPanel + logIntegrand);
       }

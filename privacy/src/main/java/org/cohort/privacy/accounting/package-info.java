@@ -12,9 +12,9 @@
  * }</pre>
  *
  * <p>Exactness: {@link org.cohort.privacy.accounting.SubsampledGaussianRdp} computes RDP exactly
- * (closed form for q = 1, positive binomial sum for integer orders, signed two-series or
- * quadrature for fractional orders); the tests pin it to values published by TF Privacy, Opacus
- * and dp_accounting and to 50-digit mpmath quadrature. Parameters outside their domain raise
- * {@link org.cohort.privacy.accounting.InvalidPrivacyParameterException}.
+ * (closed form for q = 1, positive binomial sum for integer orders, signed two-series or quadrature
+ * for fractional orders); the tests pin it to values published by TF Privacy, Opacus and
+ * dp_accounting and to 50-digit mpmath quadrature. Parameters outside their domain raise {@link
+ * org.cohort.privacy.accounting.InvalidPrivacyParameterException}.
  */
 package org.cohort.privacy.accounting;

@@ -1,16 +1,19 @@
 package org.cohort.privacy.math;
 
 /**
- * Log-space arithmetic and the special functions the accountant and the samplers need, written
- * for relative accuracy (not just absolute) so that tiny Rényi divergences and far Gaussian tails
- * keep all their significant digits.
+ * Log-space arithmetic and the special functions the accountant and the samplers need, written for
+ * relative accuracy (not just absolute) so that tiny Rényi divergences and far Gaussian tails keep
+ * all their significant digits.
  */
 public final class SpecialFunctions {
 
   private static final double LOG_SQRT_PI = 0.5 * Math.log(Math.PI);
   private static final double TWO_OVER_SQRT_PI = 2.0 / Math.sqrt(Math.PI);
   private static final double HALF_LOG_TWO_PI = 0.5 * Math.log(2 * Math.PI);
-  /** Below this argument erfc is computed as 1 - erf (power series); above, by continued fraction. */
+
+  /**
+   * Below this argument erfc is computed as 1 - erf (power series); above, by continued fraction.
+   */
   private static final double ERFC_SERIES_LIMIT = 2.0;
 
   private SpecialFunctions() {}
@@ -55,8 +58,8 @@ public final class SpecialFunctions {
   }
 
   /**
-   * log(erfc(x)) with relative accuracy about 1e-15 for every finite x, including arguments
-   * (x in the hundreds) where erfc(x) itself underflows.
+   * log(erfc(x)) with relative accuracy about 1e-15 for every finite x, including arguments (x in
+   * the hundreds) where erfc(x) itself underflows.
    */
   public static double logErfc(double x) {
     if (Double.isNaN(x)) {
@@ -101,8 +104,8 @@ public final class SpecialFunctions {
   }
 
   /**
-   * F(x) with erfc(x) = exp(-x^2) / (sqrt(pi) F(x)), where F(x) = x + (1/2)/(x + 1/(x + (3/2)/(x
-   * + ...))) (Abramowitz and Stegun 7.1.15), evaluated by the modified Lentz method.
+   * F(x) with erfc(x) = exp(-x^2) / (sqrt(pi) F(x)), where F(x) = x + (1/2)/(x + 1/(x + (3/2)/(x +
+   * ...))) (Abramowitz and Stegun 7.1.15), evaluated by the modified Lentz method.
    */
   private static double erfcContinuedFraction(double x) {
     double tiny = 1e-300;
@@ -130,9 +133,9 @@ public final class SpecialFunctions {
   }
 
   /**
-   * log Γ(x) for x > 0, to about 2e-14 absolute: the Stirling series (truncation error below
-   * 1e-16 for x >= 10) after shifting small arguments up with Γ(x) = Γ(x + n) / (x (x+1) ...
-   * (x+n-1)). Used for Poisson acceptance tests, not for the accountant.
+   * log Γ(x) for x > 0, to about 2e-14 absolute: the Stirling series (truncation error below 1e-16
+   * for x >= 10) after shifting small arguments up with Γ(x) = Γ(x + n) / (x (x+1) ... (x+n-1)).
+   * Used for Poisson acceptance tests, not for the accountant.
    */
   public static double logGamma(double x) {
     if (!(x > 0)) {
@@ -151,8 +154,12 @@ public final class SpecialFunctions {
     shift += Math.log(product);
     double inv = 1 / x;
     double inv2 = inv * inv;
-    double series = inv * (1.0 / 12 - inv2 * (1.0 / 360 - inv2 * (1.0 / 1260 - inv2 * (1.0 / 1680
-        - inv2 * (1.0 / 1188)))));
+    double series =
+        inv
+            * (1.0 / 12
+                - inv2
+                    * (1.0 / 360
+                        - inv2 * (1.0 / 1260 - inv2 * (1.0 / 1680 - inv2 * (1.0 / 1188)))));
     return (x - 0.5) * Math.log(x) - x + HALF_LOG_TWO_PI + series - shift;
   }
 }

@@ -13,18 +13,19 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Fast cryptographically secure bit source for bulk noise: the AES-256-CTR keystream under a key
  * and counter drawn from {@link SecureRandom}. AES in counter mode is a pseudorandom function, so
- * its output is computationally indistinguishable from uniform bits for anyone without the key
- * (the construction of NIST SP 800-90A CTR_DRBG, without reseeding); the JDK's AES-NI
- * implementation makes it gigabytes per second, where calling SecureRandom per value would cost
- * a lock and a DRBG invocation each time. The key never leaves this object; use a fresh instance
- * per noise release (it is cheap) and do not share one between threads.
+ * its output is computationally indistinguishable from uniform bits for anyone without the key (the
+ * construction of NIST SP 800-90A CTR_DRBG, without reseeding); the JDK's AES-NI implementation
+ * makes it gigabytes per second, where calling SecureRandom per value would cost a lock and a DRBG
+ * invocation each time. The key never leaves this object; use a fresh instance per noise release
+ * (it is cheap) and do not share one between threads.
  *
  * <p>{@link #seeded(byte[])} is for tests and reproducible simulations only: noise that protects
  * real data must come from {@link #create()}.
  */
 public final class AesCtrDrbg {
 
-  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final int BUFFER_BYTES = 16 * 1024;
   private static final double TWO_POW_MINUS_53 = 0x1.0p-53;
 
@@ -36,7 +37,9 @@ public final class AesCtrDrbg {
   private AesCtrDrbg(byte[] keyAndIv) {
     try {
       cipher = Cipher.getInstance("AES/CTR/NoPadding");
-      cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(keyAndIv, 0, 32, "AES"),
+      cipher.init(
+          Cipher.ENCRYPT_MODE,
+          new SecretKeySpec(keyAndIv, 0, 32, "AES"),
           new IvParameterSpec(keyAndIv, 32, 16));
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-CTR is unavailable in this JDK", e);

@@ -3,16 +3,16 @@ package org.cohort.privacy.noise;
 import java.math.BigInteger;
 
 /**
- * Exact sampler of the discrete Gaussian N_Z(0, σ²), P[X = x] ∝ exp(-x²/(2σ²)) on the integers,
- * by Canonne, Kamath, Steinke (NeurIPS 2020, "The Discrete Gaussian for Differential Privacy",
+ * Exact sampler of the discrete Gaussian N_Z(0, σ²), P[X = x] ∝ exp(-x²/(2σ²)) on the integers, by
+ * Canonne, Kamath, Steinke (NeurIPS 2020, "The Discrete Gaussian for Differential Privacy",
  * Algorithms 1–3): a discrete Laplace proposal with scale t = floor(σ) + 1, accepted with
- * probability exp(-(|Y| - σ²/t)² / (2σ²)); every Bernoulli(exp(-γ)) is drawn exactly from
- * rational γ with integer arithmetic, so no floating-point rounding touches the distribution.
+ * probability exp(-(|Y| - σ²/t)² / (2σ²)); every Bernoulli(exp(-γ)) is drawn exactly from rational
+ * γ with integer arithmetic, so no floating-point rounding touches the distribution.
  *
  * <p>σ² is a rational number num/den. Uniform integers come from {@link AesCtrDrbg}. Cost is a
- * small constant number of loop iterations per sample (independent of σ), in long arithmetic
- * while the numbers fit and BigInteger beyond: a few microseconds per sample (see the JMH
- * benchmark); {@link DiscreteGaussianTable} is the fast path for bulk noise with σ up to 2^14.
+ * small constant number of loop iterations per sample (independent of σ), in long arithmetic while
+ * the numbers fit and BigInteger beyond: a few microseconds per sample (see the JMH benchmark);
+ * {@link DiscreteGaussianTable} is the fast path for bulk noise with σ up to 2^14.
  */
 public final class DiscreteGaussianSampler {
 
@@ -20,16 +20,22 @@ public final class DiscreteGaussianSampler {
   private final BigInteger sigmaSquaredNumerator;
   private final BigInteger sigmaSquaredDenominator;
   private final long laplaceScale;
+
   /** 2 · num · den · t², the denominator of the acceptance exponent. */
   private final BigInteger acceptanceDenominator;
+
   /** den · t. */
   private final BigInteger denominatorTimesScale;
 
   /** Discrete Gaussian with σ² = num / den (both positive). */
-  public DiscreteGaussianSampler(AesCtrDrbg random, long sigmaSquaredNumerator, long sigmaSquaredDenominator) {
+  public DiscreteGaussianSampler(
+      AesCtrDrbg random, long sigmaSquaredNumerator, long sigmaSquaredDenominator) {
     if (sigmaSquaredNumerator <= 0 || sigmaSquaredDenominator <= 0) {
-      throw new IllegalArgumentException("sigma^2 must be a positive fraction, got "
-          + sigmaSquaredNumerator + "/" + sigmaSquaredDenominator);
+      throw new IllegalArgumentException(
+          "sigma^2 must be a positive fraction, got "
+              + sigmaSquaredNumerator
+              + "/"
+              + sigmaSquaredDenominator);
     }
     this.random = random;
     this.sigmaSquaredNumerator = BigInteger.valueOf(sigmaSquaredNumerator);
@@ -38,8 +44,12 @@ public final class DiscreteGaussianSampler {
     BigInteger floorSigma = this.sigmaSquaredNumerator.divide(this.sigmaSquaredDenominator).sqrt();
     this.laplaceScale = floorSigma.longValueExact() + 1;
     BigInteger t = BigInteger.valueOf(laplaceScale);
-    this.acceptanceDenominator = BigInteger.TWO.multiply(this.sigmaSquaredNumerator)
-        .multiply(this.sigmaSquaredDenominator).multiply(t).multiply(t);
+    this.acceptanceDenominator =
+        BigInteger.TWO
+            .multiply(this.sigmaSquaredNumerator)
+            .multiply(this.sigmaSquaredDenominator)
+            .multiply(t)
+            .multiply(t);
     this.denominatorTimesScale = this.sigmaSquaredDenominator.multiply(t);
   }
 
@@ -52,7 +62,10 @@ public final class DiscreteGaussianSampler {
     while (true) {
       long y = discreteLaplace(laplaceScale);
       // (|y| - σ²/t)² / (2σ²) = (|y|·den·t - num)² / (2·num·den·t²)
-      BigInteger difference = BigInteger.valueOf(Math.abs(y)).multiply(denominatorTimesScale).subtract(sigmaSquaredNumerator);
+      BigInteger difference =
+          BigInteger.valueOf(Math.abs(y))
+              .multiply(denominatorTimesScale)
+              .subtract(sigmaSquaredNumerator);
       if (bernoulliExpMinus(difference.multiply(difference), acceptanceDenominator)) {
         return y;
       }
@@ -86,7 +99,9 @@ public final class DiscreteGaussianSampler {
     }
   }
 
-  /** CKS Algorithm 1: Bernoulli(exp(-n/d)) for n >= 0, d > 0, exactly; long arithmetic when it fits. */
+  /**
+   * CKS Algorithm 1: Bernoulli(exp(-n/d)) for n >= 0, d > 0, exactly; long arithmetic when it fits.
+   */
   private boolean bernoulliExpMinus(BigInteger n, BigInteger d) {
     // With d < 2^40, d·K overflows only for K > 2^23, which has probability below 1/(2^23)!.
     if (n.bitLength() < 63 && d.bitLength() < 40) {

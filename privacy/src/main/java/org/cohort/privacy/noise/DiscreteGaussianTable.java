@@ -12,9 +12,9 @@ import java.math.MathContext;
  * 60-digit decimal arithmetic and truncated to 128 bits, so every cell probability of the sampled
  * law is within 2^-127 of the exact one, and the mass beyond ±K (below e^-91 < 2^-131) is moved to
  * the end cells. Inverting the CDF with 128 uniform bits is exact for the table, so the statistical
- * distance between one output and N_Z(0, σ²) is below (2K + 2)·2^-127 (about 2^-109 for
- * σ = 4096). Adding it to the mechanism's δ per coordinate, even 10^9 coordinates cost less than
- * 2^-79 of δ. The uniform bits are AES-256-CTR under a SecureRandom key (see {@link AesCtrDrbg}),
+ * distance between one output and N_Z(0, σ²) is below (2K + 2)·2^-127 (about 2^-109 for σ = 4096).
+ * Adding it to the mechanism's δ per coordinate, even 10^9 coordinates cost less than 2^-79 of δ.
+ * The uniform bits are AES-256-CTR under a SecureRandom key (see {@link AesCtrDrbg}),
  * computationally indistinguishable from true randomness. The binary search always takes the same
  * number of steps; its memory accesses do depend on the sample, which matters only to an attacker
  * who shares the CPU cache with the site.
@@ -31,14 +31,17 @@ public final class DiscreteGaussianTable {
 
   private final AesCtrDrbg random;
   private final long lowest;
+
   /** Upper and lower 64 bits of floor(P[X <= lowest + i] · 2^128), as unsigned numbers. */
   private final long[] cdfHigh;
+
   private final long[] cdfLow;
   private final int searchSteps;
 
   public DiscreteGaussianTable(AesCtrDrbg random, double sigma) {
     if (!(sigma >= 0.5 && sigma <= MAX_SIGMA)) {
-      throw new IllegalArgumentException("table sampler needs sigma in [0.5, " + MAX_SIGMA + "], got " + sigma);
+      throw new IllegalArgumentException(
+          "table sampler needs sigma in [0.5, " + MAX_SIGMA + "], got " + sigma);
     }
     this.random = random;
     long k = (long) Math.ceil(TAIL_SIGMAS * sigma) + 1;
@@ -68,7 +71,10 @@ public final class DiscreteGaussianTable {
    */
   private static BigDecimal[] weights(double sigma, long k) {
     BigDecimal sigmaSquared = new BigDecimal(sigma).multiply(new BigDecimal(sigma));
-    BigDecimal a = BigDecimal.ONE.divide(exp(BigDecimal.ONE.divide(sigmaSquared.multiply(BigDecimal.valueOf(2)), PRECISION)), PRECISION);
+    BigDecimal a =
+        BigDecimal.ONE.divide(
+            exp(BigDecimal.ONE.divide(sigmaSquared.multiply(BigDecimal.valueOf(2)), PRECISION)),
+            PRECISION);
     BigDecimal c = a.multiply(a, PRECISION);
     int cells = (int) (2 * k + 1);
     BigDecimal[] w = new BigDecimal[cells];

@@ -7,17 +7,17 @@ package org.cohort.privacy.noise;
  * x + noise: the set of doubles a floating-point sum can produce depends on x. Here every output is
  * a multiple of a data-independent power-of-two grid g = 2^(floor(log2 σ) - 24) (about σ/2^24): the
  * input is first rounded to the grid, the noise is rounded to the grid, and their sum is exact in
- * double precision, so nothing below the grid survives. The result is the Gaussian mechanism on
- * the rounded input followed by rounding (post-processing), so its privacy is that of the Gaussian
+ * double precision, so nothing below the grid survives. The result is the Gaussian mechanism on the
+ * rounded input followed by rounding (post-processing), so its privacy is that of the Gaussian
  * mechanism with L2 sensitivity raised by at most {@link #sensitivityInflation} (g/2 per
  * coordinate), which callers add to their clip norm. The final cast to float is post-processing.
  *
  * <p>Sampling: Marsaglia's polar method on uniforms from {@link AesCtrDrbg} (AES-256-CTR keyed by
- * SecureRandom; never java.util.Random). The uniforms have 53-bit resolution, so the squared
- * radius s = u² + v² has relative resolution better than 1e-9 while the output is within 10σ;
- * beyond about 11σ (probability below 1e-27) the attainable outputs thin out. The remaining
- * deviation from the ideal rounded Gaussian is the few-ulp error of log/sqrt (about 2^-50 σ): it
- * can move only about a 2^-26 fraction of a grid cell's mass to a neighbouring cell.
+ * SecureRandom; never java.util.Random). The uniforms have 53-bit resolution, so the squared radius
+ * s = u² + v² has relative resolution better than 1e-9 while the output is within 10σ; beyond about
+ * 11σ (probability below 1e-27) the attainable outputs thin out. The remaining deviation from the
+ * ideal rounded Gaussian is the few-ulp error of log/sqrt (about 2^-50 σ): it can move only about a
+ * 2^-26 fraction of a grid cell's mass to a neighbouring cell.
  */
 public final class GaussianNoise {
 
@@ -94,7 +94,8 @@ public final class GaussianNoise {
 
   private static void checkStdDev(double stdDev) {
     if (!(stdDev > 0) || Double.isInfinite(stdDev)) {
-      throw new IllegalArgumentException("noise standard deviation must be > 0 and finite, got " + stdDev);
+      throw new IllegalArgumentException(
+          "noise standard deviation must be > 0 and finite, got " + stdDev);
     }
   }
 }

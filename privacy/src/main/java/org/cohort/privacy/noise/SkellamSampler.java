@@ -3,16 +3,15 @@ package org.cohort.privacy.noise;
 import org.cohort.privacy.math.SpecialFunctions;
 
 /**
- * Symmetric Skellam noise Sk(μ, μ) = Poisson(μ) - Poisson(μ) on the integers, variance 2μ, for
- * the distributed-DP Skellam mechanism (Agarwal, Kairouz, Liu, NeurIPS 2021): sums of independent
+ * Symmetric Skellam noise Sk(μ, μ) = Poisson(μ) - Poisson(μ) on the integers, variance 2μ, for the
+ * distributed-DP Skellam mechanism (Agarwal, Kairouz, Liu, NeurIPS 2021): sums of independent
  * Skellam shares are Skellam again, so each site adds its share and the aggregate carries the full
  * noise.
  *
- * <p>Poisson variates: sequential inversion for μ < 10; above, Hörmann's PTRS transformed
- * rejection (1993). Both accept or reject with floating-point comparisons, so the law is the
- * Poisson law up to double rounding in those comparisons (relative 1e-15 per probability), not
- * bit-exact like {@link DiscreteGaussianSampler}; outputs are integers, so there are no low-order
- * bits to leak.
+ * <p>Poisson variates: sequential inversion for μ < 10; above, Hörmann's PTRS transformed rejection
+ * (1993). Both accept or reject with floating-point comparisons, so the law is the Poisson law up
+ * to double rounding in those comparisons (relative 1e-15 per probability), not bit-exact like
+ * {@link DiscreteGaussianSampler}; outputs are integers, so there are no low-order bits to leak.
  */
 public final class SkellamSampler {
 
@@ -83,7 +82,8 @@ public final class SkellamSampler {
       if (k < 0 || (us < 0.013 && v > us)) {
         continue;
       }
-      double logAcceptance = Math.log(v) + ptrsLogInverseAlpha - Math.log(ptrsA / (us * us) + ptrsB);
+      double logAcceptance =
+          Math.log(v) + ptrsLogInverseAlpha - Math.log(ptrsA / (us * us) + ptrsB);
       if (logAcceptance <= -mu + k * logMu - SpecialFunctions.logGamma(k + 1.0)) {
         return k;
       }

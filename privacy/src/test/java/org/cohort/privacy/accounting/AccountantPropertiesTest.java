@@ -12,7 +12,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 class AccountantPropertiesTest {
 
   private static double epsilon(double q, double sigma, long steps, double delta) {
-    return RdpAccountant.create().compose(new PrivacyEvent.SubsampledGaussian(q, sigma, steps)).epsilon(delta).epsilon();
+    return RdpAccountant.create()
+        .compose(new PrivacyEvent.SubsampledGaussian(q, sigma, steps))
+        .epsilon(delta)
+        .epsilon();
   }
 
   @Test
@@ -43,7 +46,8 @@ class AccountantPropertiesTest {
         double below = SubsampledGaussianRdp.perStep(p[0], p[1], lo);
         double mid = SubsampledGaussianRdp.perStep(p[0], p[1], lo + 0.5);
         double above = SubsampledGaussianRdp.perStep(p[0], p[1], lo + 1);
-        assertTrue(below <= mid && mid <= above, "q=" + p[0] + " sigma=" + p[1] + " order " + (lo + 0.5));
+        assertTrue(
+            below <= mid && mid <= above, "q=" + p[0] + " sigma=" + p[1] + " order " + (lo + 0.5));
       }
     }
   }
@@ -67,7 +71,8 @@ class AccountantPropertiesTest {
     assertEquals(1.802427344037898, SubsampledGaussianRdp.perStep(0.2, 0.25, 1.1), 1e-12);
     assertEquals(184.0501316414549, SubsampledGaussianRdp.perStep(0.5, 0.1, 3.7), 184 * 1e-13);
     assertEquals(2.34819919069229, SubsampledGaussianRdp.perStep(0.2, 0.5, 2.5), 1e-13);
-    assertEquals(2.34819919069229 * 1.5, SubsampledGaussianRdp.logAByQuadrature(0.2, 0.5, 2.5), 1e-12);
+    assertEquals(
+        2.34819919069229 * 1.5, SubsampledGaussianRdp.logAByQuadrature(0.2, 0.5, 2.5), 1e-12);
   }
 
   @Test
@@ -92,12 +97,16 @@ class AccountantPropertiesTest {
       stepwise = stepwise.compose(new PrivacyEvent.SubsampledGaussian(0.02, 1.0, 25));
     }
     assertEquals(List.of(a), stepwise.events());
-    assertEquals(RdpAccountant.create().compose(a).epsilon(1e-5).epsilon(), stepwise.epsilon(1e-5).epsilon(), 1e-12);
+    assertEquals(
+        RdpAccountant.create().compose(a).epsilon(1e-5).epsilon(),
+        stepwise.epsilon(1e-5).epsilon(),
+        1e-12);
   }
 
   @Test
   void improvedConversionIsTighterThanClassicAndDeltaInvertsEpsilon() {
-    RdpAccountant accountant = RdpAccountant.create().compose(new PrivacyEvent.SubsampledGaussian(0.01, 1.1, 5000));
+    RdpAccountant accountant =
+        RdpAccountant.create().compose(new PrivacyEvent.SubsampledGaussian(0.01, 1.1, 5000));
     PrivacySpent improved = accountant.epsilon(1e-6);
     assertTrue(improved.epsilon() < accountant.epsilonClassic(1e-6).epsilon());
     assertEquals(1e-6, accountant.delta(improved.epsilon()).delta(), 1e-6 * 1e-9);
@@ -105,9 +114,10 @@ class AccountantPropertiesTest {
 
   @Test
   void persistedAccountantResumesAndRejectsTampering() {
-    RdpAccountant accountant = RdpAccountant.create()
-        .compose(new PrivacyEvent.SubsampledGaussian(0.02, 1.0, 100))
-        .compose(PrivacyEvent.SubsampledGaussian.gaussian(5.0, 2));
+    RdpAccountant accountant =
+        RdpAccountant.create()
+            .compose(new PrivacyEvent.SubsampledGaussian(0.02, 1.0, 100))
+            .compose(PrivacyEvent.SubsampledGaussian.gaussian(5.0, 2));
     String json = accountant.toJson();
     assertTrue(json.contains("\"type\":\"subsampled_gaussian\""), json);
     RdpAccountant resumed = RdpAccountant.fromJson(json);
@@ -122,33 +132,52 @@ class AccountantPropertiesTest {
     InvalidPrivacyParameterException e =
         assertThrows(InvalidPrivacyParameterException.class, () -> RdpAccountant.fromJson(badRate));
     assertTrue(e.getMessage().contains("sampling rate"), e.getMessage());
-    assertThrows(InvalidPrivacyParameterException.class, () -> RdpAccountant.fromJson("{\"orders\":"));
+    assertThrows(
+        InvalidPrivacyParameterException.class, () -> RdpAccountant.fromJson("{\"orders\":"));
   }
 
   @ParameterizedTest
-  @CsvSource({"1.0, 1e-5, 0.01, 1000", "3.0, 1e-6, 0.001, 100000", "0.5, 1e-5, 1.0, 1", "8, 1e-5, 0.04, 2250",
-      "50, 1e-3, 0.2, 10"})
+  @CsvSource({
+    "1.0, 1e-5, 0.01, 1000",
+    "3.0, 1e-6, 0.001, 100000",
+    "0.5, 1e-5, 1.0, 1",
+    "8, 1e-5, 0.04, 2250",
+    "50, 1e-3, 0.2, 10"
+  })
   void calibrationRoundTripsThroughEpsilon(double targetEps, double delta, double q, long steps) {
-    NoiseCalibration.Result result = NoiseCalibration.withDefaultOrders().noiseMultiplier(targetEps, delta, q, steps);
+    NoiseCalibration.Result result =
+        NoiseCalibration.withDefaultOrders().noiseMultiplier(targetEps, delta, q, steps);
     double achieved = epsilon(q, result.noiseMultiplier(), steps, delta);
     assertEquals(result.achieved().epsilon(), achieved, 0);
     assertTrue(achieved <= targetEps, "achieved " + achieved);
-    assertTrue(epsilon(q, result.noiseMultiplier() * (1 - 1e-7), steps, delta) > targetEps
-        || result.noiseMultiplier() < 1e-3, "not the smallest sigma");
+    assertTrue(
+        epsilon(q, result.noiseMultiplier() * (1 - 1e-7), steps, delta) > targetEps
+            || result.noiseMultiplier() < 1e-3,
+        "not the smallest sigma");
   }
 
   @Test
   void invalidParametersAreTypedErrors() {
-    assertThrows(InvalidPrivacyParameterException.class, () -> new PrivacyEvent.SubsampledGaussian(0, 1, 1));
-    assertThrows(InvalidPrivacyParameterException.class, () -> new PrivacyEvent.SubsampledGaussian(1.01, 1, 1));
-    assertThrows(InvalidPrivacyParameterException.class, () -> new PrivacyEvent.SubsampledGaussian(0.1, 0, 1));
-    assertThrows(InvalidPrivacyParameterException.class, () -> new PrivacyEvent.SubsampledGaussian(0.1, Double.NaN, 1));
-    assertThrows(InvalidPrivacyParameterException.class, () -> new PrivacyEvent.SubsampledGaussian(0.1, 1, 0));
+    assertThrows(
+        InvalidPrivacyParameterException.class, () -> new PrivacyEvent.SubsampledGaussian(0, 1, 1));
+    assertThrows(
+        InvalidPrivacyParameterException.class,
+        () -> new PrivacyEvent.SubsampledGaussian(1.01, 1, 1));
+    assertThrows(
+        InvalidPrivacyParameterException.class,
+        () -> new PrivacyEvent.SubsampledGaussian(0.1, 0, 1));
+    assertThrows(
+        InvalidPrivacyParameterException.class,
+        () -> new PrivacyEvent.SubsampledGaussian(0.1, Double.NaN, 1));
+    assertThrows(
+        InvalidPrivacyParameterException.class,
+        () -> new PrivacyEvent.SubsampledGaussian(0.1, 1, 0));
     assertThrows(InvalidPrivacyParameterException.class, () -> RdpAccountant.create().epsilon(0));
     assertThrows(InvalidPrivacyParameterException.class, () -> RdpAccountant.create().epsilon(1));
     assertThrows(InvalidPrivacyParameterException.class, () -> RdpAccountant.create().delta(-1));
     assertThrows(InvalidPrivacyParameterException.class, () -> RdpAccountant.withOrders(1.0));
-    assertThrows(UnattainablePrivacyTargetException.class,
+    assertThrows(
+        UnattainablePrivacyTargetException.class,
         () -> NoiseCalibration.withDefaultOrders().noiseMultiplier(1e-9, 1e-10, 1.0, 1000));
   }
 

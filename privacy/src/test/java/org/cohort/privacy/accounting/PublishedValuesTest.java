@@ -39,13 +39,15 @@ class PublishedValuesTest {
     return orders;
   }
 
-  private static PrivacySpent dpSgd(double[] orders, double q, double sigma, long steps, double delta) {
+  private static PrivacySpent dpSgd(
+      double[] orders, double q, double sigma, long steps, double delta) {
     return RdpAccountant.withOrders(orders)
         .compose(new PrivacyEvent.SubsampledGaussian(q, sigma, steps))
         .epsilon(delta);
   }
 
-  // Source: https://github.com/tensorflow/privacy/blob/master/tensorflow_privacy/privacy/analysis/compute_dp_sgd_privacy_test.py
+  // Source:
+  // https://github.com/tensorflow/privacy/blob/master/tensorflow_privacy/privacy/analysis/compute_dp_sgd_privacy_test.py
   // test_compute_dp_sgd_privacy 'Test0': n=60000, batch=150, noise_multiplier=1.3, epochs=15,
   // delta=1e-5 -> eps 0.7242234026109595, order 19 (the MNIST DP-SGD tutorial setting).
   // q = 150/60000, steps = ceil(15*60000/150) = 6000. Matches to 12 significant digits.
@@ -91,13 +93,15 @@ class PublishedValuesTest {
   // target but is not the smallest: ours must be no larger, and its epsilon must meet the target.
   @Test
   void opacusNoiseMultiplierIsFeasibleAndOursIsNoLarger() {
-    NoiseCalibration.Result ours = NoiseCalibration.withOrders(opacusOrders()).noiseMultiplier(8, 1e-5, 0.04, 2250);
+    NoiseCalibration.Result ours =
+        NoiseCalibration.withOrders(opacusOrders()).noiseMultiplier(8, 1e-5, 0.04, 2250);
     assertTrue(ours.noiseMultiplier() <= 1.425307617, "smallest sigma " + ours.noiseMultiplier());
     assertTrue(dpSgd(opacusOrders(), 0.04, 1.425307617, 2250, 1e-5).epsilon() <= 8);
     assertEquals(8, ours.achieved().epsilon(), 1e-6);
   }
 
-  // Source: https://github.com/google/differential-privacy/blob/main/python/dp_accounting/dp_accounting/rdp/rdp_privacy_accountant_test.py
+  // Source:
+  // https://github.com/google/differential-privacy/blob/main/python/dp_accounting/dp_accounting/rdp/rdp_privacy_accountant_test.py
   // test_compute_rdp_poisson_subsampled_gaussian: q=0.01, sigma=2.5, count=50 at orders
   // [5, 50, 100] -> [2.18075656e-03, 2.38460375e-02, 1.67416308e02] (9 digits published, all
   // matched). At the fractional orders 1.5 and 2.5 dp_accounting now sums the absolute values of
@@ -119,7 +123,8 @@ class PublishedValuesTest {
     assertEquals(Double.POSITIVE_INFINITY, event.rdp(Double.POSITIVE_INFINITY));
   }
 
-  // Source: https://github.com/tensorflow/privacy/blob/master/tensorflow_privacy/privacy/analysis/rdp_accountant_test.py
+  // Source:
+  // https://github.com/tensorflow/privacy/blob/master/tensorflow_privacy/privacy/analysis/rdp_accountant_test.py
   // test_compute_rdp_scalar: compute_rdp(q=0.1, noise_multiplier=2, steps=10, orders=5) -> 0.07737
   // (5 places); mpmath quadrature gives 0.0773696848979587, which we match to 14 digits.
   @Test
@@ -135,10 +140,14 @@ class PublishedValuesTest {
   // conversion must stay below it. Matches to 7 digits (all published).
   @Test
   void tfPrivacyHeterogeneousCompositionClassicConversion() {
-    double[] orders = {1.25, 1.5, 1.75, 2., 2.5, 3., 4., 5., 6., 7., 8., 10., 12., 14., 16., 20., 24., 28., 32., 64., 256.};
-    RdpAccountant accountant = RdpAccountant.withOrders(orders)
-        .compose(new PrivacyEvent.SubsampledGaussian(1e-4, 0.4, 40000))
-        .compose(new PrivacyEvent.SubsampledGaussian(0.1, 2, 100));
+    double[] orders = {
+      1.25, 1.5, 1.75, 2., 2.5, 3., 4., 5., 6., 7., 8., 10., 12., 14., 16., 20., 24., 28., 32., 64.,
+      256.
+    };
+    RdpAccountant accountant =
+        RdpAccountant.withOrders(orders)
+            .compose(new PrivacyEvent.SubsampledGaussian(1e-4, 0.4, 40000))
+            .compose(new PrivacyEvent.SubsampledGaussian(0.1, 2, 100));
     PrivacySpent classic = accountant.epsilonClassic(1e-5);
     assertEquals(8.509656, classic.epsilon(), 5e-7);
     assertEquals(2.5, classic.order());
@@ -155,8 +164,9 @@ class PublishedValuesTest {
     for (int i = 1001; i < 100000; i++) {
       orders[i - 1001] = 0.001 * i;
     }
-    RdpAccountant accountant = RdpAccountant.withOrders(orders)
-        .compose(PrivacyEvent.SubsampledGaussian.gaussian(4.530877117, 1));
+    RdpAccountant accountant =
+        RdpAccountant.withOrders(orders)
+            .compose(PrivacyEvent.SubsampledGaussian.gaussian(4.530877117, 1));
     assertEquals(1.0, accountant.epsilon(1e-6).epsilon(), 1e-9);
     assertEquals(1e-6, accountant.delta(1.0).delta(), 1e-14);
     assertEquals(7.0 / (2 * 3.0 * 3.0), PrivacyEvent.SubsampledGaussian.gaussian(3.0, 1).rdp(7), 0);
@@ -185,11 +195,13 @@ class PublishedValuesTest {
     return dpSgd(RdpAccountant.defaultOrders(), q, sigma, steps, delta);
   }
 
-  // Source: https://github.com/tensorflow/privacy/blob/master/tensorflow_privacy/privacy/analysis/compute_dp_sgd_privacy_test.py
+  // Source:
+  // https://github.com/tensorflow/privacy/blob/master/tensorflow_privacy/privacy/analysis/compute_dp_sgd_privacy_test.py
   // test_compute_dp_sgd_example_privacy, RDP rows: num_epochs 1.2, noise_multiplier 0.7,
   // delta 1e-5, dp_accounting's default orders (= ours). Microbatching halves sigma; without
   // sampling the count is ceil(1.2) = 2 Gaussian releases:
-  //   no_microbatching_no_subsampling_rdp -> 10.8602036, microbatching_no_subsampling_rdp -> 26.2880374.
+  //   no_microbatching_no_subsampling_rdp -> 10.8602036, microbatching_no_subsampling_rdp ->
+  // 26.2880374.
   // test_dp_sgd_privacy_statement_*_with_rdp: 5 epochs, sigma 2.0 with microbatching (1.0),
   // delta 1e-6 -> "once per epoch" 13.376. All matched to every published digit.
   @Test

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 final class ChiSquare {
 
   /**
-   * Upper 1e-7 quantiles of the chi-square distribution (scipy.stats.chi2.isf(1e-7, df)), keyed
-   * by degrees of freedom: a correct sampler fails with probability 1e-7 per seed, and the tests
-   * use fixed seeds, so they are deterministic.
+   * Upper 1e-7 quantiles of the chi-square distribution (scipy.stats.chi2.isf(1e-7, df)), keyed by
+   * degrees of freedom: a correct sampler fails with probability 1e-7 per seed, and the tests use
+   * fixed seeds, so they are deterministic.
    */
   static double criticalValue(int degreesOfFreedom) {
     return switch (degreesOfFreedom) {
@@ -18,7 +18,9 @@ final class ChiSquare {
       case 13 -> 58.432423188319135;
       case 22 -> 75.14875763754127;
       case 31 -> 90.4432737525169;
-      default -> throw new IllegalArgumentException("no tabulated critical value for df " + degreesOfFreedom);
+      default ->
+          throw new IllegalArgumentException(
+              "no tabulated critical value for df " + degreesOfFreedom);
     };
   }
 

@@ -26,13 +26,16 @@ class SamplersTest {
     return p;
   }
 
-  private static void assertDiscreteGaussian(long num, long den, int halfWidth, int draws, long seed) {
+  private static void assertDiscreteGaussian(
+      long num, long den, int halfWidth, int draws, long seed) {
     long[] samples = new long[draws];
     new DiscreteGaussianSampler(AesCtrDrbg.seeded(seed), num, den).sample(samples);
-    assertDiscreteGaussian((double) num / den, halfWidth, samples, "exact sampler sigma^2=" + num + "/" + den);
+    assertDiscreteGaussian(
+        (double) num / den, halfWidth, samples, "exact sampler sigma^2=" + num + "/" + den);
   }
 
-  private static void assertDiscreteGaussian(double sigmaSquared, int halfWidth, long[] samples, String what) {
+  private static void assertDiscreteGaussian(
+      double sigmaSquared, int halfWidth, long[] samples, String what) {
     int draws = samples.length;
     long[] bins = new long[2 * halfWidth + 3];
     double sum = 0;
@@ -90,20 +93,24 @@ class SamplersTest {
       assertTrue(Math.abs(x) <= 13_502);
     }
     assertEquals(1e6, sumSquares / samples.length, 6 * 1e6 * Math.sqrt(2.0 / samples.length));
-    assertThrows(IllegalArgumentException.class, () -> new DiscreteGaussianTable(AesCtrDrbg.seeded(1), 1e5));
-    assertThrows(IllegalArgumentException.class, () -> new DiscreteGaussianTable(AesCtrDrbg.seeded(1), 0.1));
+    assertThrows(
+        IllegalArgumentException.class, () -> new DiscreteGaussianTable(AesCtrDrbg.seeded(1), 1e5));
+    assertThrows(
+        IllegalArgumentException.class, () -> new DiscreteGaussianTable(AesCtrDrbg.seeded(1), 0.1));
   }
 
   @Test
   void discreteGaussianWithLargeScaleHasTheRightVariance() {
-    DiscreteGaussianSampler sampler = DiscreteGaussianSampler.withSigmaSquared(AesCtrDrbg.seeded(13), 1L << 32);
+    DiscreteGaussianSampler sampler =
+        DiscreteGaussianSampler.withSigmaSquared(AesCtrDrbg.seeded(13), 1L << 32);
     int draws = 20_000;
     double sumSquares = 0;
     for (int i = 0; i < draws; i++) {
       double x = sampler.sample();
       sumSquares += x * x;
     }
-    double variance = Math.pow(2, 32); // for large sigma the discrete variance equals sigma^2 to ~1e-300
+    double variance =
+        Math.pow(2, 32); // for large sigma the discrete variance equals sigma^2 to ~1e-300
     assertEquals(variance, sumSquares / draws, 6 * variance * Math.sqrt(2.0 / draws));
   }
 
@@ -227,7 +234,8 @@ class SamplersTest {
     float[] small = {0.3f, 0.4f};
     assertEquals(0.5, L2Clipping.clipInPlace(small, 1.0), 1e-7);
     assertEquals(0.3f, small[0]);
-    assertThrows(IllegalArgumentException.class, () -> L2Clipping.clipInPlace(new float[] {Float.NaN}, 1.0));
+    assertThrows(
+        IllegalArgumentException.class, () -> L2Clipping.clipInPlace(new float[] {Float.NaN}, 1.0));
     assertThrows(IllegalArgumentException.class, () -> L2Clipping.clipInPlace(new float[] {1}, 0));
   }
 

@@ -10,9 +10,9 @@ import org.cohort.protocol.v1.TensorSpec;
  * The named tensors of a model, flattened in order into one float32 vector. Coordinator and sites
  * derive the same layout from a {@link ModelSpec}; the coordinator never needs more than this.
  *
- * <p>Dense networks: layer {@code i} has a weight tensor {@code layer<i>.W} of shape
- * [fan_in, fan_out] (row-major) followed by a bias {@code layer<i>.b} of shape [fan_out].
- * logreg is the single layer [features, 1]; mlp adds the hidden sizes in between.
+ * <p>Dense networks: layer {@code i} has a weight tensor {@code layer<i>.W} of shape [fan_in,
+ * fan_out] (row-major) followed by a bias {@code layer<i>.b} of shape [fan_out]. logreg is the
+ * single layer [features, 1]; mlp adds the hidden sizes in between.
  */
 public record ModelLayout(List<TensorSpec> tensors) {
 
@@ -37,7 +37,8 @@ public record ModelLayout(List<TensorSpec> tensors) {
       }
       case "mlp" -> {
         if (spec.getHiddenSizesCount() == 0) {
-          throw new IllegalArgumentException("model.hidden_sizes must name at least one layer for mlp");
+          throw new IllegalArgumentException(
+              "model.hidden_sizes must name at least one layer for mlp");
         }
         for (int h : spec.getHiddenSizesList()) {
           if (h < 1) {
@@ -46,16 +47,21 @@ public record ModelLayout(List<TensorSpec> tensors) {
           sizes.add(h);
         }
       }
-      default -> throw new IllegalArgumentException(
-          "model.kind must be logreg or mlp, was '" + spec.getKind() + "'");
+      default ->
+          throw new IllegalArgumentException(
+              "model.kind must be logreg or mlp, was '" + spec.getKind() + "'");
     }
     sizes.add(1);
     List<TensorSpec> tensors = new ArrayList<>();
     for (int i = 0; i + 1 < sizes.size(); i++) {
-      tensors.add(TensorSpec.newBuilder().setName("layer" + i + ".W")
-          .addShape(sizes.get(i)).addShape(sizes.get(i + 1)).build());
-      tensors.add(TensorSpec.newBuilder().setName("layer" + i + ".b")
-          .addShape(sizes.get(i + 1)).build());
+      tensors.add(
+          TensorSpec.newBuilder()
+              .setName("layer" + i + ".W")
+              .addShape(sizes.get(i))
+              .addShape(sizes.get(i + 1))
+              .build());
+      tensors.add(
+          TensorSpec.newBuilder().setName("layer" + i + ".b").addShape(sizes.get(i + 1)).build());
     }
     return new ModelLayout(tensors);
   }

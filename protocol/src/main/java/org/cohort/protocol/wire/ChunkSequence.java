@@ -28,7 +28,8 @@ final class ChunkSequence {
       throw new InvalidTensorStreamException("chunk after the end of the stream");
     }
     if (chunk.getStream() != stream) {
-      throw new InvalidTensorStreamException("chunk of stream " + chunk.getStream() + " while receiving " + stream);
+      throw new InvalidTensorStreamException(
+          "chunk of stream " + chunk.getStream() + " while receiving " + stream);
     }
     if (chunk.getOffset() != filled) {
       throw new InvalidTensorStreamException(
@@ -36,19 +37,23 @@ final class ChunkSequence {
     }
     int bytes = chunk.getData().size();
     if (bytes % elementBytes != 0) {
-      throw new InvalidTensorStreamException("chunk data is not a whole number of " + elementBytes + "-byte values");
+      throw new InvalidTensorStreamException(
+          "chunk data is not a whole number of " + elementBytes + "-byte values");
     }
     int count = bytes / elementBytes;
     if (count > length - filled) {
-      throw new InvalidTensorStreamException("chunk runs past the end of a " + length + "-element vector");
+      throw new InvalidTensorStreamException(
+          "chunk runs past the end of a " + length + "-element vector");
     }
     if (count == 0 && length > 0) {
       throw new InvalidTensorStreamException("empty chunk");
     }
     boolean reachedEnd = filled + count == length;
     if (chunk.getLast() != reachedEnd) {
-      throw new InvalidTensorStreamException(reachedEnd
-          ? "final chunk is not flagged last" : "chunk flagged last before element " + length);
+      throw new InvalidTensorStreamException(
+          reachedEnd
+              ? "final chunk is not flagged last"
+              : "chunk flagged last before element " + length);
     }
     return filled;
   }

@@ -24,7 +24,8 @@ final class EnvelopeDecoder extends MessageToMessageDecoder<ByteBuf> {
   }
 
   @Override
-  protected void decode(ChannelHandlerContext ctx, ByteBuf frame, List<Object> out) throws IOException {
+  protected void decode(ChannelHandlerContext ctx, ByteBuf frame, List<Object> out)
+      throws IOException {
     byte[] copy = ByteBufUtil.getBytes(frame, frame.readerIndex(), frame.readableBytes(), true);
     // Only a CodedInputStream over immutable bytes honours aliasing; unsafeWrap declares ours so.
     CodedInputStream in = UnsafeByteOperations.unsafeWrap(copy).newCodedInput();

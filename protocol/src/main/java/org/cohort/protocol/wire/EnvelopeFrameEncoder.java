@@ -11,9 +11,9 @@ import org.cohort.protocol.v1.Envelope;
 
 /**
  * Writes an {@link Envelope} as one frame: a 4-byte big-endian length buffer, then the serialized
- * envelope written straight into one exactly-sized buffer from the channel's allocator (direct
- * for socket channels). Netty's ProtobufEncoder + LengthFieldPrepender produce the same bytes (and
- * the same two buffers) but first serialize to a fresh heap array. For a tensor chunk that is a
+ * envelope written straight into one exactly-sized buffer from the channel's allocator (direct for
+ * socket channels). Netty's ProtobufEncoder + LengthFieldPrepender produce the same bytes (and the
+ * same two buffers) but first serialize to a fresh heap array. For a tensor chunk that is a
  * megabyte-sized garbage copy per chunk and per site, which the TLS engine then copies again into
  * direct memory.
  */
@@ -24,7 +24,8 @@ final class EnvelopeFrameEncoder extends MessageToMessageEncoder<Envelope> {
   }
 
   @Override
-  protected void encode(ChannelHandlerContext ctx, Envelope envelope, List<Object> out) throws IOException {
+  protected void encode(ChannelHandlerContext ctx, Envelope envelope, List<Object> out)
+      throws IOException {
     int size = envelope.getSerializedSize();
     ByteBuf body = ctx.alloc().ioBuffer(size, size);
     try {

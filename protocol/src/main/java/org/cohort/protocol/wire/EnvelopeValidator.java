@@ -18,7 +18,9 @@ public final class EnvelopeValidator extends SimpleChannelInboundHandler<Envelop
   private final Supplier<String> expectedFederation;
   private final RejectionListener rejections;
 
-  /** @param expectedFederation the federation id, or null while it is not known yet (accept any) */
+  /**
+   * @param expectedFederation the federation id, or null while it is not known yet (accept any)
+   */
   public EnvelopeValidator(Supplier<String> expectedFederation, RejectionListener rejections) {
     this.expectedFederation = expectedFederation;
     this.rejections = rejections;
@@ -30,18 +32,33 @@ public final class EnvelopeValidator extends SimpleChannelInboundHandler<Envelop
     String ours = federation == null ? "" : federation;
     if (envelope.getProtocolMajor() != ProtocolVersion.MAJOR) {
       rejections.rejected(ErrorCode.ERROR_CODE_UNSUPPORTED_VERSION);
-      String detail = "peer speaks protocol "
-          + ProtocolVersion.describe(envelope.getProtocolMajor(), envelope.getProtocolMinor())
-          + ", this side speaks " + ProtocolVersion.describe(ProtocolVersion.MAJOR, ProtocolVersion.MINOR);
-      ctx.writeAndFlush(Envelopes.error(ours, envelope.getRound(), ErrorCode.ERROR_CODE_UNSUPPORTED_VERSION,
-          detail, true)).addListener(ChannelFutureListener.CLOSE);
+      String detail =
+          "peer speaks protocol "
+              + ProtocolVersion.describe(envelope.getProtocolMajor(), envelope.getProtocolMinor())
+              + ", this side speaks "
+              + ProtocolVersion.describe(ProtocolVersion.MAJOR, ProtocolVersion.MINOR);
+      ctx.writeAndFlush(
+              Envelopes.error(
+                  ours,
+                  envelope.getRound(),
+                  ErrorCode.ERROR_CODE_UNSUPPORTED_VERSION,
+                  detail,
+                  true))
+          .addListener(ChannelFutureListener.CLOSE);
       return;
     }
     boolean helloWithoutFederation = envelope.hasHello() && envelope.getFederationId().isEmpty();
-    if (federation != null && !helloWithoutFederation && !federation.equals(envelope.getFederationId())) {
+    if (federation != null
+        && !helloWithoutFederation
+        && !federation.equals(envelope.getFederationId())) {
       rejections.rejected(ErrorCode.ERROR_CODE_WRONG_FEDERATION);
-      ctx.writeAndFlush(Envelopes.error(ours, envelope.getRound(), ErrorCode.ERROR_CODE_WRONG_FEDERATION,
-          "message is for another federation", false));
+      ctx.writeAndFlush(
+          Envelopes.error(
+              ours,
+              envelope.getRound(),
+              ErrorCode.ERROR_CODE_WRONG_FEDERATION,
+              "message is for another federation",
+              false));
       return;
     }
     ctx.fireChannelRead(envelope);

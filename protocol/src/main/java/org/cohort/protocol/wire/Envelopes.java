@@ -18,7 +18,8 @@ public final class Envelopes {
         .setRound(round);
   }
 
-  public static Envelope error(String federationId, long round, ErrorCode code, String detail, boolean fatal) {
+  public static Envelope error(
+      String federationId, long round, ErrorCode code, String detail, boolean fatal) {
     return stamped(federationId, round)
         .setError(Error.newBuilder().setCode(code).setDetail(detail).setFatal(fatal))
         .build();

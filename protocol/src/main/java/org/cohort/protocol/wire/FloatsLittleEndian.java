@@ -12,15 +12,23 @@ public final class FloatsLittleEndian {
 
   public static ByteString encode(float[] values, int offset, int length) {
     byte[] bytes = new byte[Math.multiplyExact(length, Float.BYTES)];
-    ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(values, offset, length);
+    ByteBuffer.wrap(bytes)
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .asFloatBuffer()
+        .put(values, offset, length);
     // The array is fresh and never touched again, so wrapping it without a copy is safe.
     return UnsafeByteOperations.unsafeWrap(bytes);
   }
 
-  /** Decodes {@code data} into {@code target} starting at {@code offset}; returns the element count. */
+  /**
+   * Decodes {@code data} into {@code target} starting at {@code offset}; returns the element count.
+   */
   public static int decode(ByteString data, float[] target, int offset) {
     int count = data.size() / Float.BYTES;
-    data.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(target, offset, count);
+    data.asReadOnlyByteBuffer()
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .asFloatBuffer()
+        .get(target, offset, count);
     return count;
   }
 }

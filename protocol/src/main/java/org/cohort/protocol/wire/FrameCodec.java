@@ -6,13 +6,14 @@ import org.cohort.protocol.v1.Envelope;
 
 /**
  * Frames are a 4-byte big-endian length followed by one serialized {@link Envelope}. The decoder
- * fails fast (TooLongFrameException) as soon as a length above {@code maxFrameBytes} is read, so
- * a peer can never make us buffer more than one maximum frame. Encoding and decoding copy a
- * tensor chunk's bytes once each way (see {@link EnvelopeFrameEncoder}, {@link EnvelopeDecoder}).
+ * fails fast (TooLongFrameException) as soon as a length above {@code maxFrameBytes} is read, so a
+ * peer can never make us buffer more than one maximum frame. Encoding and decoding copy a tensor
+ * chunk's bytes once each way (see {@link EnvelopeFrameEncoder}, {@link EnvelopeDecoder}).
  */
 public final class FrameCodec {
 
   public static final int LENGTH_FIELD_BYTES = 4;
+
   /** Smallest limit that still fits a chunk of a few elements plus envelope overhead. */
   public static final int MIN_FRAME_BYTES = 1024;
 
@@ -22,14 +23,17 @@ public final class FrameCodec {
     if (maxFrameBytes < MIN_FRAME_BYTES) {
       throw new IllegalArgumentException("max frame bytes must be >= " + MIN_FRAME_BYTES);
     }
-    pipeline.addLast("frame-decoder", new LengthFieldBasedFrameDecoder(
-        maxFrameBytes, 0, LENGTH_FIELD_BYTES, 0, LENGTH_FIELD_BYTES, true));
+    pipeline.addLast(
+        "frame-decoder",
+        new LengthFieldBasedFrameDecoder(
+            maxFrameBytes, 0, LENGTH_FIELD_BYTES, 0, LENGTH_FIELD_BYTES, true));
     pipeline.addLast("frame-encoder", new EnvelopeFrameEncoder());
     pipeline.addLast("envelope-decoder", new EnvelopeDecoder());
   }
 
   /**
-   * Envelope overhead a TensorChunk needs besides its float data; chunk sizes must leave room for it.
+   * Envelope overhead a TensorChunk needs besides its float data; chunk sizes must leave room for
+   * it.
    */
   public static final int CHUNK_OVERHEAD_BYTES = 256;
 

@@ -12,8 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Heartbeats in both directions, driven by an {@link IdleStateHandler} placed before it: after
- * the writer-idle interval we send a Heartbeat, after the reader-idle timeout the silent peer is
+ * Heartbeats in both directions, driven by an {@link IdleStateHandler} placed before it: after the
+ * writer-idle interval we send a Heartbeat, after the reader-idle timeout the silent peer is
  * dropped, unless this side has paused reading (autoRead off). Inbound heartbeats stop here.
  */
 public final class HeartbeatHandler extends ChannelDuplexHandler {
@@ -39,8 +39,10 @@ public final class HeartbeatHandler extends ChannelDuplexHandler {
         ctx.close();
       } else if (idle.state() == IdleState.WRITER_IDLE) {
         String fed = federation.get();
-        ctx.writeAndFlush(Envelopes.stamped(fed == null ? "" : fed, 0)
-            .setHeartbeat(Heartbeat.newBuilder().setSentAtUnixMs(System.currentTimeMillis())).build());
+        ctx.writeAndFlush(
+            Envelopes.stamped(fed == null ? "" : fed, 0)
+                .setHeartbeat(Heartbeat.newBuilder().setSentAtUnixMs(System.currentTimeMillis()))
+                .build());
       }
       return;
     }

@@ -5,7 +5,10 @@ import com.google.protobuf.UnsafeByteOperations;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-/** 32-bit integers (masked-input residues) as little-endian bytes, the encoding of STREAM_MASKED_INPUT data. */
+/**
+ * 32-bit integers (masked-input residues) as little-endian bytes, the encoding of
+ * STREAM_MASKED_INPUT data.
+ */
 public final class IntsLittleEndian {
 
   private IntsLittleEndian() {}
@@ -17,10 +20,15 @@ public final class IntsLittleEndian {
     return UnsafeByteOperations.unsafeWrap(bytes);
   }
 
-  /** Decodes {@code data} into {@code target} starting at {@code offset}; returns the element count. */
+  /**
+   * Decodes {@code data} into {@code target} starting at {@code offset}; returns the element count.
+   */
   public static int decode(ByteString data, int[] target, int offset) {
     int count = data.size() / Integer.BYTES;
-    data.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(target, offset, count);
+    data.asReadOnlyByteBuffer()
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .asIntBuffer()
+        .get(target, offset, count);
     return count;
   }
 }

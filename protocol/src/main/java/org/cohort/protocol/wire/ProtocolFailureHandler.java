@@ -41,7 +41,9 @@ public final class ProtocolFailureHandler extends ChannelInboundHandlerAdapter {
         return ErrorCode.ERROR_CODE_MALFORMED;
       }
     }
-    return failure instanceof DecoderException ? ErrorCode.ERROR_CODE_MALFORMED : ErrorCode.ERROR_CODE_INTERNAL;
+    return failure instanceof DecoderException
+        ? ErrorCode.ERROR_CODE_MALFORMED
+        : ErrorCode.ERROR_CODE_INTERNAL;
   }
 
   @Override
@@ -52,13 +54,17 @@ public final class ProtocolFailureHandler extends ChannelInboundHandlerAdapter {
     failed = true;
     if (isTransportFailure(cause)) {
       // TLS refusals travel as TLS alerts and resets need no answer: nothing readable can be sent.
-      log.info("closing connection {}: {}", ctx.channel().remoteAddress(), cause.getClass().getSimpleName());
+      log.info(
+          "closing connection {}: {}",
+          ctx.channel().remoteAddress(),
+          cause.getClass().getSimpleName());
       ctx.close();
       return;
     }
     ErrorCode code = classify(cause);
     if (code == ErrorCode.ERROR_CODE_INTERNAL) {
-      log.warn("closing connection {} after an internal failure", ctx.channel().remoteAddress(), cause);
+      log.warn(
+          "closing connection {} after an internal failure", ctx.channel().remoteAddress(), cause);
     } else {
       log.info("closing connection {}: {}", ctx.channel().remoteAddress(), code);
       rejections.rejected(code);

@@ -5,8 +5,8 @@ import org.cohort.protocol.v1.TensorChunk;
 
 /**
  * Reassembles a STREAM_MASKED_INPUT stream (little-endian uint32 residues) into a caller-provided
- * int[] of the length the receiver expects, with the same ordering rules as
- * {@link TensorStreamAssembler}. Any 32-bit pattern is a valid residue, so values are not checked.
+ * int[] of the length the receiver expects, with the same ordering rules as {@link
+ * TensorStreamAssembler}. Any 32-bit pattern is a valid residue, so values are not checked.
  */
 public final class ResidueStreamAssembler {
 

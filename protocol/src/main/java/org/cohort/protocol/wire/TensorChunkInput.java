@@ -11,10 +11,10 @@ import org.cohort.protocol.v1.TensorChunk;
 
 /**
  * A flat float32 vector (or, for masked inputs, a vector of uint32 residues) as a sequence of
- * TensorChunk envelopes, for Netty's
- * {@link ChunkedWriteHandler}: that handler produces the next chunk only while the channel is
- * writable and resumes on channelWritabilityChanged, so a slow reader holds back the writer instead
- * of making it buffer the whole model. Each chunk is encoded when it is about to be written.
+ * TensorChunk envelopes, for Netty's {@link ChunkedWriteHandler}: that handler produces the next
+ * chunk only while the channel is writable and resumes on channelWritabilityChanged, so a slow
+ * reader holds back the writer instead of making it buffer the whole model. Each chunk is encoded
+ * when it is about to be written.
  *
  * <p>The vector is read, not copied: the caller must not modify it until the write completes.
  */
@@ -34,18 +34,35 @@ public final class TensorChunkInput implements ChunkedInput<Envelope> {
   private int offset;
   private boolean emptySent;
 
-  public TensorChunkInput(float[] values, int chunkElements, String federationId, long round, Stream stream) {
-    this(values.length, (offset, length) -> FloatsLittleEndian.encode(values, offset, length), chunkElements,
-        federationId, round, stream);
+  public TensorChunkInput(
+      float[] values, int chunkElements, String federationId, long round, Stream stream) {
+    this(
+        values.length,
+        (offset, length) -> FloatsLittleEndian.encode(values, offset, length),
+        chunkElements,
+        federationId,
+        round,
+        stream);
   }
 
   /** Residues (masked inputs) as little-endian uint32 values; the array is read, not copied. */
-  public static TensorChunkInput residues(int[] values, int chunkElements, String federationId, long round, Stream stream) {
-    return new TensorChunkInput(values.length, (offset, length) -> IntsLittleEndian.encode(values, offset, length),
-        chunkElements, federationId, round, stream);
+  public static TensorChunkInput residues(
+      int[] values, int chunkElements, String federationId, long round, Stream stream) {
+    return new TensorChunkInput(
+        values.length,
+        (offset, length) -> IntsLittleEndian.encode(values, offset, length),
+        chunkElements,
+        federationId,
+        round,
+        stream);
   }
 
-  private TensorChunkInput(int elements, SliceEncoder encoder, int chunkElements, String federationId, long round,
+  private TensorChunkInput(
+      int elements,
+      SliceEncoder encoder,
+      int chunkElements,
+      String federationId,
+      long round,
       Stream stream) {
     if (chunkElements < 1) {
       throw new IllegalArgumentException("chunk elements must be >= 1");
@@ -78,12 +95,13 @@ public final class TensorChunkInput implements ChunkedInput<Envelope> {
       return null;
     }
     int length = Math.min(chunkElements, elements - offset);
-    TensorChunk chunk = TensorChunk.newBuilder()
-        .setStream(stream)
-        .setOffset(offset)
-        .setData(encoder.encode(offset, length))
-        .setLast(offset + length == elements)
-        .build();
+    TensorChunk chunk =
+        TensorChunk.newBuilder()
+            .setStream(stream)
+            .setOffset(offset)
+            .setData(encoder.encode(offset, length))
+            .setLast(offset + length == elements)
+            .build();
     offset += length;
     emptySent = true;
     return Envelopes.stamped(federationId, round).setTensorChunk(chunk).build();

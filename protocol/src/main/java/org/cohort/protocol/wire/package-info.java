@@ -1,13 +1,15 @@
 /**
  * Reusable pieces of the Cohort wire protocol (cohort/v1/cohort.proto) for Netty pipelines.
  *
- * <p>Pipeline, both sides: TLS, {@link org.cohort.protocol.wire.FrameCodec} (4-byte length
- * prefix, hard frame limit), {@link org.cohort.protocol.wire.EnvelopeValidator} (major version,
- * federation id), Netty's ChunkedWriteHandler (writes {@link org.cohort.protocol.wire.TensorChunkInput}
- * only while the channel is writable), IdleStateHandler + {@link org.cohort.protocol.wire.HeartbeatHandler},
- * the application handler, and {@link org.cohort.protocol.wire.ProtocolFailureHandler} last.
+ * <p>Pipeline, both sides: TLS, {@link org.cohort.protocol.wire.FrameCodec} (4-byte length prefix,
+ * hard frame limit), {@link org.cohort.protocol.wire.EnvelopeValidator} (major version, federation
+ * id), Netty's ChunkedWriteHandler (writes {@link org.cohort.protocol.wire.TensorChunkInput} only
+ * while the channel is writable), IdleStateHandler + {@link
+ * org.cohort.protocol.wire.HeartbeatHandler}, the application handler, and {@link
+ * org.cohort.protocol.wire.ProtocolFailureHandler} last.
  *
  * <p>Message flow:
+ *
  * <pre>
  * site                                   coordinator
  *  |-- TLS 1.3 handshake (mutual) -------->| identity = certificate (role SITE, id allowed)

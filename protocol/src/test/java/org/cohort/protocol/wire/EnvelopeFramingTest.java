@@ -26,9 +26,14 @@ class EnvelopeFramingTest {
     for (int i = 0; i < values.length; i++) {
       values[i] = (float) random.nextGaussian();
     }
-    return Envelopes.stamped("fed", 7).setTensorChunk(TensorChunk.newBuilder()
-        .setStream(Stream.STREAM_UPDATE).setOffset(123_456).setLast(true)
-        .setData(FloatsLittleEndian.encode(values, 0, values.length))).build();
+    return Envelopes.stamped("fed", 7)
+        .setTensorChunk(
+            TensorChunk.newBuilder()
+                .setStream(Stream.STREAM_UPDATE)
+                .setOffset(123_456)
+                .setLast(true)
+                .setData(FloatsLittleEndian.encode(values, 0, values.length)))
+        .build();
   }
 
   private static EmbeddedChannel codec() {
@@ -67,12 +72,14 @@ class EnvelopeFramingTest {
   void decodedChunkDoesNotShareTheRecycledFrameBuffer() {
     Envelope envelope = chunk();
     byte[] body = envelope.toByteArray();
-    ByteBuf frame = PooledByteBufAllocator.DEFAULT.directBuffer().writeInt(body.length).writeBytes(body);
+    ByteBuf frame =
+        PooledByteBufAllocator.DEFAULT.directBuffer().writeInt(body.length).writeBytes(body);
     EmbeddedChannel receiver = codec();
     receiver.writeInbound(frame.retain()); // our extra reference outlives the pipeline's release
     Envelope decoded = receiver.readInbound();
     assertEquals(1, frame.refCnt());
-    // Once released, the pool hands the frame's memory to the next read; overwrite it as that would.
+    // Once released, the pool hands the frame's memory to the next read; overwrite it as that
+    // would.
     frame.setZero(0, frame.capacity());
     frame.release();
     assertEquals(envelope, decoded);

@@ -49,8 +49,11 @@ class WirePipelineTest {
   }
 
   private static Envelope heartbeat(int major, String federation) {
-    return Envelope.newBuilder().setProtocolMajor(major).setFederationId(federation)
-        .setHeartbeat(Heartbeat.newBuilder().setSentAtUnixMs(1)).build();
+    return Envelope.newBuilder()
+        .setProtocolMajor(major)
+        .setFederationId(federation)
+        .setHeartbeat(Heartbeat.newBuilder().setSentAtUnixMs(1))
+        .build();
   }
 
   @Test
@@ -91,7 +94,8 @@ class WirePipelineTest {
   @Test
   void helloMayOmitTheFederation() {
     EmbeddedChannel channel = channel();
-    Envelope hello = Envelopes.stamped("", 0).setHello(Hello.newBuilder().setClaimedSiteId("a")).build();
+    Envelope hello =
+        Envelopes.stamped("", 0).setHello(Hello.newBuilder().setClaimedSiteId("a")).build();
     channel.writeInbound(frame(hello));
     assertEquals(hello, channel.readInbound());
   }
@@ -110,7 +114,10 @@ class WirePipelineTest {
   @Test
   void malformedBytesCloseWithTypedError() throws Exception {
     EmbeddedChannel channel = channel();
-    channel.writeInbound(Unpooled.buffer().writeInt(6).writeBytes(new byte[] {(byte) 0xff, (byte) 0xff, 1, 2, 3, 4}));
+    channel.writeInbound(
+        Unpooled.buffer()
+            .writeInt(6)
+            .writeBytes(new byte[] {(byte) 0xff, (byte) 0xff, 1, 2, 3, 4}));
     Envelope reply = readEnvelope(channel);
     assertEquals(ErrorCode.ERROR_CODE_MALFORMED, reply.getError().getCode());
     assertFalse(channel.isActive());

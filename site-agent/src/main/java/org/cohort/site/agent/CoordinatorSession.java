@@ -17,9 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The site's side of one connection: says hello, hands every task and round message to a
- * {@link RoundPipeline} (which does all the work, off the event loop), and writes the pipeline's
- * replies, streaming uploads in chunks.
+ * The site's side of one connection: says hello, hands every task and round message to a {@link
+ * RoundPipeline} (which does all the work, off the event loop), and writes the pipeline's replies,
+ * streaming uploads in chunks.
  */
 final class CoordinatorSession extends SimpleChannelInboundHandler<Envelope> {
 
@@ -37,7 +37,10 @@ final class CoordinatorSession extends SimpleChannelInboundHandler<Envelope> {
     this.rounds = rounds;
   }
 
-  /** Null until the Welcome names the federation: envelopes of any federation are accepted until then. */
+  /**
+   * Null until the Welcome names the federation: envelopes of any federation are accepted until
+   * then.
+   */
   String federationId() {
     return federationId;
   }
@@ -51,10 +54,16 @@ final class CoordinatorSession extends SimpleChannelInboundHandler<Envelope> {
   @Override
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
     // Written now, sent by the TLS handler as soon as its handshake completes.
-    ctx.writeAndFlush(Envelopes.stamped("", 0).setHello(Hello.newBuilder()
-        .setClaimedSiteId(agent.claimedSiteId())
-        .setAgentVersion("cohort-site/" + ProtocolVersion.describe(ProtocolVersion.MAJOR, ProtocolVersion.MINOR)))
-        .build());
+    ctx.writeAndFlush(
+        Envelopes.stamped("", 0)
+            .setHello(
+                Hello.newBuilder()
+                    .setClaimedSiteId(agent.claimedSiteId())
+                    .setAgentVersion(
+                        "cohort-site/"
+                            + ProtocolVersion.describe(
+                                ProtocolVersion.MAJOR, ProtocolVersion.MINOR)))
+            .build());
     super.channelActive(ctx);
   }
 
@@ -71,17 +80,25 @@ final class CoordinatorSession extends SimpleChannelInboundHandler<Envelope> {
       case UNMASK_REQUEST -> pipeline.unmask(round, envelope.getUnmaskRequest());
       case ROUND_RESULT -> {
         pipeline.roundEnded(round);
-        log.info("{}: round {} {} with {} contributions", agent.siteId(), round,
-            envelope.getRoundResult().getStatus(), envelope.getRoundResult().getContributions());
+        log.info(
+            "{}: round {} {} with {} contributions",
+            agent.siteId(),
+            round,
+            envelope.getRoundResult().getStatus(),
+            envelope.getRoundResult().getContributions());
         agent.roundResult();
       }
       case ERROR -> {
-        log.warn("{}: coordinator reported {} ({})", agent.siteId(), envelope.getError().getCode(),
+        log.warn(
+            "{}: coordinator reported {} ({})",
+            agent.siteId(),
+            envelope.getError().getCode(),
             envelope.getError().getDetail());
         agent.errorReceived(envelope.getError());
       }
       case GOODBYE -> {
-        log.info("{}: coordinator said goodbye: {}", agent.siteId(), envelope.getGoodbye().getReason());
+        log.info(
+            "{}: coordinator said goodbye: {}", agent.siteId(), envelope.getGoodbye().getReason());
         if (envelope.getGoodbye().getFederationFinished()) {
           agent.federationFinished();
         }
@@ -96,17 +113,25 @@ final class CoordinatorSession extends SimpleChannelInboundHandler<Envelope> {
     federationId = envelope.getFederationId();
     chunkElements = welcome.getChunkElements();
     int heartbeat = Math.max(10, welcome.getHeartbeatIntervalMs());
-    ctx.pipeline().replace("idle", "idle", new IdleStateHandler(heartbeat * 4L, heartbeat, 0, TimeUnit.MILLISECONDS));
+    ctx.pipeline()
+        .replace(
+            "idle",
+            "idle",
+            new IdleStateHandler(heartbeat * 4L, heartbeat, 0, TimeUnit.MILLISECONDS));
     if (chunkElements >= 1) {
       pipeline.welcomed(federationId);
     } else {
-      // Without a chunk size nothing could be uploaded: tasks are declined as arriving before a welcome.
+      // Without a chunk size nothing could be uploaded: tasks are declined as arriving before a
+      // welcome.
       log.warn("{}: the welcome names no chunk size", agent.siteId());
     }
     agent.welcomed();
   }
 
-  /** The pipeline's outbox: called on the event loop. An upload's chunks carry its header's federation and round. */
+  /**
+   * The pipeline's outbox: called on the event loop. An upload's chunks carry its header's
+   * federation and round.
+   */
   private void write(Reply reply) {
     if (!ctx.channel().isActive()) {
       return;
@@ -115,22 +140,36 @@ final class CoordinatorSession extends SimpleChannelInboundHandler<Envelope> {
       ctx.writeAndFlush(message.envelope());
     } else if (reply instanceof Reply.PlainUpload upload) {
       Envelope header = upload.header();
-      upload(header, new TensorChunkInput(upload.update(), chunkElements, header.getFederationId(), header.getRound(),
-          Stream.STREAM_UPDATE));
+      upload(
+          header,
+          new TensorChunkInput(
+              upload.update(),
+              chunkElements,
+              header.getFederationId(),
+              header.getRound(),
+              Stream.STREAM_UPDATE));
     } else {
       Reply.MaskedUpload upload = (Reply.MaskedUpload) reply;
       Envelope header = upload.header();
-      upload(header, TensorChunkInput.residues(upload.residues(), chunkElements, header.getFederationId(),
-          header.getRound(), Stream.STREAM_MASKED_INPUT));
+      upload(
+          header,
+          TensorChunkInput.residues(
+              upload.residues(),
+              chunkElements,
+              header.getFederationId(),
+              header.getRound(),
+              Stream.STREAM_MASKED_INPUT));
     }
   }
 
   private void upload(Envelope header, TensorChunkInput chunks) {
     ctx.write(header);
-    ctx.writeAndFlush(chunks).addListener(f -> {
-      if (f.isSuccess()) {
-        agent.updateSent();
-      }
-    });
+    ctx.writeAndFlush(chunks)
+        .addListener(
+            f -> {
+              if (f.isSuccess()) {
+                agent.updateSent();
+              }
+            });
   }
 }

@@ -18,9 +18,9 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.security.cert.CertificateEncodingException;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -64,8 +64,10 @@ import org.slf4j.LoggerFactory;
 public final class SiteAgent implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(SiteAgent.class);
+
   /** Until the Welcome says otherwise, the most the site accepts in one frame. */
   static final int MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
   private static final int INITIAL_HEARTBEAT_MS = 5_000;
 
   private final SiteConfig config;
@@ -73,7 +75,8 @@ public final class SiteAgent implements AutoCloseable {
   private final SslContext tls;
   private final Supplier<ChannelHandler> plaintextTap;
   private final ReconnectBackoff backoff;
-  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private final EventLoopGroup group =
+      new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final ExecutorService trainingThread;
   private final ExecutorService secureThread;
   private final Supplier<ChannelHandler> envelopeTap;
@@ -95,46 +98,74 @@ public final class SiteAgent implements AutoCloseable {
     this.tls = b.tls != null ? b.tls : MutualTls.client(StartupKit.load(b.config.kit().files()));
     this.plaintextTap = b.plaintextTap;
     this.envelopeTap = b.envelopeTap;
-    this.backoff = new ReconnectBackoff(b.config.initialReconnectDelay(), b.config.maxReconnectDelay());
-    this.trainingThread = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "cohort-training-" + b.config.siteId());
-      t.setDaemon(true);
-      return t;
-    });
-    this.secureThread = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "cohort-secagg-" + b.config.siteId());
-      t.setDaemon(true);
-      return t;
-    });
-    RoundPipeline.Config rounds = new RoundPipeline.Config(b.config.siteId(), this::signingIdentity,
-        secureAggregationRefusals::add, b.trainer, new TaskPolicy(b.maxModelElements), b.transforms,
-        trainingThread, secureThread);
-    this.bootstrap = new Bootstrap()
-        .group(group)
-        .channel(NioSocketChannel.class)
-        .option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
-        .handler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            CoordinatorSession session = new CoordinatorSession(SiteAgent.this, rounds);
-            ChannelPipeline p = ch.pipeline();
-            p.addLast("tls", tls.newHandler(ch.alloc(), config.coordinator().host(), config.coordinator().port()));
-            if (plaintextTap != null) {
-              p.addLast("plaintext-tap", plaintextTap.get());
-            }
-            FrameCodec.addTo(p, MAX_FRAME_BYTES);
-            p.addLast("validator", new EnvelopeValidator(session::federationId, RejectionListener.IGNORE));
-            p.addLast("chunked-writer", new ChunkedWriteHandler());
-            p.addLast("idle", new IdleStateHandler(INITIAL_HEARTBEAT_MS * 4L, INITIAL_HEARTBEAT_MS, 0, TimeUnit.MILLISECONDS));
-            p.addLast("heartbeat", new HeartbeatHandler(session::federationId));
-            if (envelopeTap != null) {
-              p.addLast("envelope-tap", envelopeTap.get());
-            }
-            p.addLast("session", session);
-            p.addLast("failures", new ProtocolFailureHandler(session::federationId, RejectionListener.IGNORE));
-          }
-        });
+    this.backoff =
+        new ReconnectBackoff(b.config.initialReconnectDelay(), b.config.maxReconnectDelay());
+    this.trainingThread =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "cohort-training-" + b.config.siteId());
+              t.setDaemon(true);
+              return t;
+            });
+    this.secureThread =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "cohort-secagg-" + b.config.siteId());
+              t.setDaemon(true);
+              return t;
+            });
+    RoundPipeline.Config rounds =
+        new RoundPipeline.Config(
+            b.config.siteId(),
+            this::signingIdentity,
+            secureAggregationRefusals::add,
+            b.trainer,
+            new TaskPolicy(b.maxModelElements),
+            b.transforms,
+            trainingThread,
+            secureThread);
+    this.bootstrap =
+        new Bootstrap()
+            .group(group)
+            .channel(NioSocketChannel.class)
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
+            .handler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    CoordinatorSession session = new CoordinatorSession(SiteAgent.this, rounds);
+                    ChannelPipeline p = ch.pipeline();
+                    p.addLast(
+                        "tls",
+                        tls.newHandler(
+                            ch.alloc(), config.coordinator().host(), config.coordinator().port()));
+                    if (plaintextTap != null) {
+                      p.addLast("plaintext-tap", plaintextTap.get());
+                    }
+                    FrameCodec.addTo(p, MAX_FRAME_BYTES);
+                    p.addLast(
+                        "validator",
+                        new EnvelopeValidator(session::federationId, RejectionListener.IGNORE));
+                    p.addLast("chunked-writer", new ChunkedWriteHandler());
+                    p.addLast(
+                        "idle",
+                        new IdleStateHandler(
+                            INITIAL_HEARTBEAT_MS * 4L,
+                            INITIAL_HEARTBEAT_MS,
+                            0,
+                            TimeUnit.MILLISECONDS));
+                    p.addLast("heartbeat", new HeartbeatHandler(session::federationId));
+                    if (envelopeTap != null) {
+                      p.addLast("envelope-tap", envelopeTap.get());
+                    }
+                    p.addLast("session", session);
+                    p.addLast(
+                        "failures",
+                        new ProtocolFailureHandler(
+                            session::federationId, RejectionListener.IGNORE));
+                  }
+                });
   }
 
   public static Builder builder(SiteConfig config, LocalTrainer trainer) {
@@ -178,7 +209,10 @@ public final class SiteAgent implements AutoCloseable {
       return this;
     }
 
-    /** Claim another id in the Hello than the config's (only to test that the coordinator refuses it). */
+    /**
+     * Claim another id in the Hello than the config's (only to test that the coordinator refuses
+     * it).
+     */
     public Builder claimSiteId(String siteId) {
       this.claimedSiteId = siteId;
       return this;
@@ -223,7 +257,8 @@ public final class SiteAgent implements AutoCloseable {
     if (closed || finished.isDone()) {
       return;
     }
-    ChannelFuture attempt = bootstrap.connect(config.coordinator().host(), config.coordinator().port());
+    ChannelFuture attempt =
+        bootstrap.connect(config.coordinator().host(), config.coordinator().port());
     channel.set(attempt.channel());
     attempt.channel().closeFuture().addListener(f -> onDisconnected());
   }
@@ -234,7 +269,10 @@ public final class SiteAgent implements AutoCloseable {
       return;
     }
     Duration delay = backoff.nextDelay();
-    log.info("{}: connection to the coordinator lost; retrying in {} ms", config.siteId(), delay.toMillis());
+    log.info(
+        "{}: connection to the coordinator lost; retrying in {} ms",
+        config.siteId(),
+        delay.toMillis());
     group.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
   }
 
@@ -265,10 +303,15 @@ public final class SiteAgent implements AutoCloseable {
       try {
         certificate = kit.signingCertificate().getEncoded();
       } catch (CertificateEncodingException e) {
-        throw new SecAggException.InvalidParameters("the kit's signing certificate cannot be encoded");
+        throw new SecAggException.InvalidParameters(
+            "the kit's signing certificate cannot be encoded");
       }
-      signingIdentity = new SigningIdentity(SigningCertificates.signingKey(kit), certificate, kit.caCertificate(),
-          kit.revocationList().map(Pem::readCrl));
+      signingIdentity =
+          new SigningIdentity(
+              SigningCertificates.signingKey(kit),
+              certificate,
+              kit.caCertificate(),
+              kit.revocationList().map(Pem::readCrl));
     }
     return signingIdentity;
   }

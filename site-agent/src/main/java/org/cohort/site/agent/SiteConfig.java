@@ -40,7 +40,10 @@ public record SiteConfig(
   public record Endpoint(String host, int port) {}
 
   public record Kit(Path certificate, Path privateKey, Path caCertificate, Path revocationList) {
-    /** The standard layout of a kit directory; revocation_list is left out, so {@link #files} finds it there. */
+    /**
+     * The standard layout of a kit directory; revocation_list is left out, so {@link #files} finds
+     * it there.
+     */
     public static Kit in(Path kitDirectory) {
       KitFiles files = KitFiles.in(kitDirectory);
       return new Kit(files.tlsCertificate(), files.tlsPrivateKey(), files.caCertificate(), null);
@@ -49,40 +52,52 @@ public record SiteConfig(
     /** The kit's files; signing files are expected next to the TLS certificate. */
     public KitFiles files() {
       KitFiles standard = KitFiles.in(certificate.toAbsolutePath().getParent());
-      return new KitFiles(certificate, privateKey, caCertificate,
+      return new KitFiles(
+          certificate,
+          privateKey,
+          caCertificate,
           revocationList != null ? revocationList : standard.revocationList(),
-          standard.signingCertificate(), standard.signingPrivateKey());
+          standard.signingCertificate(),
+          standard.signingPrivateKey());
     }
   }
 
   public record Reconnect(Integer initialDelayMs, Integer maxDelayMs) {}
 
   public Duration initialReconnectDelay() {
-    return Duration.ofMillis(reconnect == null || reconnect.initialDelayMs() == null ? 500 : reconnect.initialDelayMs());
+    return Duration.ofMillis(
+        reconnect == null || reconnect.initialDelayMs() == null ? 500 : reconnect.initialDelayMs());
   }
 
   public Duration maxReconnectDelay() {
-    return Duration.ofMillis(reconnect == null || reconnect.maxDelayMs() == null ? 30_000 : reconnect.maxDelayMs());
+    return Duration.ofMillis(
+        reconnect == null || reconnect.maxDelayMs() == null ? 30_000 : reconnect.maxDelayMs());
   }
 
-  /** Reads and writes site.yaml: snake_case keys, unknown keys refused, absent sections left out. */
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
-      .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-      .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-      // Strings that look like numbers (in data, say) are quoted, so they read back as strings.
-      .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS))
-      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-      .setDefaultPropertyInclusion(JsonInclude.Include.NON_NULL)
-      // Jackson would write a Path as a file: URI, which is always absolute.
-      .registerModule(new SimpleModule().addSerializer(Path.class, ToStringSerializer.instance))
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+  /**
+   * Reads and writes site.yaml: snake_case keys, unknown keys refused, absent sections left out.
+   */
+  private static final ObjectMapper YAML =
+      new ObjectMapper(
+              new YAMLFactory()
+                  .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                  .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+                  // Strings that look like numbers (in data, say) are quoted, so they read back as
+                  // strings.
+                  .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS))
+          .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+          .setDefaultPropertyInclusion(JsonInclude.Include.NON_NULL)
+          // Jackson would write a Path as a file: URI, which is always absolute.
+          .registerModule(new SimpleModule().addSerializer(Path.class, ToStringSerializer.instance))
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
 
   /**
    * The config a site's startup kit ships with: the kit's files in {@code kitDirectory}, where the
    * file is meant to be written, and default reconnect delays.
    */
-  public static SiteConfig starter(String siteId, Endpoint coordinator, Path kitDirectory, JsonNode data) {
+  public static SiteConfig starter(
+      String siteId, Endpoint coordinator, Path kitDirectory, JsonNode data) {
     return new SiteConfig(siteId, coordinator, Kit.in(kitDirectory), data, null, kitDirectory);
   }
 
@@ -122,8 +137,10 @@ public record SiteConfig(
     try {
       raw = YAML.readValue(file.toFile(), SiteConfig.class);
     } catch (JsonMappingException e) {
-      String field = e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-          .collect(Collectors.joining("."));
+      String field =
+          e.getPath().stream()
+              .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+              .collect(Collectors.joining("."));
       throw new IllegalArgumentException(file + ": " + field + ": " + e.getOriginalMessage(), e);
     } catch (IOException e) {
       throw new IllegalArgumentException(file + ": cannot read: " + e.getMessage(), e);
@@ -132,15 +149,23 @@ public record SiteConfig(
       throw new IllegalArgumentException(file + ": empty configuration");
     }
     Path base = file.toAbsolutePath().getParent();
-    return new SiteConfig(raw.siteId(), raw.coordinator(), raw.kit(), raw.data(), raw.reconnect(), base)
-        .mapKitPaths(p -> base.resolve(p).normalize()).validated();
+    return new SiteConfig(
+            raw.siteId(), raw.coordinator(), raw.kit(), raw.data(), raw.reconnect(), base)
+        .mapKitPaths(p -> base.resolve(p).normalize())
+        .validated();
   }
 
   /** The same config with {@code map} applied to every kit path that is set. */
   private SiteConfig mapKitPaths(UnaryOperator<Path> map) {
     UnaryOperator<Path> ifSet = p -> p == null ? null : map.apply(p);
-    Kit mappedKit = kit == null ? null : new Kit(ifSet.apply(kit.certificate()), ifSet.apply(kit.privateKey()),
-        ifSet.apply(kit.caCertificate()), ifSet.apply(kit.revocationList()));
+    Kit mappedKit =
+        kit == null
+            ? null
+            : new Kit(
+                ifSet.apply(kit.certificate()),
+                ifSet.apply(kit.privateKey()),
+                ifSet.apply(kit.caCertificate()),
+                ifSet.apply(kit.revocationList()));
     return new SiteConfig(siteId, coordinator, mappedKit, data, reconnect, configDirectory);
   }
 
@@ -154,17 +179,24 @@ public record SiteConfig(
 
   /** Checks every field; throws IllegalArgumentException naming the first bad one. */
   public SiteConfig validated() {
-    require(ParticipantIdentity.isValidId(siteId), "site_id must be 1..63 lowercase letters, digits or '-'");
+    require(
+        ParticipantIdentity.isValidId(siteId),
+        "site_id must be 1..63 lowercase letters, digits or '-'");
     require(coordinator != null, "coordinator must be set");
-    require(coordinator.host() != null && !coordinator.host().isBlank(), "coordinator.host must be set");
-    require(coordinator.port() >= 1 && coordinator.port() <= 65535, "coordinator.port must be between 1 and 65535");
+    require(
+        coordinator.host() != null && !coordinator.host().isBlank(),
+        "coordinator.host must be set");
+    require(
+        coordinator.port() >= 1 && coordinator.port() <= 65535,
+        "coordinator.port must be between 1 and 65535");
     require(kit != null, "kit must be set");
     require(kit.certificate() != null, "kit.certificate must be set");
     require(kit.privateKey() != null, "kit.private_key must be set");
     require(kit.caCertificate() != null, "kit.ca_certificate must be set");
     require(data != null && data.isObject(), "data must be a mapping");
     require(initialReconnectDelay().toMillis() >= 1, "reconnect.initial_delay_ms must be >= 1");
-    require(maxReconnectDelay().compareTo(initialReconnectDelay()) >= 0,
+    require(
+        maxReconnectDelay().compareTo(initialReconnectDelay()) >= 0,
         "reconnect.max_delay_ms must be >= reconnect.initial_delay_ms");
     return this;
   }

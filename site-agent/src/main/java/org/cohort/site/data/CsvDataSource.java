@@ -19,22 +19,25 @@ import org.apache.commons.csv.DuplicateHeaderMode;
 
 /**
  * Reads a site's CSV file (RFC 4180: comma separated, double-quoted fields may hold commas, quotes
- * and line breaks; first line is the header) into a {@link Dataset} with the columns of
- * {@link CsvSchema#encodedFeatures()}. Missing numeric values stay NaN, with their indicator set,
- * until a {@link Standardizer} imputes them; no row is dropped except rows of other sites.
+ * and line breaks; first line is the header) into a {@link Dataset} with the columns of {@link
+ * CsvSchema#encodedFeatures()}. Missing numeric values stay NaN, with their indicator set, until a
+ * {@link Standardizer} imputes them; no row is dropped except rows of other sites.
  */
 public final class CsvDataSource {
 
   /** Plain decimal numbers only: Java's parser would also take "NaN", "Infinity", "1d" or hex. */
-  private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+  private static final Pattern DECIMAL =
+      Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
 
-  private static final CSVFormat FORMAT = CSVFormat.RFC4180.builder()
-      .setHeader()
-      .setSkipHeaderRecord(true)
-      .setTrim(true)
-      .setIgnoreEmptyLines(true)
-      .setDuplicateHeaderMode(DuplicateHeaderMode.DISALLOW)
-      .get();
+  private static final CSVFormat FORMAT =
+      CSVFormat.RFC4180
+          .builder()
+          .setHeader()
+          .setSkipHeaderRecord(true)
+          .setTrim(true)
+          .setIgnoreEmptyLines(true)
+          .setDuplicateHeaderMode(DuplicateHeaderMode.DISALLOW)
+          .get();
 
   private CsvDataSource() {}
 
@@ -55,7 +58,8 @@ public final class CsvDataSource {
     try {
       return CSVParser.parse(reader, FORMAT);
     } catch (IllegalArgumentException | UncheckedIOException e) {
-      throw new DataFileException(file, 1, null, "has an invalid header (empty, repeated or badly quoted names)", e);
+      throw new DataFileException(
+          file, 1, null, "has an invalid header (empty, repeated or badly quoted names)", e);
     }
   }
 
@@ -69,8 +73,13 @@ public final class CsvDataSource {
     private final int siteIndex;
     private final List<ColumnPlan> plans = new ArrayList<>();
 
-    private record ColumnPlan(String name, int sourceIndex, int firstOutput,
-        Map<String, Integer> vocabulary, String textSentinel, double numericSentinel) {
+    private record ColumnPlan(
+        String name,
+        int sourceIndex,
+        int firstOutput,
+        Map<String, Integer> vocabulary,
+        String textSentinel,
+        double numericSentinel) {
       boolean categorical() {
         return vocabulary != null;
       }
@@ -119,15 +128,23 @@ public final class CsvDataSource {
           }
           record = records.next();
         } catch (UncheckedIOException | IllegalStateException e) {
-          throw new DataFileException(file, parser.getCurrentLineNumber(), null,
-              "is malformed (misplaced quotes or not UTF-8 text)", e);
+          throw new DataFileException(
+              file,
+              parser.getCurrentLineNumber(),
+              null,
+              "is malformed (misplaced quotes or not UTF-8 text)",
+              e);
         }
         long line = parser.getCurrentLineNumber();
         if (record.size() != headerWidth) {
-          throw new DataFileException(file, line, null,
+          throw new DataFileException(
+              file,
+              line,
+              null,
               "has " + record.size() + " fields but the header has " + headerWidth);
         }
-        if (siteIndex >= 0 && !record.get(siteIndex).equals(schema.siteFilter().orElseThrow().value())) {
+        if (siteIndex >= 0
+            && !record.get(siteIndex).equals(schema.siteFilter().orElseThrow().value())) {
           continue;
         }
         if (rows.size() == labelBuffer.length) {
@@ -158,7 +175,10 @@ public final class CsvDataSource {
           } else {
             Integer position = plan.vocabulary().get(text);
             if (position == null) {
-              throw new DataFileException(file, line, plan.name(),
+              throw new DataFileException(
+                  file,
+                  line,
+                  plan.name(),
                   "value is not in the vocabulary data.categorical." + plan.name());
             }
             row[plan.firstOutput() + position] = 1f;
@@ -177,7 +197,8 @@ public final class CsvDataSource {
 
     private double parseNumber(String text, long line, String column) {
       if (!DECIMAL.matcher(text).matches()) {
-        throw new DataFileException(file, line, column, "value is neither a number nor a missing-value token");
+        throw new DataFileException(
+            file, line, column, "value is neither a number nor a missing-value token");
       }
       double value = Double.parseDouble(text);
       if (Double.isInfinite(value)) {
@@ -188,7 +209,8 @@ public final class CsvDataSource {
 
     private float parseLabel(String text, long line) {
       if (schema.missingTokens().contains(text)) {
-        throw new DataFileException(file, line, schema.label(), "label is missing; rows need a label");
+        throw new DataFileException(
+            file, line, schema.label(), "label is missing; rows need a label");
       }
       if (DECIMAL.matcher(text).matches()) {
         double value = Double.parseDouble(text);

@@ -16,13 +16,14 @@ import java.util.Set;
  * the model's input width, identically at every site whatever values a site happens to hold.
  *
  * <p>Encoding, in the order of {@code features}: a numeric column becomes {@code name} (continuous)
- * and {@code name:missing} (indicator); a categorical column becomes one indicator
- * {@code name=value} per vocabulary entry, in vocabulary order, then {@code name:missing}. A
- * categorical value outside the vocabulary is an error, not an "other" bucket: the vocabulary is
- * agreed by the federation, so an unknown value means this site's data mapping is wrong, and
- * silently pooling it would train on a category nobody else can interpret.
+ * and {@code name:missing} (indicator); a categorical column becomes one indicator {@code
+ * name=value} per vocabulary entry, in vocabulary order, then {@code name:missing}. A categorical
+ * value outside the vocabulary is an error, not an "other" bucket: the vocabulary is agreed by the
+ * federation, so an unknown value means this site's data mapping is wrong, and silently pooling it
+ * would train on a category nobody else can interpret.
  *
- * @param missingTokens cell texts (after trimming) that mean "missing" in every column, e.g. "?", ""
+ * @param missingTokens cell texts (after trimming) that mean "missing" in every column, e.g. "?",
+ *     ""
  * @param missingSentinels per column, a value that means "missing" there (e.g. 0 for a blood
  *     pressure); compared numerically for numeric columns, textually for categorical ones
  */
@@ -35,7 +36,9 @@ public record CsvSchema(
     Map<String, String> missingSentinels,
     Optional<SiteFilter> siteFilter) {
 
-  /** Keep only rows whose {@code column} equals {@code value} (one file shared by several sites). */
+  /**
+   * Keep only rows whose {@code column} equals {@code value} (one file shared by several sites).
+   */
   public record SiteFilter(String column, String value) {
     public SiteFilter {
       Objects.requireNonNull(column, "column");

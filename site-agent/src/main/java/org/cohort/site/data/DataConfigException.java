@@ -7,7 +7,9 @@ public final class DataConfigException extends IllegalArgumentException {
 
   private final String field;
 
-  /** @param problem completes the sentence that starts with the field name, e.g. "must not be empty" */
+  /**
+   * @param problem completes the sentence that starts with the field name, e.g. "must not be empty"
+   */
   public DataConfigException(String field, String problem) {
     super(field + " " + problem);
     this.field = field;

@@ -4,9 +4,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A binary-labelled table held as primitive arrays: {@code features} is row-major
- * [rows, features().size()] and {@code labels} holds 0 or 1 per row. Arrays are owned by the
- * dataset once constructed; callers must not modify them.
+ * A binary-labelled table held as primitive arrays: {@code features} is row-major [rows,
+ * features().size()] and {@code labels} holds 0 or 1 per row. Arrays are owned by the dataset once
+ * constructed; callers must not modify them.
  */
 public record Dataset(List<Feature> features, float[] values, float[] labels) {
 
@@ -18,8 +18,14 @@ public record Dataset(List<Feature> features, float[] values, float[] labels) {
       throw new IllegalArgumentException("a dataset needs at least one feature");
     }
     if ((long) labels.length * features.size() != values.length) {
-      throw new IllegalArgumentException("values hold " + values.length + " numbers, expected "
-          + labels.length + " rows x " + features.size() + " features");
+      throw new IllegalArgumentException(
+          "values hold "
+              + values.length
+              + " numbers, expected "
+              + labels.length
+              + " rows x "
+              + features.size()
+              + " features");
     }
     for (float label : labels) {
       if (label != 0f && label != 1f) {
@@ -59,7 +65,9 @@ public record Dataset(List<Feature> features, float[] values, float[] labels) {
     return new Dataset(features, selectedValues, selectedLabels);
   }
 
-  /** Stacks datasets with identical feature lists, e.g. to build a pooled (centralised) baseline. */
+  /**
+   * Stacks datasets with identical feature lists, e.g. to build a pooled (centralised) baseline.
+   */
   public static Dataset concat(List<Dataset> parts) {
     if (parts.isEmpty()) {
       throw new IllegalArgumentException("nothing to concatenate");

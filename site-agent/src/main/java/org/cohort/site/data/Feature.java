@@ -4,7 +4,8 @@ import java.util.Objects;
 
 /**
  * One column of the encoded feature matrix. The ordered list of features is part of the federation
- * contract: every site must derive the same list from the shared config, whatever its own data holds.
+ * contract: every site must derive the same list from the shared config, whatever its own data
+ * holds.
  */
 public record Feature(String name, Kind kind) {
 

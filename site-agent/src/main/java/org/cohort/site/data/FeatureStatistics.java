@@ -16,7 +16,8 @@ public final class FeatureStatistics {
   private final double[] sum;
   private final double[] sumOfSquares;
 
-  private FeatureStatistics(List<Feature> features, long[] count, double[] sum, double[] sumOfSquares) {
+  private FeatureStatistics(
+      List<Feature> features, long[] count, double[] sum, double[] sumOfSquares) {
     this.features = List.copyOf(features);
     this.count = count;
     this.sum = sum;

@@ -43,8 +43,8 @@ public record Split(Dataset train, Dataset holdout) {
       }
     }
     if (trainRows.length == 0 || holdRows.length == 0) {
-      throw new IllegalArgumentException("a split of " + data.rows()
-          + " rows leaves the training or held-out part empty");
+      throw new IllegalArgumentException(
+          "a split of " + data.rows() + " rows leaves the training or held-out part empty");
     }
     return new Split(data.select(trainRows), data.select(holdRows));
   }

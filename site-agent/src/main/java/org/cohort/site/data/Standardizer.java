@@ -57,7 +57,8 @@ public final class Standardizer {
   /** A new dataset with rescaled continuous columns and no NaN left. */
   public Dataset apply(Dataset data) {
     if (!data.features().equals(features)) {
-      throw new IllegalArgumentException("this standardizer was built for a different feature list");
+      throw new IllegalArgumentException(
+          "this standardizer was built for a different feature list");
     }
     int width = features.size();
     boolean[] continuous = new boolean[width];

@@ -17,8 +17,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *
  * <p>Because b directly follows W, the pair is also one [fan_in + 1, fan_out] matrix; the first
  * layer uses it against the design matrix of {@link LabelledMatrix} (features plus a ones column),
- * which saves the bias operations. ND4J's cost here is per operation, not per number, so the
- * number of operations per batch is what matters.
+ * which saves the bias operations. ND4J's cost here is per operation, not per number, so the number
+ * of operations per batch is what matters.
  *
  * <p>Output: one logit per row; probability = sigmoid(logit); loss = mean binary cross-entropy.
  * Backpropagation is written out for dense layers and vectorised over the batch. Not thread-safe.
@@ -28,14 +28,17 @@ public final class DenseNetwork {
   private final int inputFeatures;
   private final INDArray parameters;
   private final INDArray gradient;
+
   /** Per layer: W and b as one [fan_in + 1, fan_out] view, then W and b alone. */
   private final INDArray[] weightsAndBias;
+
   private final INDArray[] weights;
   private final INDArray[] biases;
   private final INDArray[] weightsAndBiasGradients;
   private final INDArray[] weightGradients;
   private final INDArray[] biasGradients;
   private INDArray onesRow;
+
   /** Scratch for w − anchor, allocated on the first proximal step. */
   private INDArray anchorDistance;
 
@@ -44,8 +47,13 @@ public final class DenseNetwork {
     this.inputFeatures = spec.getInputFeatures();
     int total = layout.totalElements();
     if (flatParameters.length != total) {
-      throw new IllegalArgumentException("the parameter vector holds " + flatParameters.length
-          + " values but a " + spec.getKind() + " model of this shape needs " + total);
+      throw new IllegalArgumentException(
+          "the parameter vector holds "
+              + flatParameters.length
+              + " values but a "
+              + spec.getKind()
+              + " model of this shape needs "
+              + total);
     }
     this.parameters = Nd4j.createFromArray(flatParameters.clone());
     this.gradient = Nd4j.zeros(DataType.FLOAT, total);
@@ -74,7 +82,8 @@ public final class DenseNetwork {
 
   /** A row-major [rows, columns] window onto {@code flat}, sharing its buffer. */
   static INDArray view(INDArray flat, long offset, long rows, long columns) {
-    return Nd4j.create(flat.data(), new long[] {rows, columns}, new long[] {columns, 1}, offset, 'c');
+    return Nd4j.create(
+        flat.data(), new long[] {rows, columns}, new long[] {columns, 1}, offset, 'c');
   }
 
   public int inputFeatures() {
@@ -90,14 +99,16 @@ public final class DenseNetwork {
     return parameters.toFloatVector();
   }
 
-  /** One logit per row of a design matrix [rows, input_features + 1] (see {@link LabelledMatrix}). */
+  /**
+   * One logit per row of a design matrix [rows, input_features + 1] (see {@link LabelledMatrix}).
+   */
   public float[] logits(INDArray design) {
     return forward(design, null).ravel().toFloatVector();
   }
 
   /**
-   * Sets the internal gradient to d(mean BCE)/d(parameters) on one batch: design [n,
-   * input_features + 1], labels [n, 1].
+   * Sets the internal gradient to d(mean BCE)/d(parameters) on one batch: design [n, input_features
+   * + 1], labels [n, 1].
    */
   public void computeGradient(INDArray design, INDArray labels) {
     int layers = weights.length;
@@ -123,8 +134,8 @@ public final class DenseNetwork {
    */
   public void addProximalGradient(INDArray anchor, double mu) {
     if (anchor.length() != parameters.length()) {
-      throw new IllegalArgumentException("the anchor holds " + anchor.length() + " values, the model "
-          + parameters.length());
+      throw new IllegalArgumentException(
+          "the anchor holds " + anchor.length() + " values, the model " + parameters.length());
     }
     if (anchorDistance == null) {
       anchorDistance = Nd4j.createUninitialized(DataType.FLOAT, parameters.length());
@@ -141,8 +152,11 @@ public final class DenseNetwork {
   /** Logits [n, 1]; when {@code hiddenOutputs} is given, stores each layer's (ReLU) input there. */
   private INDArray forward(INDArray design, INDArray[] hiddenOutputs) {
     if (design.columns() != inputFeatures + 1) {
-      throw new IllegalArgumentException("the design matrix has " + design.columns()
-          + " columns, expected input_features + 1 = " + (inputFeatures + 1));
+      throw new IllegalArgumentException(
+          "the design matrix has "
+              + design.columns()
+              + " columns, expected input_features + 1 = "
+              + (inputFeatures + 1));
     }
     INDArray h = design.mmul(weightsAndBias[0]);
     for (int i = 1; i < weights.length; i++) {

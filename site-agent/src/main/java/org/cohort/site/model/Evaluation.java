@@ -25,7 +25,10 @@ public record Evaluation(long examples, double loss, double accuracy, double aur
         correct++;
       }
     }
-    return new Evaluation(logits.length, lossSum / logits.length, (double) correct / logits.length,
+    return new Evaluation(
+        logits.length,
+        lossSum / logits.length,
+        (double) correct / logits.length,
         Auroc.of(logits, labels));
   }
 

@@ -7,9 +7,9 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A dataset copied once into ND4J, float32, c order: the design matrix [rows, features + 1] (the
- * features followed by a constant 1, so that a first layer's weights and bias, which
- * {@link org.cohort.protocol.model.ModelLayout} stores contiguously, act as one matrix) and the
- * labels [rows, 1]. Built once per site and reused every round.
+ * features followed by a constant 1, so that a first layer's weights and bias, which {@link
+ * org.cohort.protocol.model.ModelLayout} stores contiguously, act as one matrix) and the labels
+ * [rows, 1]. Built once per site and reused every round.
  */
 public record LabelledMatrix(INDArray design, INDArray labels, float[] labelValues) {
 
@@ -17,9 +17,13 @@ public record LabelledMatrix(INDArray design, INDArray labels, float[] labelValu
     if (design.dataType() != DataType.FLOAT || labels.dataType() != DataType.FLOAT) {
       throw new IllegalArgumentException("float32 matrices are expected");
     }
-    if (design.rank() != 2 || labels.rank() != 2 || labels.columns() != 1
-        || design.rows() != labels.rows() || labelValues.length != labels.rows()) {
-      throw new IllegalArgumentException("design [n, d + 1], labels [n, 1] and n label values are expected");
+    if (design.rank() != 2
+        || labels.rank() != 2
+        || labels.columns() != 1
+        || design.rows() != labels.rows()
+        || labelValues.length != labels.rows()) {
+      throw new IllegalArgumentException(
+          "design [n, d + 1], labels [n, 1] and n label values are expected");
     }
   }
 

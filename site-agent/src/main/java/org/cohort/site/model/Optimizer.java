@@ -60,7 +60,8 @@ public sealed interface Optimizer permits Optimizer.Sgd, Optimizer.Adam {
       firstMoment.muli(BETA1).addi(gradient.mul(1 - BETA1));
       secondMoment.muli(BETA2).addi(gradient.muli(gradient).muli(1 - BETA2));
       // Bias corrections folded into the step size (Kingma and Ba, section 2).
-      double stepSize = learningRate * Math.sqrt(1 - Math.pow(BETA2, steps)) / (1 - Math.pow(BETA1, steps));
+      double stepSize =
+          learningRate * Math.sqrt(1 - Math.pow(BETA2, steps)) / (1 - Math.pow(BETA1, steps));
       INDArray denominator = Transforms.sqrt(secondMoment, true).addi(EPSILON);
       parameters.subi(firstMoment.div(denominator).muli(stepSize));
     }

@@ -11,7 +11,8 @@ public record L2Clip(double maxNorm) implements UpdateTransform {
 
   public L2Clip {
     if (!(maxNorm > 0) || Double.isInfinite(maxNorm)) {
-      throw new IllegalArgumentException("the clip norm must be positive and finite, got " + maxNorm);
+      throw new IllegalArgumentException(
+          "the clip norm must be positive and finite, got " + maxNorm);
     }
   }
 

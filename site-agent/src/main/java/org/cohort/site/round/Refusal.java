@@ -9,7 +9,9 @@ import org.cohort.protocol.v1.DeclineReason;
  */
 public record Refusal(Rule rule, String detail) {
 
-  /** Every reason the site declines a task, each with the decline reason the coordinator is told. */
+  /**
+   * Every reason the site declines a task, each with the decline reason the coordinator is told.
+   */
   public enum Rule {
     // Checked by TaskPolicy when the task arrives, before its model is sent.
     /** A task arrived before the Welcome that names the federation. */
@@ -26,15 +28,22 @@ public record Refusal(Rule rule, String detail) {
      */
     SECURE_AGGREGATION(DeclineReason.DECLINE_REASON_SECAGG_REFUSED),
     // Found while the task runs.
-    /** The global model's chunks do not cover the model exactly once, in order, with finite values. */
+    /**
+     * The global model's chunks do not cover the model exactly once, in order, with finite values.
+     */
     INVALID_MODEL_STREAM(DeclineReason.DECLINE_REASON_POLICY),
     /** The trainer threw, e.g. on settings or a model width its data cannot serve. */
     TRAINING_FAILED(DeclineReason.DECLINE_REASON_POLICY),
-    /** The trainer returned parameters of the wrong length or non-finite, or no training examples. */
+    /**
+     * The trainer returned parameters of the wrong length or non-finite, or no training examples.
+     */
     UNUSABLE_MODEL(DeclineReason.DECLINE_REASON_POLICY),
     /** The trainer threw while evaluating. */
     EVALUATION_FAILED(DeclineReason.DECLINE_REASON_POLICY),
-    /** Secure aggregation failed on the site for a reason other than a refusal (e.g. an unreadable kit). */
+    /**
+     * Secure aggregation failed on the site for a reason other than a refusal (e.g. an unreadable
+     * kit).
+     */
     SECURE_AGGREGATION_FAILED(DeclineReason.DECLINE_REASON_POLICY);
 
     private final DeclineReason declineReason;
@@ -48,8 +57,12 @@ public record Refusal(Rule rule, String detail) {
     }
   }
 
-  /** The engine's typed refusal; its messages name parameters and participants, never keys or values. */
+  /**
+   * The engine's typed refusal; its messages name parameters and participants, never keys or
+   * values.
+   */
   static Refusal secureAggregation(SecAggException refusal) {
-    return new Refusal(Rule.SECURE_AGGREGATION, refusal.getClass().getSimpleName() + ": " + refusal.getMessage());
+    return new Refusal(
+        Rule.SECURE_AGGREGATION, refusal.getClass().getSimpleName() + ": " + refusal.getMessage());
   }
 }

@@ -14,7 +14,9 @@ public sealed interface Reply permits Reply.Message, Reply.PlainUpload, Reply.Ma
   /** One envelope: a decline, an evaluation result or a secure-aggregation message. */
   record Message(Envelope envelope) implements Reply {}
 
-  /** An UpdateHeader envelope, then {@code update} (new − old parameters) as STREAM_UPDATE chunks. */
+  /**
+   * An UpdateHeader envelope, then {@code update} (new − old parameters) as STREAM_UPDATE chunks.
+   */
   record PlainUpload(Envelope header, float[] update) implements Reply {}
 
   /** A MaskedInputHeader envelope, then {@code residues} as STREAM_MASKED_INPUT chunks. */
@@ -22,7 +24,12 @@ public sealed interface Reply permits Reply.Message, Reply.PlainUpload, Reply.Ma
 
   /** A TaskDeclined naming the refusal's reason and detail. */
   static Message declined(String federationId, long round, Refusal refusal) {
-    return new Message(Envelopes.stamped(federationId, round).setTaskDeclined(TaskDeclined.newBuilder()
-        .setReason(refusal.rule().declineReason()).setDetail(refusal.detail())).build());
+    return new Message(
+        Envelopes.stamped(federationId, round)
+            .setTaskDeclined(
+                TaskDeclined.newBuilder()
+                    .setReason(refusal.rule().declineReason())
+                    .setDetail(refusal.detail()))
+            .build());
   }
 }

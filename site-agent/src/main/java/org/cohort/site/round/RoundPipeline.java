@@ -27,8 +27,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Everything the site does with the coordinator's tasks on one connection, without the transport.
- * A round task goes through these stages:
+ * Everything the site does with the coordinator's tasks on one connection, without the transport. A
+ * round task goes through these stages:
  *
  * <ol>
  *   <li>policy: {@link TaskPolicy} checks the task (and its secure-aggregation setup) on arrival,
@@ -63,9 +63,15 @@ public final class RoundPipeline {
    * @param trainingThread runs training and evaluation
    * @param secureThread runs every secure-aggregation engine step, one at a time
    */
-  public record Config(String siteId, Supplier<SigningIdentity> signingIdentity,
-                       Consumer<SecAggException> secureAggregationRefusals, LocalTrainer trainer, TaskPolicy policy,
-                       List<UpdateTransform> transforms, Executor trainingThread, Executor secureThread) {
+  public record Config(
+      String siteId,
+      Supplier<SigningIdentity> signingIdentity,
+      Consumer<SecAggException> secureAggregationRefusals,
+      LocalTrainer trainer,
+      TaskPolicy policy,
+      List<UpdateTransform> transforms,
+      Executor trainingThread,
+      Executor secureThread) {
     public Config {
       transforms = List.copyOf(transforms);
     }
@@ -79,8 +85,8 @@ public final class RoundPipeline {
   private Job current;
 
   /**
-   * @param connectionThread the thread inbound methods are called on; replies are handed to
-   *     {@code outbox} there
+   * @param connectionThread the thread inbound methods are called on; replies are handed to {@code
+   *     outbox} there
    */
   public RoundPipeline(Config config, Executor connectionThread, Outbox outbox) {
     this.config = config;
@@ -95,8 +101,10 @@ public final class RoundPipeline {
 
   /** A training task; its global model follows as chunks of the same round. */
   public void roundTask(long round, RoundTask task) {
-    Optional<Refusal> refusal = config.policy().check(federationId, task.getModel(), task.getLayoutList(),
-        task.getTotalElements());
+    Optional<Refusal> refusal =
+        config
+            .policy()
+            .check(federationId, task.getModel(), task.getLayoutList(), task.getTotalElements());
     if (refusal.isPresent()) {
       refuse(round, refusal.get());
       return;
@@ -104,31 +112,53 @@ public final class RoundPipeline {
     RoundSetup setup = null;
     if (!task.getSecureAggregationSetup().isEmpty()) {
       try {
-        setup = config.policy().checkSetup(task.getSecureAggregationSetup(), federationId, round,
-            task.getTotalElements(), ParticipantId.of(config.siteId()));
+        setup =
+            config
+                .policy()
+                .checkSetup(
+                    task.getSecureAggregationSetup(),
+                    federationId,
+                    round,
+                    task.getTotalElements(),
+                    ParticipantId.of(config.siteId()));
       } catch (SecAggException e) {
         config.secureAggregationRefusals().accept(e);
         refuse(round, Refusal.secureAggregation(e));
         return;
       }
     }
-    replaceCurrent(new Job(round, federationId, task.getTotalElements(), setup,
-        (job, global) -> train(job, task, global)));
+    replaceCurrent(
+        new Job(
+            round,
+            federationId,
+            task.getTotalElements(),
+            setup,
+            (job, global) -> train(job, task, global)));
   }
 
   /** An evaluation task; its global model follows as chunks of the same round. */
   public void evaluationTask(long round, EvaluationTask task) {
-    Optional<Refusal> refusal = config.policy().check(federationId, task.getModel(), task.getLayoutList(),
-        task.getTotalElements());
+    Optional<Refusal> refusal =
+        config
+            .policy()
+            .check(federationId, task.getModel(), task.getLayoutList(), task.getTotalElements());
     if (refusal.isPresent()) {
       refuse(round, refusal.get());
       return;
     }
-    replaceCurrent(new Job(round, federationId, task.getTotalElements(), null,
-        (job, global) -> evaluate(job, task, global)));
+    replaceCurrent(
+        new Job(
+            round,
+            federationId,
+            task.getTotalElements(),
+            null,
+            (job, global) -> evaluate(job, task, global)));
   }
 
-  /** A chunk of the current task's global model; the last one starts the task's work off this thread. */
+  /**
+   * A chunk of the current task's global model; the last one starts the task's work off this
+   * thread.
+   */
   public void modelChunk(long round, TensorChunk chunk) {
     Job job = current;
     if (job == null || job.round != round || job.model == null) {
@@ -140,7 +170,9 @@ public final class RoundPipeline {
       complete = job.model.accept(chunk);
     } catch (InvalidTensorStreamException e) {
       endCurrent();
-      refuse(round, new Refusal(Rule.INVALID_MODEL_STREAM, "invalid global model stream: " + e.getMessage()));
+      refuse(
+          round,
+          new Refusal(Rule.INVALID_MODEL_STREAM, "invalid global model stream: " + e.getMessage()));
       return;
     }
     if (complete) {
@@ -219,12 +251,16 @@ public final class RoundPipeline {
       job.secure.mask(update);
       return;
     }
-    job.deliver(new Reply.PlainUpload(Envelopes.stamped(job.federationId, job.round)
-        .setUpdateHeader(UpdateHeader.newBuilder()
-            .setExampleCount(update.exampleCount())
-            .setTotalElements(update.values().length)
-            .setMetrics(update.metrics()))
-        .build(), update.values()));
+    job.deliver(
+        new Reply.PlainUpload(
+            Envelopes.stamped(job.federationId, job.round)
+                .setUpdateHeader(
+                    UpdateHeader.newBuilder()
+                        .setExampleCount(update.exampleCount())
+                        .setTotalElements(update.values().length)
+                        .setMetrics(update.metrics()))
+                .build(),
+            update.values()));
   }
 
   private void evaluate(Job job, EvaluationTask task, float[] global) {
@@ -236,15 +272,19 @@ public final class RoundPipeline {
       job.decline(new Refusal(Rule.EVALUATION_FAILED, "local evaluation failed"));
       return;
     }
-    job.deliver(new Reply.Message(Envelopes.stamped(job.federationId, job.round)
-        .setEvaluationResult(EvaluationResult.newBuilder().setMetrics(metrics)).build()));
+    job.deliver(
+        new Reply.Message(
+            Envelopes.stamped(job.federationId, job.round)
+                .setEvaluationResult(EvaluationResult.newBuilder().setMetrics(metrics))
+                .build()));
   }
 
   // ---- connection thread ----
 
   private Optional<SecureRound> secureRound(long round) {
     if (current == null || current.round != round || current.secure == null) {
-      log.debug("{}: dropping a secure-aggregation message outside its secure round", config.siteId());
+      log.debug(
+          "{}: dropping a secure-aggregation message outside its secure round", config.siteId());
       return Optional.empty();
     }
     return Optional.of(current.secure);
@@ -266,7 +306,12 @@ public final class RoundPipeline {
   }
 
   private void refuse(long round, Refusal refusal) {
-    log.info("{}: declining round {} ({}): {}", config.siteId(), round, refusal.rule(), refusal.detail());
+    log.info(
+        "{}: declining round {} ({}): {}",
+        config.siteId(),
+        round,
+        refusal.rule(),
+        refusal.detail());
     outbox.send(Reply.declined(federationId == null ? "" : federationId, round, refusal));
   }
 
@@ -281,8 +326,10 @@ public final class RoundPipeline {
     private final long round;
     private final String federationId;
     private final Work work;
+
     /** The masked encoding stage; null unless the task is a secure round. */
     private final SecureRound secure;
+
     /** Null once the whole model has arrived. */
     private TensorStreamAssembler model;
 
@@ -292,26 +339,37 @@ public final class RoundPipeline {
       this.work = work;
       // SecureRound only keeps the callback; nothing of it runs before start().
       this.secure = setup == null ? null : new SecureRound(config, setup, this::deliver);
-      this.model = new TensorStreamAssembler(Stream.STREAM_GLOBAL_MODEL, new float[Math.toIntExact(totalElements)],
-          true);
+      this.model =
+          new TensorStreamAssembler(
+              Stream.STREAM_GLOBAL_MODEL, new float[Math.toIntExact(totalElements)], true);
     }
 
-    /** Hands {@code reply} to the outbox on the connection thread if this task is still the current one. */
+    /**
+     * Hands {@code reply} to the outbox on the connection thread if this task is still the current
+     * one.
+     */
     private void deliver(Reply reply) {
       try {
-        connectionThread.execute(() -> {
-          if (current == this) {
-            outbox.send(reply);
-          }
-        });
+        connectionThread.execute(
+            () -> {
+              if (current == this) {
+                outbox.send(reply);
+              }
+            });
       } catch (RejectedExecutionException e) {
         // The connection and its thread are gone: there is nobody left to reply to.
-        log.debug("{}: dropping a reply for round {}: the connection is closed", config.siteId(), round);
+        log.debug(
+            "{}: dropping a reply for round {}: the connection is closed", config.siteId(), round);
       }
     }
 
     private void decline(Refusal refusal) {
-      log.info("{}: declining round {} ({}): {}", config.siteId(), round, refusal.rule(), refusal.detail());
+      log.info(
+          "{}: declining round {} ({}): {}",
+          config.siteId(),
+          round,
+          refusal.rule(),
+          refusal.detail());
       deliver(Reply.declined(federationId, round, refusal));
     }
   }

@@ -29,12 +29,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The site's side of one secure round: drives a {@link SecAggClient} with the coordinator's
  * messages and is the masked encoding stage of a secure task. Every engine call runs on the
- * secure-aggregation thread (never the connection thread; the client is not thread-safe, one
- * thread serialises it), in this order: advertise keys at once; share keys when the advert bundle
- * arrives (each relayed signing certificate checked against the consortium CA first); mask when
- * both the share delivery and the trained update are there; answer the unmask request. Any
- * refusal by the engine is reported as a decline with {@link DeclineReason#DECLINE_REASON_SECAGG_REFUSED}
- * and ends this site's part in the round.
+ * secure-aggregation thread (never the connection thread; the client is not thread-safe, one thread
+ * serialises it), in this order: advertise keys at once; share keys when the advert bundle arrives
+ * (each relayed signing certificate checked against the consortium CA first); mask when both the
+ * share delivery and the trained update are there; answer the unmask request. Any refusal by the
+ * engine is reported as a decline with {@link DeclineReason#DECLINE_REASON_SECAGG_REFUSED} and ends
+ * this site's part in the round.
  */
 final class SecureRound {
 
@@ -51,7 +51,9 @@ final class SecureRound {
   private boolean finished;
   private volatile boolean cancelled;
 
-  /** @param replies takes every message of the round; called on the secure-aggregation thread */
+  /**
+   * @param replies takes every message of the round; called on the secure-aggregation thread
+   */
   SecureRound(RoundPipeline.Config config, RoundSetup setup, Consumer<Reply> replies) {
     this.config = config;
     this.setup = setup;
@@ -64,93 +66,142 @@ final class SecureRound {
   }
 
   void start() {
-    run(() -> {
-      SigningIdentity identity = config.signingIdentity().get();
-      client = new SecAggClient(setup, ParticipantId.of(config.siteId()), identity.signingKey(),
-          SigningCertificates.resolver(verificationKeys), new SecureRandom());
-      KeyAdvert advert = client.advertiseKeys();
-      send(stamped().setKeyAdvert(SignedKeyAdvert.newBuilder()
-          .setAdvert(ByteString.copyFrom(advert.encode()))
-          .setSigningCertificate(ByteString.copyFrom(identity.signingCertificate()))).build());
-    });
+    run(
+        () -> {
+          SigningIdentity identity = config.signingIdentity().get();
+          client =
+              new SecAggClient(
+                  setup,
+                  ParticipantId.of(config.siteId()),
+                  identity.signingKey(),
+                  SigningCertificates.resolver(verificationKeys),
+                  new SecureRandom());
+          KeyAdvert advert = client.advertiseKeys();
+          send(
+              stamped()
+                  .setKeyAdvert(
+                      SignedKeyAdvert.newBuilder()
+                          .setAdvert(ByteString.copyFrom(advert.encode()))
+                          .setSigningCertificate(
+                              ByteString.copyFrom(identity.signingCertificate())))
+                  .build());
+        });
   }
 
   void adverts(org.cohort.protocol.v1.AdvertBundle message) {
-    run(() -> {
-      AdvertBundle bundle = AdvertBundle.decode(message.getBundle().toByteArray());
-      List<ByteString> certificates = message.getSigningCertificatesList();
-      if (certificates.size() != bundle.adverts().size()) {
-        throw new SecAggException.MalformedMessage("advert bundle has " + bundle.adverts().size() + " adverts but "
-            + certificates.size() + " signing certificates");
-      }
-      SigningIdentity identity = config.signingIdentity().get();
-      for (int i = 0; i < certificates.size(); i++) {
-        ParticipantId participant = bundle.adverts().get(i).participant();
-        verificationKeys.put(participant, SigningCertificates.verificationKey(certificates.get(i).toByteArray(),
-            identity.caCertificate(), identity.revocationList(), participant));
-      }
-      send(stamped().setShareBundle(payload(client.shareKeys(bundle).encode())).build());
-    });
+    run(
+        () -> {
+          AdvertBundle bundle = AdvertBundle.decode(message.getBundle().toByteArray());
+          List<ByteString> certificates = message.getSigningCertificatesList();
+          if (certificates.size() != bundle.adverts().size()) {
+            throw new SecAggException.MalformedMessage(
+                "advert bundle has "
+                    + bundle.adverts().size()
+                    + " adverts but "
+                    + certificates.size()
+                    + " signing certificates");
+          }
+          SigningIdentity identity = config.signingIdentity().get();
+          for (int i = 0; i < certificates.size(); i++) {
+            ParticipantId participant = bundle.adverts().get(i).participant();
+            verificationKeys.put(
+                participant,
+                SigningCertificates.verificationKey(
+                    certificates.get(i).toByteArray(),
+                    identity.caCertificate(),
+                    identity.revocationList(),
+                    participant));
+          }
+          send(stamped().setShareBundle(payload(client.shareKeys(bundle).encode())).build());
+        });
   }
 
   void shares(SecAggPayload message) {
-    run(() -> {
-      client.receiveShares(ShareDelivery.decode(message.getCanonical().toByteArray()));
-      sharesReceived = true;
-      maskWhenReady();
-    });
+    run(
+        () -> {
+          client.receiveShares(ShareDelivery.decode(message.getCanonical().toByteArray()));
+          sharesReceived = true;
+          maskWhenReady();
+        });
   }
 
   /** The encoding stage: masks {@code trained} as soon as the share delivery is in as well. */
   void mask(TrainedUpdate trained) {
-    run(() -> {
-      update = trained;
-      maskWhenReady();
-    });
+    run(
+        () -> {
+          update = trained;
+          maskWhenReady();
+        });
   }
 
   private void maskWhenReady() {
     if (!sharesReceived || update == null) {
       return;
     }
-    // The weight is the example count, capped at the round's bound: the coordinator learns only the total.
+    // The weight is the example count, capped at the round's bound: the coordinator learns only the
+    // total.
     // The quantizer clips each coordinate to the round's clip range.
     long weight = Math.min(update.exampleCount(), setup.parameters().maxWeight());
     MaskedInput input = client.maskedInput(update.values(), weight);
     int[] values = input.values();
-    Envelope header = stamped().setMaskedInputHeader(MaskedInputHeader.newBuilder()
-        .setBits(input.bits()).setTotalElements(values.length).setMetrics(update.metrics())).build();
+    Envelope header =
+        stamped()
+            .setMaskedInputHeader(
+                MaskedInputHeader.newBuilder()
+                    .setBits(input.bits())
+                    .setTotalElements(values.length)
+                    .setMetrics(update.metrics()))
+            .build();
     update = null;
     replies.accept(new Reply.MaskedUpload(header, values));
   }
 
   void unmask(SecAggPayload message) {
-    run(() -> {
-      UnmaskRequest request = UnmaskRequest.decode(message.getCanonical().toByteArray());
-      send(stamped().setUnmaskResponse(payload(client.unmaskResponse(request).encode())).build());
-    });
+    run(
+        () -> {
+          UnmaskRequest request = UnmaskRequest.decode(message.getCanonical().toByteArray());
+          send(
+              stamped()
+                  .setUnmaskResponse(payload(client.unmaskResponse(request).encode()))
+                  .build());
+        });
   }
 
   /** Runs an engine step on the secure thread; a refusal ends this site's part in the round. */
   private void run(Runnable step) {
-    config.secureThread().execute(() -> {
-      if (finished || cancelled) {
-        return;
-      }
-      try {
-        step.run();
-      } catch (SecAggException e) {
-        finished = true;
-        config.secureAggregationRefusals().accept(e);
-        log.warn("{}: round {}: refusing secure aggregation: {}", config.siteId(), setup.round(), e.getMessage());
-        replies.accept(Reply.declined(setup.federationId(), setup.round(), Refusal.secureAggregation(e)));
-      } catch (RuntimeException e) {
-        finished = true;
-        log.warn("{}: round {}: secure aggregation failed", config.siteId(), setup.round(), e);
-        replies.accept(Reply.declined(setup.federationId(), setup.round(),
-            new Refusal(Refusal.Rule.SECURE_AGGREGATION_FAILED, "secure aggregation failed on the site")));
-      }
-    });
+    config
+        .secureThread()
+        .execute(
+            () -> {
+              if (finished || cancelled) {
+                return;
+              }
+              try {
+                step.run();
+              } catch (SecAggException e) {
+                finished = true;
+                config.secureAggregationRefusals().accept(e);
+                log.warn(
+                    "{}: round {}: refusing secure aggregation: {}",
+                    config.siteId(),
+                    setup.round(),
+                    e.getMessage());
+                replies.accept(
+                    Reply.declined(
+                        setup.federationId(), setup.round(), Refusal.secureAggregation(e)));
+              } catch (RuntimeException e) {
+                finished = true;
+                log.warn(
+                    "{}: round {}: secure aggregation failed", config.siteId(), setup.round(), e);
+                replies.accept(
+                    Reply.declined(
+                        setup.federationId(),
+                        setup.round(),
+                        new Refusal(
+                            Refusal.Rule.SECURE_AGGREGATION_FAILED,
+                            "secure aggregation failed on the site")));
+              }
+            });
   }
 
   private void send(Envelope envelope) {

@@ -9,5 +9,8 @@ import java.util.Optional;
  * The kit's Ed25519 signing key and certificate (DER), and the trust anchors that relayed signing
  * certificates are checked against.
  */
-public record SigningIdentity(PrivateKey signingKey, byte[] signingCertificate, X509Certificate caCertificate,
-                              Optional<X509CRL> revocationList) {}
+public record SigningIdentity(
+    PrivateKey signingKey,
+    byte[] signingCertificate,
+    X509Certificate caCertificate,
+    Optional<X509CRL> revocationList) {}

@@ -20,7 +20,9 @@ public final class TaskPolicy {
 
   private final long maxModelElements;
 
-  /** @param maxModelElements tasks for models with more parameters are refused */
+  /**
+   * @param maxModelElements tasks for models with more parameters are refused
+   */
   public TaskPolicy(long maxModelElements) {
     this.maxModelElements = maxModelElements;
   }
@@ -30,7 +32,8 @@ public final class TaskPolicy {
    *
    * @param federationId the federation the Welcome named, or null before it
    */
-  public Optional<Refusal> check(String federationId, ModelSpec model, List<TensorSpec> layout, long totalElements) {
+  public Optional<Refusal> check(
+      String federationId, ModelSpec model, List<TensorSpec> layout, long totalElements) {
     if (federationId == null) {
       return refuse(Rule.NOT_WELCOMED, "task before welcome");
     }
@@ -55,13 +58,16 @@ public final class TaskPolicy {
    *
    * @throws SecAggException the engine's typed refusal (see {@link Refusal#secureAggregation})
    */
-  public RoundSetup checkSetup(ByteString encoded, String federationId, long round, long totalElements,
-      ParticipantId self) {
+  public RoundSetup checkSetup(
+      ByteString encoded, String federationId, long round, long totalElements, ParticipantId self) {
     RoundSetup setup = RoundSetup.decode(encoded.toByteArray());
     setup.requireRound(federationId, round);
     if (setup.parameters().vectorLength() != totalElements) {
-      throw new SecAggException.InvalidParameters("secure aggregation setup is for " + setup.parameters().vectorLength()
-          + " parameters, the model has " + totalElements);
+      throw new SecAggException.InvalidParameters(
+          "secure aggregation setup is for "
+              + setup.parameters().vectorLength()
+              + " parameters, the model has "
+              + totalElements);
     }
     if (!setup.participants().contains(self)) {
       throw new SecAggException.InvalidParameters(self + " is not among the round's participants");

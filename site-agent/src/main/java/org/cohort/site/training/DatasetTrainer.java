@@ -10,8 +10,8 @@ import org.cohort.site.model.LabelledMatrix;
 /**
  * The site's trainer over an in-memory, already standardised {@link Split}: evaluates the received
  * global model on the held-out part, then trains from it on the training part (evaluation-only
- * tasks stop after the first step). The held-out rows never influence training. AUROC is NaN
- * (and reported as NaN) when the held-out part holds one class only.
+ * tasks stop after the first step). The held-out rows never influence training. AUROC is NaN (and
+ * reported as NaN) when the held-out part holds one class only.
  */
 public final class DatasetTrainer implements LocalTrainer {
 
@@ -31,7 +31,8 @@ public final class DatasetTrainer implements LocalTrainer {
   public Outcome train(ModelSpec model, TrainingSettings settings, float[] globalParameters) {
     LocalMetrics before = evaluate(model, globalParameters);
     ModelTraining.Fit fit = ModelTraining.fit(model, settings, globalParameters, train);
-    return new Outcome(fit.parameters(), train.rows(), before.toBuilder().setTrainLoss(fit.trainLoss()).build());
+    return new Outcome(
+        fit.parameters(), train.rows(), before.toBuilder().setTrainLoss(fit.trainLoss()).build());
   }
 
   @Override

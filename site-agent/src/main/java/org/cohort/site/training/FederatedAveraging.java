@@ -15,8 +15,12 @@ public final class FederatedAveraging {
 
   private FederatedAveraging() {}
 
-  public static float[] run(ModelSpec model, TrainingSettings settings, float[] initialParameters,
-      List<? extends LocalTrainer> sites, int rounds) {
+  public static float[] run(
+      ModelSpec model,
+      TrainingSettings settings,
+      float[] initialParameters,
+      List<? extends LocalTrainer> sites,
+      int rounds) {
     if (sites.isEmpty()) {
       throw new IllegalArgumentException("federated averaging needs at least one site");
     }

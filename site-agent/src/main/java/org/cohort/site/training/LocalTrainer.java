@@ -5,15 +5,15 @@ import org.cohort.protocol.v1.ModelSpec;
 import org.cohort.protocol.v1.TrainingSettings;
 
 /**
- * Trains and evaluates models on a site's own records. Implementations never see other sites'
- * data, and return only aggregates: no record-level values.
+ * Trains and evaluates models on a site's own records. Implementations never see other sites' data,
+ * and return only aggregates: no record-level values.
  */
 public interface LocalTrainer {
 
   /**
-   * Evaluates {@code globalParameters} on the held-out split, trains from them (honouring
-   * {@code settings.proximal_mu}, FedProx), and returns the new parameters (same length) with the
-   * number of training examples used.
+   * Evaluates {@code globalParameters} on the held-out split, trains from them (honouring {@code
+   * settings.proximal_mu}, FedProx), and returns the new parameters (same length) with the number
+   * of training examples used.
    */
   Outcome train(ModelSpec model, TrainingSettings settings, float[] globalParameters);
 

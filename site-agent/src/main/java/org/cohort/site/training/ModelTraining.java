@@ -13,8 +13,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Minibatch training and evaluation of flat parameter vectors. These are the building blocks of
- * the site's {@link LocalTrainer} and of the demo's baselines (a model trained centrally on pooled
+ * Minibatch training and evaluation of flat parameter vectors. These are the building blocks of the
+ * site's {@link LocalTrainer} and of the demo's baselines (a model trained centrally on pooled
  * rows, or on one hospital alone), so every comparison uses the same code.
  */
 public final class ModelTraining {
@@ -24,27 +24,31 @@ public final class ModelTraining {
   /** Parameters after training and the mean loss over the whole training set afterwards. */
   public record Fit(float[] parameters, double trainLoss) {}
 
-  public static Fit fit(ModelSpec model, TrainingSettings settings, float[] initialParameters, Dataset train) {
+  public static Fit fit(
+      ModelSpec model, TrainingSettings settings, float[] initialParameters, Dataset train) {
     return fit(model, settings, initialParameters, LabelledMatrix.of(train));
   }
 
   /**
    * {@code settings.epochs} passes over {@code train}, each in a fresh seeded random order, in
-   * batches of {@code settings.batch_size} (the last batch of an epoch may be smaller). With
-   * {@code settings.proximal_mu} = mu > 0 (FedProx) every step minimises the batch loss plus
-   * (mu / 2) · ||w − initialParameters||²; the reported training loss is the data loss alone. With
-   * mu = 0 no proximal operation runs at all, so plain training is unchanged bit for bit.
+   * batches of {@code settings.batch_size} (the last batch of an epoch may be smaller). With {@code
+   * settings.proximal_mu} = mu > 0 (FedProx) every step minimises the batch loss plus (mu / 2) ·
+   * ||w − initialParameters||²; the reported training loss is the data loss alone. With mu = 0 no
+   * proximal operation runs at all, so plain training is unchanged bit for bit.
    */
-  public static Fit fit(ModelSpec model, TrainingSettings settings, float[] initialParameters, LabelledMatrix train) {
+  public static Fit fit(
+      ModelSpec model, TrainingSettings settings, float[] initialParameters, LabelledMatrix train) {
     validate(settings);
     DenseNetwork network = network(model, initialParameters, train);
     double mu = settings.getProximalMu();
     INDArray anchor = mu > 0 ? Nd4j.createFromArray(initialParameters.clone()) : null;
-    Optimizer optimizer = switch (settings.getOptimizer()) {
-      case OPTIMIZER_SGD -> Optimizer.sgd(settings.getLearningRate());
-      case OPTIMIZER_ADAM -> Optimizer.adam(settings.getLearningRate(), network.parameterCount());
-      default -> throw new InvalidTaskException("training.optimizer", "must be sgd or adam");
-    };
+    Optimizer optimizer =
+        switch (settings.getOptimizer()) {
+          case OPTIMIZER_SGD -> Optimizer.sgd(settings.getLearningRate());
+          case OPTIMIZER_ADAM ->
+              Optimizer.adam(settings.getLearningRate(), network.parameterCount());
+          default -> throw new InvalidTaskException("training.optimizer", "must be sgd or adam");
+        };
     SplittableRandom random = new SplittableRandom(settings.getSeed());
     int rows = train.rows();
     int batchSize = settings.getBatchSize();
@@ -61,7 +65,8 @@ public final class ModelTraining {
         network.step(optimizer);
       }
     }
-    double trainLoss = Evaluation.fromLogits(network.logits(train.design()), train.labelValues()).loss();
+    double trainLoss =
+        Evaluation.fromLogits(network.logits(train.design()), train.labelValues()).loss();
     return new Fit(network.parameters(), trainLoss);
   }
 
@@ -76,8 +81,13 @@ public final class ModelTraining {
 
   private static DenseNetwork network(ModelSpec model, float[] parameters, LabelledMatrix data) {
     if (model.getInputFeatures() != data.featureCount()) {
-      throw new InvalidTaskException("model.input_features", "is " + model.getInputFeatures()
-          + " but this site's data has " + data.featureCount() + " features");
+      throw new InvalidTaskException(
+          "model.input_features",
+          "is "
+              + model.getInputFeatures()
+              + " but this site's data has "
+              + data.featureCount()
+              + " features");
     }
     ModelLayout layout;
     try {
@@ -86,8 +96,9 @@ public final class ModelTraining {
       throw new InvalidTaskException("model", e.getMessage());
     }
     if (parameters.length != layout.totalElements()) {
-      throw new InvalidTaskException("parameters", "hold " + parameters.length
-          + " values but the model needs " + layout.totalElements());
+      throw new InvalidTaskException(
+          "parameters",
+          "hold " + parameters.length + " values but the model needs " + layout.totalElements());
     }
     for (float p : parameters) {
       if (!Float.isFinite(p)) {
@@ -121,8 +132,12 @@ public final class ModelTraining {
   /** Rows [start, end) of a contiguous c-order matrix as a view; cheaper than general indexing. */
   private static INDArray rowBlock(INDArray matrix, int start, int end) {
     long columns = matrix.columns();
-    return Nd4j.create(matrix.data(), new long[] {end - start, columns}, new long[] {columns, 1},
-        matrix.offset() + start * columns, 'c');
+    return Nd4j.create(
+        matrix.data(),
+        new long[] {end - start, columns},
+        new long[] {columns, 1},
+        matrix.offset() + start * columns,
+        'c');
   }
 
   private static int[] permutation(int n, SplittableRandom random) {

@@ -44,17 +44,27 @@ import org.cohort.site.data.SyntheticCohort;
  *
  * CSV sites standardise with their own training split's statistics (see {@link Standardizer} for
  * why); the synthetic cohort uses fixed reference values. Every problem with the section raises
- * {@link DataConfigException} naming the field; problems with the file raise
- * {@link DataFileException}.
+ * {@link DataConfigException} naming the field; problems with the file raise {@link
+ * DataFileException}.
  */
 public final class TrainerFactory {
 
   private static final double DEFAULT_HOLDOUT_FRACTION = 0.2;
   private static final long DEFAULT_SPLIT_SEED = 1;
   private static final Set<String> SYNTHETIC_KEYS = Set.of("source", "hospital", "seed", "rows");
-  private static final Set<String> CSV_KEYS = Set.of("source", "path", "features", "label",
-      "categorical", "missing_tokens", "missing_sentinels", "site_column", "site_value",
-      "holdout_fraction", "split_seed");
+  private static final Set<String> CSV_KEYS =
+      Set.of(
+          "source",
+          "path",
+          "features",
+          "label",
+          "categorical",
+          "missing_tokens",
+          "missing_sentinels",
+          "site_column",
+          "site_value",
+          "holdout_fraction",
+          "split_seed");
 
   private TrainerFactory() {}
 
@@ -105,8 +115,7 @@ public final class TrainerFactory {
 
   /**
    * The model input width ({@code model.input_features}) that the {@code data:} section yields,
-   * derived from the configuration alone: no data file is read. Validates like
-   * {@link #fromConfig}.
+   * derived from the configuration alone: no data file is read. Validates like {@link #fromConfig}.
    */
   public static int inputFeatures(JsonNode data, Path configDirectory) {
     String source = requiredSource(data);
@@ -122,8 +131,11 @@ public final class TrainerFactory {
     Path path = configDirectory.resolve(requiredText(data, "path")).normalize();
     Optional<CsvSchema.SiteFilter> siteFilter = Optional.empty();
     if (data.has("site_column") || data.has("site_value")) {
-      siteFilter = Optional.of(new CsvSchema.SiteFilter(
-          requiredText(data, "site_column"), requiredScalar(data.get("site_value"), "data.site_value")));
+      siteFilter =
+          Optional.of(
+              new CsvSchema.SiteFilter(
+                  requiredText(data, "site_column"),
+                  requiredScalar(data.get("site_value"), "data.site_value")));
     }
     return new CsvSchema(
         path,
@@ -145,18 +157,21 @@ public final class TrainerFactory {
     if (data.has("holdout_fraction")) {
       JsonNode node = data.get("holdout_fraction");
       if (!node.isNumber() || !(node.asDouble() > 0 && node.asDouble() < 1)) {
-        throw new DataConfigException("data.holdout_fraction", "must be a number strictly between 0 and 1");
+        throw new DataConfigException(
+            "data.holdout_fraction", "must be a number strictly between 0 and 1");
       }
       holdoutFraction = node.asDouble();
     }
-    long splitSeed = data.has("split_seed") ? requiredInteger(data, "split_seed") : DEFAULT_SPLIT_SEED;
+    long splitSeed =
+        data.has("split_seed") ? requiredInteger(data, "split_seed") : DEFAULT_SPLIT_SEED;
 
     Dataset raw = CsvDataSource.read(schema);
     Split split;
     try {
       split = Split.stratified(raw, holdoutFraction, splitSeed);
     } catch (IllegalArgumentException e) {
-      throw new DataFileException(path, 0, null, "has too few rows for a training and a held-out part", e);
+      throw new DataFileException(
+          path, 0, null, "has too few rows for a training and a held-out part", e);
     }
     Standardizer standardizer = Standardizer.fromStatistics(FeatureStatistics.of(split.train()));
     return new DatasetTrainer(split.map(standardizer::apply));
@@ -166,8 +181,13 @@ public final class TrainerFactory {
     for (Iterator<String> names = data.fieldNames(); names.hasNext(); ) {
       String name = names.next();
       if (!known.contains(name)) {
-        throw new DataConfigException("data." + name, "is not a setting of data.source "
-            + data.get("source").asText() + " (known: " + String.join(", ", known.stream().sorted().toList()) + ")");
+        throw new DataConfigException(
+            "data." + name,
+            "is not a setting of data.source "
+                + data.get("source").asText()
+                + " (known: "
+                + String.join(", ", known.stream().sorted().toList())
+                + ")");
       }
     }
   }
@@ -194,7 +214,10 @@ public final class TrainerFactory {
     return node.asLong();
   }
 
-  /** A string, number or boolean, as YAML would write it (vocabularies may hold numbers, e.g. 1, 2, 3). */
+  /**
+   * A string, number or boolean, as YAML would write it (vocabularies may hold numbers, e.g. 1, 2,
+   * 3).
+   */
   private static String requiredScalar(JsonNode node, String field) {
     if (node == null || node.isNull()) {
       throw new DataConfigException(field, "is required");

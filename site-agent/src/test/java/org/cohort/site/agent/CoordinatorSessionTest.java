@@ -39,10 +39,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The site's protocol handler alone, on an EmbeddedChannel, with a trainer that adds 0.5 everywhere. */
+/**
+ * The site's protocol handler alone, on an EmbeddedChannel, with a trainer that adds 0.5
+ * everywhere.
+ */
 class CoordinatorSessionTest {
 
-  private static final ModelSpec MODEL = ModelSpec.newBuilder().setKind("logreg").setInputFeatures(5).build();
+  private static final ModelSpec MODEL =
+      ModelSpec.newBuilder().setKind("logreg").setInputFeatures(5).build();
   private static final int ELEMENTS = ModelLayout.of(MODEL).totalElements();
 
   private final List<SecAggException> refusals = new ArrayList<>();
@@ -51,25 +55,48 @@ class CoordinatorSessionTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    SiteConfig config = new SiteConfig("hospital-a", new SiteConfig.Endpoint("127.0.0.1", 1),
-        new SiteConfig.Kit(Path.of("unused-cert.pem"), Path.of("unused-key.pem"), Path.of("unused-ca.pem"), null),
-        JsonNodeFactory.instance.objectNode(), null, Path.of("."));
+    SiteConfig config =
+        new SiteConfig(
+            "hospital-a",
+            new SiteConfig.Endpoint("127.0.0.1", 1),
+            new SiteConfig.Kit(
+                Path.of("unused-cert.pem"),
+                Path.of("unused-key.pem"),
+                Path.of("unused-ca.pem"),
+                null),
+            JsonNodeFactory.instance.objectNode(),
+            null,
+            Path.of("."));
     LocalTrainer addHalf = new AddHalf();
     agent = SiteAgent.builder(config, addHalf).tls(SslContextBuilder.forClient().build()).build();
     channel = new EmbeddedChannel(false, false);
     channel.pipeline().addLast("chunked-writer", new ChunkedWriteHandler());
     channel.pipeline().addLast("idle", new IdleStateHandler(0, 0, 0));
-    RoundPipeline.Config rounds = new RoundPipeline.Config("hospital-a", () -> {
-      throw new AssertionError("no secure round gets as far as signing");
-    }, refusals::add, addHalf, new TaskPolicy(1000), List.of(), Runnable::run, Runnable::run);
+    RoundPipeline.Config rounds =
+        new RoundPipeline.Config(
+            "hospital-a",
+            () -> {
+              throw new AssertionError("no secure round gets as far as signing");
+            },
+            refusals::add,
+            addHalf,
+            new TaskPolicy(1000),
+            List.of(),
+            Runnable::run,
+            Runnable::run);
     channel.pipeline().addLast("session", new CoordinatorSession(agent, rounds));
     channel.register();
   }
 
   /** Adds 0.5 to every parameter; evaluates with fixed metrics. */
   private static final class AddHalf implements LocalTrainer {
-    static final LocalMetrics EVALUATION = LocalMetrics.newBuilder().setEvalExamples(9).setEvalLoss(0.25)
-        .setEvalAccuracy(0.75).setEvalAuroc(0.8).build();
+    static final LocalMetrics EVALUATION =
+        LocalMetrics.newBuilder()
+            .setEvalExamples(9)
+            .setEvalLoss(0.25)
+            .setEvalAccuracy(0.75)
+            .setEvalAuroc(0.8)
+            .build();
 
     @Override
     public Outcome train(ModelSpec model, TrainingSettings settings, float[] global) {
@@ -102,8 +129,14 @@ class CoordinatorSessionTest {
   }
 
   private void welcome() {
-    channel.writeInbound(Envelopes.stamped("fed", 0).setWelcome(Welcome.newBuilder().setSiteId("hospital-a")
-        .setChunkElements(4).setHeartbeatIntervalMs(1000)).build());
+    channel.writeInbound(
+        Envelopes.stamped("fed", 0)
+            .setWelcome(
+                Welcome.newBuilder()
+                    .setSiteId("hospital-a")
+                    .setChunkElements(4)
+                    .setHeartbeatIntervalMs(1000))
+            .build());
   }
 
   private void task(long round, RoundTask task, float[] global) {
@@ -112,7 +145,8 @@ class CoordinatorSessionTest {
   }
 
   private void model(long round, float[] global) {
-    TensorChunkInput chunks = new TensorChunkInput(global, 4, "fed", round, Stream.STREAM_GLOBAL_MODEL);
+    TensorChunkInput chunks =
+        new TensorChunkInput(global, 4, "fed", round, Stream.STREAM_GLOBAL_MODEL);
     while (!chunks.isEndOfInput()) {
       channel.writeInbound(chunks.readChunk(channel.alloc()));
     }
@@ -120,7 +154,11 @@ class CoordinatorSessionTest {
 
   private static RoundTask taskFor(ModelSpec model) {
     ModelLayout layout = ModelLayout.of(model);
-    return RoundTask.newBuilder().setModel(model).addAllLayout(layout.tensors()).setTotalElements(layout.totalElements()).build();
+    return RoundTask.newBuilder()
+        .setModel(model)
+        .addAllLayout(layout.tensors())
+        .setTotalElements(layout.totalElements())
+        .build();
   }
 
   @Test
@@ -162,28 +200,59 @@ class CoordinatorSessionTest {
     Envelope declined = outbound().get(0);
     assertEquals(DeclineReason.DECLINE_REASON_POLICY, declined.getTaskDeclined().getReason());
 
-    ModelSpec huge = ModelSpec.newBuilder().setKind("mlp").setInputFeatures(100).addHiddenSizes(100).build();
+    ModelSpec huge =
+        ModelSpec.newBuilder().setKind("mlp").setInputFeatures(100).addHiddenSizes(100).build();
     channel.writeInbound(Envelopes.stamped("fed", 2).setRoundTask(taskFor(huge)).build());
-    assertEquals(DeclineReason.DECLINE_REASON_POLICY, outbound().get(0).getTaskDeclined().getReason());
+    assertEquals(
+        DeclineReason.DECLINE_REASON_POLICY, outbound().get(0).getTaskDeclined().getReason());
   }
 
   @Test
   void aSecureTaskWhoseSetupDoesNotFitIsDeclinedWithTheTypedRefusal() {
     outbound();
     welcome();
-    SecAggParameters parameters = new SecAggParameters(3, ELEMENTS, GraphPlan.complete(3, 2), 1.0, 1000);
-    RoundSetup others = new RoundSetup("fed", 1, List.of(ParticipantId.of("hospital-x"), ParticipantId.of("hospital-y"),
-        ParticipantId.of("hospital-z")), new byte[32], parameters);
-    channel.writeInbound(Envelopes.stamped("fed", 1).setRoundTask(taskFor(MODEL).toBuilder()
-        .setSecureAggregationSetup(ByteString.copyFrom(others.encode()))).build());
-    assertEquals(DeclineReason.DECLINE_REASON_SECAGG_REFUSED, outbound().get(0).getTaskDeclined().getReason());
+    SecAggParameters parameters =
+        new SecAggParameters(3, ELEMENTS, GraphPlan.complete(3, 2), 1.0, 1000);
+    RoundSetup others =
+        new RoundSetup(
+            "fed",
+            1,
+            List.of(
+                ParticipantId.of("hospital-x"),
+                ParticipantId.of("hospital-y"),
+                ParticipantId.of("hospital-z")),
+            new byte[32],
+            parameters);
+    channel.writeInbound(
+        Envelopes.stamped("fed", 1)
+            .setRoundTask(
+                taskFor(MODEL).toBuilder()
+                    .setSecureAggregationSetup(ByteString.copyFrom(others.encode())))
+            .build());
+    assertEquals(
+        DeclineReason.DECLINE_REASON_SECAGG_REFUSED,
+        outbound().get(0).getTaskDeclined().getReason());
     assertInstanceOf(SecAggException.InvalidParameters.class, refusals.get(0));
 
-    RoundSetup earlier = new RoundSetup("fed", 1, List.of(ParticipantId.of("hospital-a"), ParticipantId.of("hospital-y"),
-        ParticipantId.of("hospital-z")), new byte[32], parameters);
-    channel.writeInbound(Envelopes.stamped("fed", 2).setRoundTask(taskFor(MODEL).toBuilder()
-        .setSecureAggregationSetup(ByteString.copyFrom(earlier.encode()))).build());
-    assertEquals(DeclineReason.DECLINE_REASON_SECAGG_REFUSED, outbound().get(0).getTaskDeclined().getReason());
+    RoundSetup earlier =
+        new RoundSetup(
+            "fed",
+            1,
+            List.of(
+                ParticipantId.of("hospital-a"),
+                ParticipantId.of("hospital-y"),
+                ParticipantId.of("hospital-z")),
+            new byte[32],
+            parameters);
+    channel.writeInbound(
+        Envelopes.stamped("fed", 2)
+            .setRoundTask(
+                taskFor(MODEL).toBuilder()
+                    .setSecureAggregationSetup(ByteString.copyFrom(earlier.encode())))
+            .build());
+    assertEquals(
+        DeclineReason.DECLINE_REASON_SECAGG_REFUSED,
+        outbound().get(0).getTaskDeclined().getReason());
     assertInstanceOf(SecAggException.WrongRound.class, refusals.get(1));
     assertEquals(0, agent.updatesSent(), "nothing is sent in the clear for a secure task");
   }
@@ -193,8 +262,14 @@ class CoordinatorSessionTest {
     outbound();
     welcome();
     ModelLayout layout = ModelLayout.of(MODEL);
-    channel.writeInbound(Envelopes.stamped("fed", 11).setEvaluationTask(EvaluationTask.newBuilder().setModel(MODEL)
-        .addAllLayout(layout.tensors()).setTotalElements(layout.totalElements())).build());
+    channel.writeInbound(
+        Envelopes.stamped("fed", 11)
+            .setEvaluationTask(
+                EvaluationTask.newBuilder()
+                    .setModel(MODEL)
+                    .addAllLayout(layout.tensors())
+                    .setTotalElements(layout.totalElements()))
+            .build());
     model(11, new float[ELEMENTS]);
 
     List<Envelope> sent = outbound();

@@ -10,7 +10,8 @@ class ReconnectBackoffTest {
 
   @Test
   void ceilingDoublesUpToTheCapAndDelaysAreJitteredBelowIt() {
-    ReconnectBackoff backoff = new ReconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(1000));
+    ReconnectBackoff backoff =
+        new ReconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(1000));
     long[] ceilings = {100, 200, 400, 800, 1000, 1000};
     for (long ceiling : ceilings) {
       assertEquals(ceiling, backoff.ceilingMillis());

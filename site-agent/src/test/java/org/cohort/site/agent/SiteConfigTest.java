@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class SiteConfigTest {
 
-  private static final String VALID = """
+  private static final String VALID =
+      """
       site_id: hospital-a
       coordinator: {host: 127.0.0.1, port: 7443}
       kit: {certificate: tls-cert.pem, private_key: tls-key.pem, ca_certificate: ca.pem}
@@ -39,10 +40,17 @@ class SiteConfigTest {
   }
 
   @Test
-  void aWrittenStarterConfigLoadsBackEqualWithKitPathsRelativeToTheFile(@TempDir Path dir) throws Exception {
-    ObjectNode data = JsonNodeFactory.instance.objectNode().put("source", "csv").put("path", "site.csv")
-        .put("label", "007");
-    SiteConfig starter = SiteConfig.starter("hospital-a", new SiteConfig.Endpoint("coord.example.org", 7443), dir, data);
+  void aWrittenStarterConfigLoadsBackEqualWithKitPathsRelativeToTheFile(@TempDir Path dir)
+      throws Exception {
+    ObjectNode data =
+        JsonNodeFactory.instance
+            .objectNode()
+            .put("source", "csv")
+            .put("path", "site.csv")
+            .put("label", "007");
+    SiteConfig starter =
+        SiteConfig.starter(
+            "hospital-a", new SiteConfig.Endpoint("coord.example.org", 7443), dir, data);
     Path file = dir.resolve("site.yaml");
     starter.write(file);
 
@@ -50,7 +58,10 @@ class SiteConfigTest {
     assertEquals(starter, starter.validated());
     String yaml = Files.readString(file);
     assertTrue(yaml.contains("certificate: tls-cert.pem"), yaml);
-    assertFalse(yaml.contains("config_directory") || yaml.contains("revocation_list") || yaml.contains("reconnect"),
+    assertFalse(
+        yaml.contains("config_directory")
+            || yaml.contains("revocation_list")
+            || yaml.contains("reconnect"),
         "derived and absent fields are left out: " + yaml);
 
     SiteConfig edited = starter.withReconnect(new SiteConfig.Reconnect(50, 1_000));
@@ -63,11 +74,13 @@ class SiteConfigTest {
     assertMessage(dir, VALID.replace("hospital-a", "Hospital A"), "site_id");
     assertMessage(dir, VALID.replace("port: 7443", "port: 0"), "coordinator.port");
     assertMessage(dir, VALID.replace("ca_certificate: ca.pem", "ca_cert: ca.pem"), "ca_cert");
-    assertMessage(dir, VALID.replace("data: {source: synthetic, hospital: 0, seed: 1}", "data: 3"), "data");
+    assertMessage(
+        dir, VALID.replace("data: {source: synthetic, hospital: 0, seed: 1}", "data: 3"), "data");
   }
 
   private static void assertMessage(Path dir, String yaml, String expected) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> load(dir, yaml));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> load(dir, yaml));
     assertTrue(e.getMessage().contains(expected), e.getMessage());
   }
 }

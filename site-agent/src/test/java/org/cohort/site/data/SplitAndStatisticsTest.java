@@ -55,7 +55,8 @@ class SplitAndStatisticsTest {
   @Test
   void mergedSiteStatisticsEqualThoseOfThePooledData() {
     List<Feature> features = List.of(Feature.continuous("x"), Feature.binary("flag"));
-    Dataset siteA = new Dataset(features, new float[] {1, 0, 3, 1, Float.NaN, 1}, new float[] {0, 1, 0});
+    Dataset siteA =
+        new Dataset(features, new float[] {1, 0, 3, 1, Float.NaN, 1}, new float[] {0, 1, 0});
     Dataset siteB = new Dataset(features, new float[] {5, 0, 7, 1}, new float[] {1, 1});
     FeatureStatistics merged = FeatureStatistics.of(siteA).merge(FeatureStatistics.of(siteB));
     FeatureStatistics pooled = FeatureStatistics.of(Dataset.concat(List.of(siteA, siteB)));
@@ -69,7 +70,8 @@ class SplitAndStatisticsTest {
   @Test
   void standardizerRescalesContinuousColumnsImputesMissingAndLeavesBinaryAlone() {
     List<Feature> features = List.of(Feature.continuous("x"), Feature.binary("x:missing"));
-    Dataset data = new Dataset(features, new float[] {2, 0, 4, 0, Float.NaN, 1}, new float[] {0, 1, 0});
+    Dataset data =
+        new Dataset(features, new float[] {2, 0, 4, 0, Float.NaN, 1}, new float[] {0, 1, 0});
     Dataset standardised = Standardizer.fromStatistics(FeatureStatistics.of(data)).apply(data);
     assertArrayEquals(new float[] {-1, 0, 1, 0, 0, 1}, standardised.values(), 1e-6f);
   }

@@ -16,9 +16,15 @@ import org.nd4j.linalg.factory.Nd4j;
 
 class DenseNetworkTest {
 
-  private static final ModelSpec LOGREG = ModelSpec.newBuilder().setKind("logreg").setInputFeatures(3).build();
-  private static final ModelSpec MLP = ModelSpec.newBuilder().setKind("mlp").setInputFeatures(3)
-      .addHiddenSizes(5).addHiddenSizes(4).build();
+  private static final ModelSpec LOGREG =
+      ModelSpec.newBuilder().setKind("logreg").setInputFeatures(3).build();
+  private static final ModelSpec MLP =
+      ModelSpec.newBuilder()
+          .setKind("mlp")
+          .setInputFeatures(3)
+          .addHiddenSizes(5)
+          .addHiddenSizes(4)
+          .build();
 
   @Test
   void parametersRoundTripExactlyInLayoutOrder() {
@@ -34,16 +40,21 @@ class DenseNetworkTest {
   void logitsFollowTheLayoutsRowMajorWeightsThenBias() {
     // W = [1, 2, 3]^T, b = 0.5: the logit of (1, 10, 100) is 1 + 20 + 300 + 0.5.
     DenseNetwork network = new DenseNetwork(LOGREG, new float[] {1, 2, 3, 0.5f});
-    float[] logits = network.logits(LabelledMatrix.of(dataset(new float[] {1, 10, 100}, new float[] {1})).design());
+    float[] logits =
+        network.logits(
+            LabelledMatrix.of(dataset(new float[] {1, 10, 100}, new float[] {1})).design());
     assertEquals(321.5f, logits[0], 1e-4f);
   }
 
   @Test
   void mlpTensorsAreReadInLayoutOrder() {
     // input 1 -> hidden 2 -> output: W0 = [[1, -1]], b0 = [0, 0], W1 = [[2], [3]], b1 = [0.25].
-    ModelSpec spec = ModelSpec.newBuilder().setKind("mlp").setInputFeatures(1).addHiddenSizes(2).build();
+    ModelSpec spec =
+        ModelSpec.newBuilder().setKind("mlp").setInputFeatures(1).addHiddenSizes(2).build();
     DenseNetwork network = new DenseNetwork(spec, new float[] {1, -1, 0, 0, 2, 3, 0.25f});
-    float[] logits = network.logits(LabelledMatrix.of(dataset(new float[] {2, -4}, new float[] {1, 0})).design());
+    float[] logits =
+        network.logits(
+            LabelledMatrix.of(dataset(new float[] {2, -4}, new float[] {1, 0})).design());
     // x = 2: relu(2, -2) = (2, 0) -> 4.25; x = -4: relu(-4, 4) = (0, 4) -> 12.25.
     assertArrayEquals(new float[] {4.25f, 12.25f}, logits, 1e-5f);
   }
@@ -61,8 +72,14 @@ class DenseNetworkTest {
       float[] analytic = gradientOf(network, spec);
       for (int i = 0; i < params.length; i++) {
         double h = 1e-2;
-        double numeric = (loss(spec, perturbed(params, i, h), data) - loss(spec, perturbed(params, i, -h), data)) / (2 * h);
-        assertEquals(numeric, analytic[i], 2e-3 + 2e-2 * Math.abs(numeric), spec.getKind() + " parameter " + i);
+        double numeric =
+            (loss(spec, perturbed(params, i, h), data) - loss(spec, perturbed(params, i, -h), data))
+                / (2 * h);
+        assertEquals(
+            numeric,
+            analytic[i],
+            2e-3 + 2e-2 * Math.abs(numeric),
+            spec.getKind() + " parameter " + i);
       }
     }
   }
@@ -83,7 +100,9 @@ class DenseNetworkTest {
     for (int i = 0; i < params.length; i++) {
       assertEquals(mu * (params[i] - anchor[i]), with[i] - without[i], 1e-5, "parameter " + i);
     }
-    assertThrows(IllegalArgumentException.class, () -> proximal.addProximalGradient(Nd4j.createFromArray(new float[2]), mu));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> proximal.addProximalGradient(Nd4j.createFromArray(new float[2]), mu));
   }
 
   @Test
@@ -116,8 +135,8 @@ class DenseNetworkTest {
 
   static Dataset dataset(float[] values, float[] labels) {
     int width = values.length / labels.length;
-    List<Feature> features = IntStream.range(0, width)
-        .mapToObj(i -> Feature.continuous("x" + i)).toList();
+    List<Feature> features =
+        IntStream.range(0, width).mapToObj(i -> Feature.continuous("x" + i)).toList();
     return new Dataset(features, values, labels);
   }
 

@@ -28,18 +28,29 @@ import org.cohort.protocol.wire.FloatsLittleEndian;
 import org.cohort.site.training.LocalTrainer;
 import org.junit.jupiter.api.Test;
 
-/** The site's round pipeline without sockets: a fake trainer, real clipping, replies collected in a list. */
+/**
+ * The site's round pipeline without sockets: a fake trainer, real clipping, replies collected in a
+ * list.
+ */
 class RoundPipelineTest {
 
-  static final ModelSpec MODEL = ModelSpec.newBuilder().setKind("logreg").setInputFeatures(5).build();
+  static final ModelSpec MODEL =
+      ModelSpec.newBuilder().setKind("logreg").setInputFeatures(5).build();
   static final int ELEMENTS = ModelLayout.of(MODEL).totalElements();
-  static final TrainingSettings SETTINGS = TrainingSettings.newBuilder().setEpochs(1).setSeed(3).build();
+  static final TrainingSettings SETTINGS =
+      TrainingSettings.newBuilder().setEpochs(1).setSeed(3).build();
 
   /** Adds {@link #delta()} to the global model from 42 examples; evaluates with fixed metrics. */
   static class FakeTrainer implements LocalTrainer {
-    static final LocalMetrics TRAINING = LocalMetrics.newBuilder().setEvalExamples(7).setTrainLoss(0.5).build();
-    static final LocalMetrics EVALUATION = LocalMetrics.newBuilder().setEvalExamples(9).setEvalLoss(0.25)
-        .setEvalAccuracy(0.75).setEvalAuroc(0.8).build();
+    static final LocalMetrics TRAINING =
+        LocalMetrics.newBuilder().setEvalExamples(7).setTrainLoss(0.5).build();
+    static final LocalMetrics EVALUATION =
+        LocalMetrics.newBuilder()
+            .setEvalExamples(9)
+            .setEvalLoss(0.25)
+            .setEvalAccuracy(0.75)
+            .setEvalAuroc(0.8)
+            .build();
     final List<float[]> trainedFrom = new ArrayList<>();
     final List<float[]> evaluated = new ArrayList<>();
 
@@ -89,18 +100,31 @@ class RoundPipelineTest {
   final List<Reply> sent = new ArrayList<>();
   final List<SecAggException> refusals = new ArrayList<>();
 
-  RoundPipeline pipeline(LocalTrainer trainer, List<UpdateTransform> transforms,
-      Executor trainingThread) {
-    RoundPipeline.Config config = new RoundPipeline.Config("hospital-a", () -> {
-      throw new AssertionError("plain tasks never need the signing identity");
-    }, refusals::add, trainer, new TaskPolicy(1000), transforms, trainingThread, Runnable::run);
+  RoundPipeline pipeline(
+      LocalTrainer trainer, List<UpdateTransform> transforms, Executor trainingThread) {
+    RoundPipeline.Config config =
+        new RoundPipeline.Config(
+            "hospital-a",
+            () -> {
+              throw new AssertionError("plain tasks never need the signing identity");
+            },
+            refusals::add,
+            trainer,
+            new TaskPolicy(1000),
+            transforms,
+            trainingThread,
+            Runnable::run);
     return new RoundPipeline(config, Runnable::run, sent::add);
   }
 
   static RoundTask task() {
     ModelLayout layout = ModelLayout.of(MODEL);
-    return RoundTask.newBuilder().setModel(MODEL).addAllLayout(layout.tensors()).setTotalElements(ELEMENTS)
-        .setTraining(SETTINGS).build();
+    return RoundTask.newBuilder()
+        .setModel(MODEL)
+        .addAllLayout(layout.tensors())
+        .setTotalElements(ELEMENTS)
+        .setTraining(SETTINGS)
+        .build();
   }
 
   /** 0, 1, 2, ...: integers, so global + delta − global is exact. */
@@ -116,8 +140,14 @@ class RoundPipelineTest {
   static void sendModel(RoundPipeline pipeline, long round, float[] model) {
     for (int offset = 0; offset < model.length; offset += 2) {
       int length = Math.min(2, model.length - offset);
-      pipeline.modelChunk(round, TensorChunk.newBuilder().setStream(Stream.STREAM_GLOBAL_MODEL).setOffset(offset)
-          .setData(FloatsLittleEndian.encode(model, offset, length)).setLast(offset + length == model.length).build());
+      pipeline.modelChunk(
+          round,
+          TensorChunk.newBuilder()
+              .setStream(Stream.STREAM_GLOBAL_MODEL)
+              .setOffset(offset)
+              .setData(FloatsLittleEndian.encode(model, offset, length))
+              .setLast(offset + length == model.length)
+              .build());
     }
   }
 
@@ -159,7 +189,11 @@ class RoundPipelineTest {
     double norm = L2Clipping.norm(update);
     assertTrue(norm <= 1.0 && norm > 0.999, "clipped norm " + norm);
     for (int i = 0; i < ELEMENTS; i++) {
-      assertEquals(update[0] / delta[0], update[i] / delta[i], 1e-6, "every coordinate shrinks by the same factor");
+      assertEquals(
+          update[0] / delta[0],
+          update[i] / delta[i],
+          1e-6,
+          "every coordinate shrinks by the same factor");
     }
     assertThrows(IllegalArgumentException.class, () -> new L2Clip(0));
     assertThrows(IllegalArgumentException.class, () -> new L2Clip(Double.POSITIVE_INFINITY));
@@ -187,8 +221,12 @@ class RoundPipelineTest {
   void aSecureSetupNotNamingThisSiteIsRefusedWithTheEnginesTypedRefusal() {
     RoundPipeline pipeline = pipeline(new FakeTrainer(), List.of(), Runnable::run);
     pipeline.welcomed("fed");
-    pipeline.roundTask(1, task().toBuilder().setSecureAggregationSetup(
-        TaskPolicyTest.encoded(TaskPolicyTest.setup("fed", 1, ELEMENTS, "hospital-x"))).build());
+    pipeline.roundTask(
+        1,
+        task().toBuilder()
+            .setSecureAggregationSetup(
+                TaskPolicyTest.encoded(TaskPolicyTest.setup("fed", 1, ELEMENTS, "hospital-x")))
+            .build());
     sendModel(pipeline, 1, global());
 
     assertEquals(DeclineReason.DECLINE_REASON_SECAGG_REFUSED, declined(sent.get(0)).getReason());
@@ -228,26 +266,29 @@ class RoundPipelineTest {
 
   @Test
   void aTrainerThatFailsOrReturnsAnUnusableModelIsDeclined() {
-    FakeTrainer throwing = new FakeTrainer() {
-      @Override
-      public Outcome train(ModelSpec model, TrainingSettings settings, float[] global) {
-        throw new IllegalStateException("out of memory");
-      }
-    };
-    FakeTrainer nonFinite = new FakeTrainer() {
-      @Override
-      public Outcome train(ModelSpec model, TrainingSettings settings, float[] global) {
-        float[] next = global.clone();
-        next[2] = Float.NaN;
-        return new Outcome(next, 42, TRAINING);
-      }
-    };
-    FakeTrainer noExamples = new FakeTrainer() {
-      @Override
-      public Outcome train(ModelSpec model, TrainingSettings settings, float[] global) {
-        return new Outcome(global.clone(), 0, TRAINING);
-      }
-    };
+    FakeTrainer throwing =
+        new FakeTrainer() {
+          @Override
+          public Outcome train(ModelSpec model, TrainingSettings settings, float[] global) {
+            throw new IllegalStateException("out of memory");
+          }
+        };
+    FakeTrainer nonFinite =
+        new FakeTrainer() {
+          @Override
+          public Outcome train(ModelSpec model, TrainingSettings settings, float[] global) {
+            float[] next = global.clone();
+            next[2] = Float.NaN;
+            return new Outcome(next, 42, TRAINING);
+          }
+        };
+    FakeTrainer noExamples =
+        new FakeTrainer() {
+          @Override
+          public Outcome train(ModelSpec model, TrainingSettings settings, float[] global) {
+            return new Outcome(global.clone(), 0, TRAINING);
+          }
+        };
     List<String> details = new ArrayList<>();
     for (FakeTrainer trainer : List.of(throwing, nonFinite, noExamples)) {
       sent.clear();
@@ -258,8 +299,12 @@ class RoundPipelineTest {
       assertEquals(1, sent.size());
       details.add(declined(sent.get(0)).getDetail());
     }
-    assertEquals(List.of("local training failed", "trainer returned an unusable model",
-        "trainer returned an unusable model"), details);
+    assertEquals(
+        List.of(
+            "local training failed",
+            "trainer returned an unusable model",
+            "trainer returned an unusable model"),
+        details);
   }
 
   @Test
@@ -269,8 +314,13 @@ class RoundPipelineTest {
     pipeline.welcomed("fed");
     pipeline.roundTask(1, task());
     float[] global = global();
-    pipeline.modelChunk(1, TensorChunk.newBuilder().setStream(Stream.STREAM_GLOBAL_MODEL).setOffset(2)
-        .setData(FloatsLittleEndian.encode(global, 0, 2)).build());
+    pipeline.modelChunk(
+        1,
+        TensorChunk.newBuilder()
+            .setStream(Stream.STREAM_GLOBAL_MODEL)
+            .setOffset(2)
+            .setData(FloatsLittleEndian.encode(global, 0, 2))
+            .build());
     sendModel(pipeline, 1, global);
 
     assertTrue(declined(sent.get(0)).getDetail().startsWith("invalid global model stream: "));
@@ -283,8 +333,13 @@ class RoundPipelineTest {
     FakeTrainer trainer = new FakeTrainer();
     RoundPipeline pipeline = pipeline(trainer, List.of(), Runnable::run);
     pipeline.welcomed("fed");
-    pipeline.evaluationTask(9, EvaluationTask.newBuilder().setModel(MODEL)
-        .addAllLayout(ModelLayout.of(MODEL).tensors()).setTotalElements(ELEMENTS).build());
+    pipeline.evaluationTask(
+        9,
+        EvaluationTask.newBuilder()
+            .setModel(MODEL)
+            .addAllLayout(ModelLayout.of(MODEL).tensors())
+            .setTotalElements(ELEMENTS)
+            .build());
     sendModel(pipeline, 9, global());
 
     Envelope result = assertInstanceOf(Reply.Message.class, sent.get(0)).envelope();
@@ -294,7 +349,8 @@ class RoundPipelineTest {
     assertArrayEquals(global(), trainer.evaluated.get(0));
     assertTrue(trainer.trainedFrom.isEmpty());
 
-    pipeline.evaluationTask(10, EvaluationTask.newBuilder().setModel(MODEL).setTotalElements(ELEMENTS).build());
+    pipeline.evaluationTask(
+        10, EvaluationTask.newBuilder().setModel(MODEL).setTotalElements(ELEMENTS).build());
     assertEquals("task layout does not match its model", declined(sent.get(1)).getDetail());
   }
 }

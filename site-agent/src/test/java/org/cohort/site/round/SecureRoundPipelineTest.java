@@ -42,60 +42,90 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A secure task through the pipeline with real keys and the real engine: hospital-a is the
- * pipeline, hospital-b and -c are bare SecAggClients, and a SecAggServer plays the coordinator.
- * The unmasked aggregate must contain hospital-a's update, clipped per coordinate by the quantizer.
+ * pipeline, hospital-b and -c are bare SecAggClients, and a SecAggServer plays the coordinator. The
+ * unmasked aggregate must contain hospital-a's update, clipped per coordinate by the quantizer.
  */
 class SecureRoundPipelineTest {
 
   private static final String FEDERATION = "fed";
   private static final long ROUND = 5;
-  private static final List<ParticipantId> SITES = List.of(ParticipantId.of("hospital-a"),
-      ParticipantId.of("hospital-b"), ParticipantId.of("hospital-c"));
+  private static final List<ParticipantId> SITES =
+      List.of(
+          ParticipantId.of("hospital-a"),
+          ParticipantId.of("hospital-b"),
+          ParticipantId.of("hospital-c"));
   private static final double CLIP = 1.0;
 
   @Test
-  void aSecureTaskIsMaskedAndItsUpdateCountsInTheUnmaskedSum(@TempDir Path dir) throws CertificateEncodingException {
+  void aSecureTaskIsMaskedAndItsUpdateCountsInTheUnmaskedSum(@TempDir Path dir)
+      throws CertificateEncodingException {
     ConsortiumCa ca = ConsortiumCa.create(dir.resolve("ca"), "test-consortium");
     Map<ParticipantId, StartupKit> kits = new HashMap<>();
     Map<ParticipantId, PublicKey> verification = new HashMap<>();
     for (ParticipantId site : SITES) {
-      StartupKit kit = ca.issue(new ParticipantIdentity(site.value(), Role.SITE), dir.resolve(site.value()), List.of());
+      StartupKit kit =
+          ca.issue(
+              new ParticipantIdentity(site.value(), Role.SITE),
+              dir.resolve(site.value()),
+              List.of());
       kits.put(site, kit);
-      verification.put(site, SigningCertificates.verificationKey(kit.signingCertificate().getEncoded(),
-          kit.caCertificate(), Optional.empty(), site));
+      verification.put(
+          site,
+          SigningCertificates.verificationKey(
+              kit.signingCertificate().getEncoded(), kit.caCertificate(), Optional.empty(), site));
     }
     VerificationKeys keys = SigningCertificates.resolver(verification);
-    SecAggParameters parameters = new SecAggParameters(3, RoundPipelineTest.ELEMENTS, GraphPlan.complete(3, 2), CLIP,
-        1000);
+    SecAggParameters parameters =
+        new SecAggParameters(3, RoundPipelineTest.ELEMENTS, GraphPlan.complete(3, 2), CLIP, 1000);
     RoundSetup setup = new RoundSetup(FEDERATION, ROUND, SITES, new byte[32], parameters);
 
     List<Reply> sent = new ArrayList<>();
     StartupKit kitA = kits.get(SITES.get(0));
-    SigningIdentity identityA = new SigningIdentity(SigningCertificates.signingKey(kitA),
-        kitA.signingCertificate().getEncoded(), kitA.caCertificate(), Optional.empty());
-    RoundPipeline.Config config = new RoundPipeline.Config("hospital-a", () -> identityA, e -> {
-      throw new AssertionError("refused: " + e.getMessage());
-    }, new RoundPipelineTest.FakeTrainer(), new TaskPolicy(1000), List.of(), Runnable::run, Runnable::run);
+    SigningIdentity identityA =
+        new SigningIdentity(
+            SigningCertificates.signingKey(kitA),
+            kitA.signingCertificate().getEncoded(),
+            kitA.caCertificate(),
+            Optional.empty());
+    RoundPipeline.Config config =
+        new RoundPipeline.Config(
+            "hospital-a",
+            () -> identityA,
+            e -> {
+              throw new AssertionError("refused: " + e.getMessage());
+            },
+            new RoundPipelineTest.FakeTrainer(),
+            new TaskPolicy(1000),
+            List.of(),
+            Runnable::run,
+            Runnable::run);
     RoundPipeline siteA = new RoundPipeline(config, Runnable::run, sent::add);
     List<SecAggClient> others = List.of(client(setup, 1, kits, keys), client(setup, 2, kits, keys));
 
     siteA.welcomed(FEDERATION);
-    siteA.roundTask(ROUND, RoundPipelineTest.task().toBuilder()
-        .setSecureAggregationSetup(ByteString.copyFrom(setup.encode())).build());
+    siteA.roundTask(
+        ROUND,
+        RoundPipelineTest.task().toBuilder()
+            .setSecureAggregationSetup(ByteString.copyFrom(setup.encode()))
+            .build());
     SecAggServer coordinator = new SecAggServer(setup, keys);
-    coordinator.acceptAdvert(KeyAdvert.decode(message(sent, 0).getKeyAdvert().getAdvert().toByteArray()));
+    coordinator.acceptAdvert(
+        KeyAdvert.decode(message(sent, 0).getKeyAdvert().getAdvert().toByteArray()));
     for (SecAggClient other : others) {
       coordinator.acceptAdvert(other.advertiseKeys());
     }
     AdvertBundle adverts = coordinator.closeAdverts();
-    org.cohort.protocol.v1.AdvertBundle.Builder relayed = org.cohort.protocol.v1.AdvertBundle.newBuilder()
-        .setBundle(ByteString.copyFrom(adverts.encode()));
+    org.cohort.protocol.v1.AdvertBundle.Builder relayed =
+        org.cohort.protocol.v1.AdvertBundle.newBuilder()
+            .setBundle(ByteString.copyFrom(adverts.encode()));
     for (KeyAdvert advert : adverts.adverts()) {
-      relayed.addSigningCertificates(ByteString.copyFrom(kits.get(advert.participant()).signingCertificate().getEncoded()));
+      relayed.addSigningCertificates(
+          ByteString.copyFrom(kits.get(advert.participant()).signingCertificate().getEncoded()));
     }
     siteA.adverts(ROUND, relayed.build());
 
-    coordinator.acceptShares(ShareBundle.decode(message(sent, 1).getShareBundle().getCanonical().toByteArray()));
+    coordinator.acceptShares(
+        ShareBundle.decode(message(sent, 1).getShareBundle().getCanonical().toByteArray()));
     for (SecAggClient other : others) {
       coordinator.acceptShares(other.shareKeys(adverts));
     }
@@ -111,11 +141,20 @@ class SecureRoundPipelineTest {
     RoundPipelineTest.sendModel(siteA, ROUND, RoundPipelineTest.global());
 
     Reply.MaskedUpload masked = assertInstanceOf(Reply.MaskedUpload.class, sent.get(2));
-    assertTrue(sent.stream().noneMatch(r -> r instanceof Reply.PlainUpload), "nothing goes in the clear");
-    assertEquals(RoundPipelineTest.ELEMENTS + 1, masked.header().getMaskedInputHeader().getTotalElements());
-    assertEquals(RoundPipelineTest.FakeTrainer.TRAINING, masked.header().getMaskedInputHeader().getMetrics());
-    coordinator.acceptMaskedInput(new MaskedInput(FEDERATION, ROUND, SITES.get(0),
-        masked.header().getMaskedInputHeader().getBits(), masked.residues()));
+    assertTrue(
+        sent.stream().noneMatch(r -> r instanceof Reply.PlainUpload), "nothing goes in the clear");
+    assertEquals(
+        RoundPipelineTest.ELEMENTS + 1, masked.header().getMaskedInputHeader().getTotalElements());
+    assertEquals(
+        RoundPipelineTest.FakeTrainer.TRAINING,
+        masked.header().getMaskedInputHeader().getMetrics());
+    coordinator.acceptMaskedInput(
+        new MaskedInput(
+            FEDERATION,
+            ROUND,
+            SITES.get(0),
+            masked.header().getMaskedInputHeader().getBits(),
+            masked.residues()));
     float[] otherUpdate = new float[RoundPipelineTest.ELEMENTS];
     Arrays.fill(otherUpdate, -0.125f);
     for (SecAggClient other : others) {
@@ -123,25 +162,28 @@ class SecureRoundPipelineTest {
     }
     UnmaskRequest request = coordinator.closeInputs();
     siteA.unmask(ROUND, payload(request.encode()));
-    coordinator.acceptUnmaskResponse(UnmaskResponse.decode(message(sent, 3).getUnmaskResponse().getCanonical()
-        .toByteArray()));
+    coordinator.acceptUnmaskResponse(
+        UnmaskResponse.decode(message(sent, 3).getUnmaskResponse().getCanonical().toByteArray()));
     for (SecAggClient other : others) {
       coordinator.acceptUnmaskResponse(other.unmaskResponse(request));
     }
     AggregateResult aggregate = coordinator.finish();
 
-    assertEquals(42 + 10 + 10, aggregate.totalWeight(), "hospital-a is weighted by its example count");
+    assertEquals(
+        42 + 10 + 10, aggregate.totalWeight(), "hospital-a is weighted by its example count");
     float[] delta = RoundPipelineTest.FakeTrainer.delta();
     for (int i = 0; i < delta.length; i++) {
       double expected = 42 * Math.min(CLIP, delta[i]) + 2 * 10 * -0.125;
-      assertEquals(expected, aggregate.weightedSum()[i], parameters.sumErrorBound(3), "coordinate " + i);
+      assertEquals(
+          expected, aggregate.weightedSum()[i], parameters.sumErrorBound(3), "coordinate " + i);
     }
   }
 
-  private static SecAggClient client(RoundSetup setup, int index, Map<ParticipantId, StartupKit> kits,
-      VerificationKeys keys) {
+  private static SecAggClient client(
+      RoundSetup setup, int index, Map<ParticipantId, StartupKit> kits, VerificationKeys keys) {
     ParticipantId site = SITES.get(index);
-    return new SecAggClient(setup, site, SigningCertificates.signingKey(kits.get(site)), keys, new SecureRandom());
+    return new SecAggClient(
+        setup, site, SigningCertificates.signingKey(kits.get(site)), keys, new SecureRandom());
   }
 
   private static Envelope message(List<Reply> sent, int index) {
