@@ -56,6 +56,7 @@ final class Federation {
 
   private static final Logger log = LoggerFactory.getLogger(Federation.class);
   private static final long GOODBYE_SECONDS = 5;
+  private static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(1);
 
   private final CoordinatorConfig config;
   private final ModelLayout layout;
@@ -237,14 +238,16 @@ final class Federation {
               round,
               round.abandon("the coordinator failed (" + failure.getClass().getSimpleName() + ")"));
         } catch (Throwable again) {
-          log.error(
-              "could not end round {} after a failure; retrying in a second",
-              round.number(),
-              again);
+          log.error("could not end round {} after a failure", round.number(), again);
           current = null;
           cancelTimers();
-          onRoundThreadAt(clock.instant().plusSeconds(1), this::maybeStartRound, timer -> {});
         }
+      }
+      if (current == null && evaluation == null && !finished.isDone()) {
+        // The failure may have hit the start of a round (e.g. allocating its aggregator): try again
+        // shortly.
+        onRoundThreadAt(
+            clock.instant().plus(RETRY_AFTER_FAILURE), this::maybeStartRound, timer -> {});
       }
     }
   }
@@ -594,11 +597,10 @@ final class Federation {
       }
     }
     notifyListeners(listener -> listener.roundFinished(summary));
-    if (completedRounds >= config.rounds().count()) {
-      startEvaluation();
-    } else {
-      maybeStartRound();
-    }
+    // A task of its own, so this round (its aggregate, its call stack) is garbage before the next
+    // one allocates.
+    onRoundThread(
+        completedRounds >= config.rounds().count() ? this::startEvaluation : this::maybeStartRound);
   }
 
   private void cancelTimers() {

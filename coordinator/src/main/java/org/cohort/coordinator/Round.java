@@ -102,7 +102,8 @@ final class Round {
   private RoundPhase phase;
   private Instant phaseDeadline;
   private Map<String, ShareDelivery> shareDeliveries = Map.of();
-  private AggregateUpdate aggregate;
+  private int aggregatedContributions;
+  private long aggregatedWeight;
   private String abandonReason = "";
 
   private Round(
@@ -576,7 +577,9 @@ final class Round {
   }
 
   private Transition aggregated(AggregateUpdate result) {
-    aggregate = result;
+    // Only the counts stay: the model-sized delta is the strategy's to apply, then garbage.
+    aggregatedContributions = result.contributions();
+    aggregatedWeight = result.totalWeight();
     phase = RoundPhase.APPLYING;
     return new Transition.Aggregated(result);
   }
@@ -611,12 +614,12 @@ final class Round {
   }
 
   RoundSummary summary() {
+    boolean aggregated = aggregatedContributions > 0;
     int contributions =
-        aggregate != null
-            ? aggregate.contributions()
+        aggregated
+            ? aggregatedContributions
             : secure != null ? secure.maskedInputs() : plain.contributions();
-    long totalWeight =
-        aggregate != null ? aggregate.totalWeight() : secure != null ? 0 : plain.totalWeight();
+    long totalWeight = aggregated ? aggregatedWeight : secure != null ? 0 : plain.totalWeight();
     return new RoundSummary(
         number,
         phase,

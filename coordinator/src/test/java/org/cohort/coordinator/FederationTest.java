@@ -19,8 +19,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.cohort.coordinator.aggregate.AggregateUpdate;
 import org.cohort.coordinator.aggregate.StreamingSum;
+import org.cohort.coordinator.aggregate.UpdateAggregator;
 import org.cohort.coordinator.config.CoordinatorConfig;
 import org.cohort.coordinator.strategy.FedAvg;
 import org.cohort.coordinator.strategy.RoundConfig;
@@ -123,14 +125,13 @@ class FederationTest {
   }
 
   private Federation federation(CoordinatorConfig config, ServerStrategy strategy) {
+    return federation(config, strategy, () -> new StreamingSum(ELEMENTS));
+  }
+
+  private Federation federation(
+      CoordinatorConfig config, ServerStrategy strategy, Supplier<UpdateAggregator> aggregators) {
     Federation federation =
-        new Federation(
-            config,
-            strategy,
-            () -> new StreamingSum(ELEMENTS),
-            roundThread,
-            metrics,
-            Clock.systemUTC());
+        new Federation(config, strategy, aggregators, roundThread, metrics, Clock.systemUTC());
     federation.addListener(
         new RoundListener() {
           @Override
@@ -244,6 +245,38 @@ class FederationTest {
         federation.snapshot().parameters()[0],
         1e-6f,
         "round 2 applied the mean update");
+  }
+
+  /**
+   * The same heap exhaustion one step later, as the 400 MiB benchmark run met it: allocating the
+   * next round's accumulator fails, so there is no round to abandon. The federation tries again and
+   * the round runs.
+   */
+  @Test
+  void aFailureWhileStartingARoundIsRetried(@TempDir Path dir) throws Exception {
+    AtomicInteger allocations = new AtomicInteger();
+    Supplier<UpdateAggregator> failsFirst =
+        () -> {
+          if (allocations.getAndIncrement() == 0) {
+            throw new OutOfMemoryError("Java heap space");
+          }
+          return new StreamingSum(ELEMENTS);
+        };
+    Federation federation =
+        federation(config(dir, 1, 30), new FedAvg(StrategyName.FEDAVG), failsFirst);
+    FakeChannel a = new FakeChannel("site-a");
+    FakeChannel b = new FakeChannel("site-b");
+    federation.join(a);
+    federation.join(b);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> a.sent.stream().anyMatch(Envelope::hasRoundTask));
+    long round = a.last(Envelope.BodyCase.ROUND_TASK).getRound();
+    upload(federation, a, round, 1f, 1f, 1f);
+    upload(federation, b, round, 1f, 1f, 1f);
+    await().atMost(Duration.ofSeconds(10)).until(() -> summaries.size() == 1);
+    assertEquals(RoundPhase.COMPLETED, summaries.get(0).phase());
+    assertEquals(2, allocations.get(), "the first start failed, the retry succeeded");
   }
 
   /**

@@ -11,29 +11,10 @@ import java.nio.file.Path;
  * <p>Memory: memoryBudgetBytes of update data + the result (model × 4 bytes) + n floats. Disk: n ×
  * model × 4 bytes, deleted on close.
  */
-public final class CoordinateMedian implements UpdateAggregator {
-
-  private final SpilledUpdates updates;
-  private final long memoryBudgetBytes;
+public final class CoordinateMedian extends SpillingAggregator {
 
   public CoordinateMedian(int elements, Path spillDirectory, long memoryBudgetBytes) {
-    this.updates = new SpilledUpdates(elements, spillDirectory);
-    this.memoryBudgetBytes = memoryBudgetBytes;
-  }
-
-  @Override
-  public void add(String site, float[] delta, long weight) {
-    updates.add(site, delta, weight);
-  }
-
-  @Override
-  public int contributions() {
-    return updates.count();
-  }
-
-  @Override
-  public long totalWeight() {
-    return updates.totalWeight();
+    super(elements, spillDirectory, memoryBudgetBytes);
   }
 
   /**
@@ -44,10 +25,5 @@ public final class CoordinateMedian implements UpdateAggregator {
     int n = updates.count();
     float[] median = TrimmedMean.coordinateWise(updates, (n - 1) / 2, memoryBudgetBytes);
     return new AggregateUpdate(median, updates.totalWeight(), n);
-  }
-
-  @Override
-  public void close() {
-    updates.close();
   }
 }

@@ -18,40 +18,21 @@ import java.util.Arrays;
  * × 4 bytes). Disk: n × model × 4 bytes, deleted on close. Time: two passes over the spill file and
  * O(n² × model) arithmetic.
  */
-public final class Krum implements UpdateAggregator {
+public final class Krum extends SpillingAggregator {
 
   private final int byzantine;
   private final int select;
-  private final SpilledUpdates updates;
-  private final long memoryBudgetBytes;
 
   public Krum(
       int elements, int byzantine, int select, Path spillDirectory, long memoryBudgetBytes) {
-    if (byzantine < 0) {
-      throw new IllegalArgumentException("krum byzantine must be >= 0");
-    }
-    if (select < 1) {
-      throw new IllegalArgumentException("krum select must be >= 1");
+    super(elements, spillDirectory, memoryBudgetBytes);
+    if (byzantine < 0 || select < 1) {
+      close();
+      throw new IllegalArgumentException(
+          byzantine < 0 ? "krum byzantine must be >= 0" : "krum select must be >= 1");
     }
     this.byzantine = byzantine;
     this.select = select;
-    this.updates = new SpilledUpdates(elements, spillDirectory);
-    this.memoryBudgetBytes = memoryBudgetBytes;
-  }
-
-  @Override
-  public void add(String site, float[] delta, long weight) {
-    updates.add(site, delta, weight);
-  }
-
-  @Override
-  public int contributions() {
-    return updates.count();
-  }
-
-  @Override
-  public long totalWeight() {
-    return updates.totalWeight();
   }
 
   @Override
@@ -145,10 +126,5 @@ public final class Krum implements UpdateAggregator {
       chosen[best] = true;
     }
     return chosen;
-  }
-
-  @Override
-  public void close() {
-    updates.close();
   }
 }

@@ -13,35 +13,18 @@ import java.util.Arrays;
  * <p>Memory: memoryBudgetBytes of update data + the result (model × 4 bytes) + n floats. Disk: n ×
  * model × 4 bytes, deleted on close.
  */
-public final class TrimmedMean implements UpdateAggregator {
+public final class TrimmedMean extends SpillingAggregator {
 
   private final double beta;
-  private final SpilledUpdates updates;
-  private final long memoryBudgetBytes;
 
   /** beta in [0, 0.5), so at least one value per coordinate survives the trimming. */
   public TrimmedMean(int elements, double beta, Path spillDirectory, long memoryBudgetBytes) {
+    super(elements, spillDirectory, memoryBudgetBytes);
     if (!(beta >= 0 && beta < 0.5)) {
+      close();
       throw new IllegalArgumentException("trimmed mean beta must be in [0, 0.5)");
     }
     this.beta = beta;
-    this.updates = new SpilledUpdates(elements, spillDirectory);
-    this.memoryBudgetBytes = memoryBudgetBytes;
-  }
-
-  @Override
-  public void add(String site, float[] delta, long weight) {
-    updates.add(site, delta, weight);
-  }
-
-  @Override
-  public int contributions() {
-    return updates.count();
-  }
-
-  @Override
-  public long totalWeight() {
-    return updates.totalWeight();
   }
 
   @Override
@@ -75,10 +58,5 @@ public final class TrimmedMean implements UpdateAggregator {
           }
         });
     return result;
-  }
-
-  @Override
-  public void close() {
-    updates.close();
   }
 }
