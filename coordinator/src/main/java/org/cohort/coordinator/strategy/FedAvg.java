@@ -28,11 +28,11 @@ public final class FedAvg implements ServerStrategy {
 
   @Override
   public float[] apply(float[] global, AggregateUpdate aggregate) {
-    float[] delta = aggregate.delta();
-    requireSameLength(global, delta);
-    float[] next = new float[global.length];
+    float[] next = aggregate.delta();
+    requireSameLength(global, next);
+    // The delta becomes the new model in place: one model-sized array less while a round applies.
     for (int i = 0; i < next.length; i++) {
-      next[i] = global[i] + delta[i];
+      next[i] += global[i];
     }
     return next;
   }

@@ -13,7 +13,10 @@ public interface ServerStrategy {
   /** available: connected eligible sites in a stable order; base: the job's training settings. */
   RoundConfig configureRound(long round, List<String> available, TrainingSettings base);
 
-  /** The new global model (a new array; global is not modified: it may still be streaming out). */
+  /**
+   * The new global model. {@code global} is not modified (it may still be streaming out to sites);
+   * the aggregate is the strategy's to consume, so its delta array may become the result.
+   */
   float[] apply(float[] global, AggregateUpdate aggregate);
 
   /** Optimizer state (e.g. Adam moments) to persist in the checkpoint; empty array if stateless. */
