@@ -14,6 +14,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The global model and the server strategy's state after the last completed round, in one file
@@ -28,6 +30,8 @@ import java.util.zip.CRC32C;
  * before server strategies existed) has no strategy fields; it still loads, as a FedAvg checkpoint.
  */
 public final class CheckpointStore {
+
+  private static final Logger log = LoggerFactory.getLogger(CheckpointStore.class);
 
   /**
    * What survives a restart. {@code strategy} names the strategy whose {@code strategyState} this
@@ -72,9 +76,10 @@ public final class CheckpointStore {
             .putInt(model.length)
             .flip();
     CRC32C crc = new CRC32C();
+    Path temp = null;
     try {
       Files.createDirectories(directory);
-      Path temp = Files.createTempFile(directory, FILE_NAME, ".tmp");
+      temp = Files.createTempFile(directory, FILE_NAME, ".tmp");
       try (FileChannel out =
           FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         write(out, header, crc);
@@ -94,11 +99,29 @@ public final class CheckpointStore {
         out.force(true);
       }
       Files.move(temp, file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
-        dir.force(true);
-      }
     } catch (IOException e) {
+      deleteIfPresent(temp);
       throw new UncheckedIOException("cannot write checkpoint in " + directory, e);
+    }
+    // The new checkpoint is in place from here on: it counts as saved. Syncing the directory makes
+    // the rename durable; if that fails, a crash may bring back the previous checkpoint.
+    try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+      dir.force(true);
+    } catch (IOException e) {
+      log.warn(
+          "checkpoint {} written, but its directory could not be synced: {}",
+          file(),
+          e.getMessage());
+    }
+  }
+
+  private static void deleteIfPresent(Path temp) {
+    if (temp != null) {
+      try {
+        Files.deleteIfExists(temp);
+      } catch (IOException ignored) {
+        // The write already failed; a leftover temporary file is harmless and never loaded.
+      }
     }
   }
 

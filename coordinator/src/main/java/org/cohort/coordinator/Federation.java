@@ -82,6 +82,10 @@ final class Federation {
   private ScheduledFuture<?> phaseTimer;
   private ScheduledFuture<?> hardTimer;
   private CrossSiteEvaluation evaluation;
+
+  /** The last round and the evaluation are done: only goodbyes remain. */
+  private boolean finishing;
+
   private volatile GlobalModel snapshot;
 
   Federation(
@@ -243,11 +247,12 @@ final class Federation {
           cancelTimers();
         }
       }
-      if (current == null && evaluation == null && !finished.isDone()) {
+      if (evaluation != null) {
+        finishEvaluation();
+      } else if (current == null && !finishing) {
         // The failure may have hit the start of a round (e.g. allocating its aggregator): try again
         // shortly.
-        onRoundThreadAt(
-            clock.instant().plus(RETRY_AFTER_FAILURE), this::maybeStartRound, timer -> {});
+        onRoundThreadAt(clock.instant().plus(RETRY_AFTER_FAILURE), this::nextStep, timer -> {});
       }
     }
   }
@@ -263,7 +268,7 @@ final class Federation {
     }
     metrics.connectedSites(connected.size());
     log.info("site {} connected ({} connected)", site, connected.size());
-    if (finished.isDone()) {
+    if (finishing || finished.isDone()) {
       channel.close(messages.goodbye("federation finished", true));
       return;
     }
@@ -429,8 +434,24 @@ final class Federation {
     }
   }
 
+  /**
+   * After a round ends (or a failure): the next round, or the final evaluation once all rounds are
+   * done.
+   */
+  private void nextStep() {
+    if (completedRounds >= config.rounds().count()) {
+      startEvaluation();
+    } else {
+      maybeStartRound();
+    }
+  }
+
   private void maybeStartRound() {
-    if (finished.isDone() || current != null || evaluation != null) {
+    if (finishing
+        || finished.isDone()
+        || current != null
+        || evaluation != null
+        || completedRounds >= config.rounds().count()) {
       return;
     }
     int min = config.sites().minPerRound();
@@ -487,7 +508,15 @@ final class Federation {
     onRoundThreadAt(
         round.hardDeadline(),
         () -> {
-          if (current == round) {
+          if (current != round) {
+            return;
+          }
+          // The phase deadline may fall on this same instant: the phase closes first, so a round
+          // with enough contributions is aggregated rather than abandoned.
+          Transition closed = round.expire(round.phase());
+          if (closed instanceof Transition.Aggregated || closed instanceof Transition.Abandoned) {
+            carryOut(round, closed);
+          } else {
             end(round, round.abandon("the round reached its deadline in phase " + round.phase()));
           }
         },
@@ -585,22 +614,24 @@ final class Federation {
     }
     current = null;
     cancelTimers();
-    round.close();
-    RoundSummary summary = round.summary();
-    metrics.roundFinished(summary.phase(), summary.duration());
-    log.info(summary.progressLine());
-    Envelope result = messages.result(summary);
-    for (String site : round.participants()) {
-      SiteChannel channel = connected.get(site);
-      if (channel != null) {
-        channel.send(result);
+    // Queued first, whatever fails below; a task of its own, so this round (its aggregate, its call
+    // stack) is garbage before the next one allocates.
+    onRoundThread(this::nextStep);
+    try {
+      RoundSummary summary = round.summary();
+      metrics.roundFinished(summary.phase(), summary.duration());
+      log.info(summary.progressLine());
+      Envelope result = messages.result(summary);
+      for (String site : round.participants()) {
+        SiteChannel channel = connected.get(site);
+        if (channel != null) {
+          channel.send(result);
+        }
       }
+      notifyListeners(listener -> listener.roundFinished(summary));
+    } finally {
+      round.close();
     }
-    notifyListeners(listener -> listener.roundFinished(summary));
-    // A task of its own, so this round (its aggregate, its call stack) is garbage before the next
-    // one allocates.
-    onRoundThread(
-        completedRounds >= config.rounds().count() ? this::startEvaluation : this::maybeStartRound);
   }
 
   private void cancelTimers() {
@@ -617,6 +648,9 @@ final class Federation {
 
   /** Every connected site evaluates the final model on its held-out split; nothing is trained. */
   private void startEvaluation() {
+    if (finishing || evaluation != null || current != null) {
+      return;
+    }
     long number = ++lastRound;
     CrossSiteEvaluation started = new CrossSiteEvaluation(number, connected.keySet());
     evaluation = started;
@@ -625,11 +659,7 @@ final class Federation {
       return;
     }
     Instant deadline = clock.instant().plus(config.rounds().deadline());
-    Envelope task = messages.evaluationTask(number, deadline.toEpochMilli());
-    for (SiteChannel channel : connected.values()) {
-      channel.sendWithModel(task, global);
-    }
-    log.info("evaluating the final model on {} sites", connected.size());
+    // Armed before anything is sent, so the evaluation ends by its deadline whatever happens.
     onRoundThreadAt(
         deadline,
         () -> {
@@ -638,6 +668,11 @@ final class Federation {
           }
         },
         timer -> hardTimer = timer);
+    Envelope task = messages.evaluationTask(number, deadline.toEpochMilli());
+    for (SiteChannel channel : connected.values()) {
+      channel.sendWithModel(task, global);
+    }
+    log.info("evaluating the final model on {} sites", connected.size());
   }
 
   private void onEvaluationResult(SiteChannel channel, Envelope envelope) {
@@ -661,6 +696,7 @@ final class Federation {
   private void finishEvaluation() {
     CrossSiteEvaluation done = evaluation;
     evaluation = null;
+    finishing = true;
     cancelTimers();
     EvaluationTable table = done.table();
     log.info("final model evaluated on {} of {} sites", table.sites().size(), done.asked());

@@ -389,9 +389,10 @@ final class Round {
     if (state == null || state.isFinal() || isOver() || phase == RoundPhase.APPLYING) {
       return Transition.STAY;
     }
-    // A plain contribution is in the sum for good; a secure one still needs the site's unmask
-    // answer.
-    if (secure == null && state == ParticipantState.CONTRIBUTED) {
+    // A plain contribution is in the sum for good, and so is a secure site's unmask answer; a
+    // secure contribution without its answer still needs the site.
+    if ((secure == null && state == ParticipantState.CONTRIBUTED)
+        || state == ParticipantState.RESPONDED) {
       return Transition.STAY;
     }
     participants.put(site, departure.state);
@@ -425,11 +426,12 @@ final class Round {
    * failure).
    */
   Transition.Abandoned abandon(String reason) {
-    if (phase != RoundPhase.ABANDONED) {
+    if (!isOver()) {
       phase = RoundPhase.ABANDONED;
       abandonReason = reason;
     }
-    return new Transition.Abandoned(abandonReason);
+    // A completed round stays completed: its model is applied and checkpointed.
+    return new Transition.Abandoned(phase == RoundPhase.ABANDONED ? abandonReason : reason);
   }
 
   /** The strategy applied the aggregate and the checkpoint is written. */

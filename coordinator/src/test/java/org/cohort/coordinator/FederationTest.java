@@ -117,8 +117,12 @@ class FederationTest {
   }
 
   private CoordinatorConfig config(Path dir, int rounds, double deadlineSeconds) {
+    return config(dir, rounds, deadlineSeconds, 2);
+  }
+
+  private CoordinatorConfig config(Path dir, int rounds, double deadlineSeconds, int minPerRound) {
     return CoordinatorConfig.starter(FEDERATION, dir, List.of("site-a", "site-b"), 2)
-        .withSites(new CoordinatorConfig.Sites(List.of("site-a", "site-b"), 2))
+        .withSites(new CoordinatorConfig.Sites(List.of("site-a", "site-b"), minPerRound))
         .withRounds(new CoordinatorConfig.Rounds(rounds, deadlineSeconds))
         .withSecureAggregation(CoordinatorConfig.SecureAggregation.DISABLED)
         .validated();
@@ -297,6 +301,30 @@ class FederationTest {
     assertTrue(
         summaries.get(0).abandonReason().contains("1 of the required 2"),
         summaries.get(0).abandonReason());
+  }
+
+  /**
+   * A plain round's phase deadline and hard deadline are the same instant: with enough uploads the
+   * round is aggregated at that instant, never abandoned, whichever of the two timers fires first.
+   */
+  @Test
+  void enoughUploadsAtTheDeadlineCompleteTheRound(@TempDir Path dir) throws Exception {
+    Federation federation = federation(config(dir, 3, 0.3, 1), new FedAvg(StrategyName.FEDAVG));
+    FakeChannel a = new FakeChannel("site-a");
+    FakeChannel silent = new FakeChannel("site-b");
+    federation.join(a);
+    federation.join(silent);
+    for (long round = 1; round <= 3; round++) {
+      long number = round;
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> a.got(number, Envelope.BodyCase.ROUND_TASK));
+      upload(federation, a, round, 1f, 1f, 1f);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> summaries.size() == 3);
+    for (RoundSummary summary : summaries) {
+      assertEquals(RoundPhase.COMPLETED, summary.phase(), summary.abandonReason());
+    }
   }
 
   @Test

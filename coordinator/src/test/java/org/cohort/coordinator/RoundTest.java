@@ -180,6 +180,16 @@ class RoundTest {
     }
 
     @Test
+    void aCompletedRoundStaysCompletedWhateverFailsAfterwards() {
+      Round round = round(1, "a");
+      upload(round, "a", 1, 1f, 1f);
+      round.applied();
+      round.abandon("a listener failed");
+      assertEquals(RoundPhase.COMPLETED, round.phase());
+      assertEquals(RoundPhase.COMPLETED, round.summary().phase());
+    }
+
+    @Test
     void aRoundCanBeAbandonedWhileApplyingAndIsThenOver() {
       Round round = round(1, "a");
       upload(round, "a", 1, 1f, 1f);
@@ -419,6 +429,25 @@ class RoundTest {
       Transition.Abandoned abandoned =
           assertInstanceOf(Transition.Abandoned.class, round.expire(RoundPhase.COLLECTING));
       assertTrue(abandoned.reason().contains("2 of the required 3"), abandoned.reason());
+    }
+
+    @Test
+    void aSurvivorThatAnsweredAndThenLeftStillCounts() throws Exception {
+      start(3, 3);
+      Transition.NextPhase collecting = shareAll(advertiseAll(SITES), SITES);
+      receiveShares(collecting);
+      Transition last = null;
+      for (String site : SITES) {
+        last = sendInput(site, new float[] {0.1f, 0.1f}, 1);
+      }
+      Transition.NextPhase unmasking = assertInstanceOf(Transition.NextPhase.class, last);
+      assertInstanceOf(
+          Transition.Stay.class, unmask(unmasking, List.of("site-a", "site-b", "site-c")));
+      // Their shares are in the engine already: leaving now takes nothing away.
+      assertInstanceOf(Transition.Stay.class, round.leave("site-a", Round.Departure.DROPPED));
+      assertInstanceOf(Transition.Stay.class, round.leave("site-b", Round.Departure.DROPPED));
+      Transition outcome = unmask(unmasking, List.of("site-d"));
+      assertInstanceOf(Transition.Aggregated.class, outcome, outcome::toString);
     }
 
     @Test
