@@ -91,6 +91,7 @@ final class CoordinatorMessages {
     return SecAggPayload.newBuilder().setCanonical(ByteString.copyFrom(canonical)).build();
   }
 
+  /** How the round ended; never its total weight (a site could aim its own weight at it). */
   Envelope result(RoundSummary summary) {
     return Envelopes.stamped(federationId, summary.round())
         .setRoundResult(
@@ -100,7 +101,6 @@ final class CoordinatorMessages {
                         ? RoundStatus.ROUND_STATUS_COMPLETED
                         : RoundStatus.ROUND_STATUS_ABANDONED)
                 .setContributions(summary.contributions())
-                .setTotalExamples(summary.totalExamples())
                 .setReason(summary.abandonReason()))
         .build();
   }

@@ -57,6 +57,7 @@ final class Federation {
   private static final Logger log = LoggerFactory.getLogger(Federation.class);
   private static final long GOODBYE_SECONDS = 5;
   private static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(1);
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
 
   private final CoordinatorConfig config;
   private final ModelLayout layout;
@@ -85,6 +86,9 @@ final class Federation {
 
   /** The last round and the evaluation are done: only goodbyes remain. */
   private boolean finishing;
+
+  /** Rounds abandoned in a row: the next one waits 2^(n−1) s, at most a minute. */
+  private int abandonedInARow;
 
   private volatile GlobalModel snapshot;
 
@@ -560,6 +564,9 @@ final class Federation {
           channel.send(messages.phaseMessage(round.number(), outbound.message()));
         }
       }
+      if (next.phase() == RoundPhase.UNMASKING) {
+        revokeUploads();
+      }
       armPhaseTimer(round, next.phase(), next.deadline());
       log.info("round {}: {} with {}", round.number(), next.phase(), round.active());
       // Everyone expected may have answered already (or left): settle the new phase at once.
@@ -581,6 +588,9 @@ final class Federation {
     boolean applied = false;
     try {
       float[] next = strategy.apply(global, aggregate);
+      if (!allFinite(next)) {
+        return round.abandon("the new model is not finite");
+      }
       checkpoints.save(
           new CheckpointStore.Checkpoint(
               round.number(), completedRounds + 1, next, strategy.name(), strategy.state()));
@@ -614,9 +624,12 @@ final class Federation {
     }
     current = null;
     cancelTimers();
+    revokeUploads();
     // Queued first, whatever fails below; a task of its own, so this round (its aggregate, its call
-    // stack) is garbage before the next one allocates.
-    onRoundThread(this::nextStep);
+    // stack) is garbage before the next one allocates. After abandoned rounds the next one backs
+    // off, so a site that makes every round fail cannot make the coordinator spin.
+    abandonedInARow = round.phase() == RoundPhase.COMPLETED ? 0 : abandonedInARow + 1;
+    onRoundThreadAt(clock.instant().plus(backoff(abandonedInARow)), this::nextStep, timer -> {});
     try {
       RoundSummary summary = round.summary();
       metrics.roundFinished(summary.phase(), summary.duration());
@@ -632,6 +645,21 @@ final class Federation {
     } finally {
       round.close();
     }
+  }
+
+  static Duration backoff(int abandonedInARow) {
+    if (abandonedInARow == 0) {
+      return Duration.ZERO;
+    }
+    return Duration.ofSeconds(
+        Math.min(MAX_BACKOFF.toSeconds(), 1L << Math.min(abandonedInARow - 1, 6)));
+  }
+
+  /**
+   * Uploads are collected in COLLECTING only: whatever is still arriving when it closes is dropped.
+   */
+  private void revokeUploads() {
+    (updateStaging != null ? updateStaging : maskedStaging).revokeAll();
   }
 
   private void cancelTimers() {
@@ -725,6 +753,15 @@ final class Federation {
         log.warn("round listener {} failed", listener.getClass().getName(), e);
       }
     }
+  }
+
+  private static boolean allFinite(float[] values) {
+    for (float value : values) {
+      if (!Float.isFinite(value)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void publishSnapshot() {

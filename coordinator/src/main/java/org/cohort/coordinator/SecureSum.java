@@ -14,6 +14,7 @@ import org.cohort.crypto.secagg.KeyAdvert;
 import org.cohort.crypto.secagg.MaskedInput;
 import org.cohort.crypto.secagg.ParticipantId;
 import org.cohort.crypto.secagg.RoundSetup;
+import org.cohort.crypto.secagg.SecAggException;
 import org.cohort.crypto.secagg.SecAggServer;
 import org.cohort.crypto.secagg.ShareBundle;
 import org.cohort.crypto.secagg.ShareDelivery;
@@ -103,10 +104,42 @@ final class SecureSum {
     engine.acceptUnmaskResponse(response);
   }
 
-  /** Strips the masks off the sum: only Σ w·x and Σ w are ever revealed. */
+  /**
+   * Strips the masks off the sum: only Σ w·x and Σ w are ever revealed. The sum is checked before
+   * anything uses it, because one site can add anything to its own masked vector: the total weight
+   * must be one that honest contributors could have sent (each weight in [1, max_weight]), and
+   * every coordinate of the mean within the clip (each site's update is clipped to [−clip, clip]
+   * before it is masked) plus the quantization error. Otherwise the round is abandoned.
+   */
   AggregateUpdate finish() {
     AggregateResult result = engine.finish();
-    return WeightedMean.of(
-        result.weightedSum(), result.totalWeight(), result.contributors().size());
+    var parameters = setup.parameters();
+    int contributors = result.contributors().size();
+    long total = result.totalWeight();
+    if (total < contributors || total > contributors * parameters.maxWeight()) {
+      throw new SecAggException.RoundAbandoned(
+          "round "
+              + setup.round()
+              + " abandoned: the unmasked total weight is outside what "
+              + contributors
+              + " contributors with weights in [1, "
+              + parameters.maxWeight()
+              + "] can send");
+    }
+    AggregateUpdate mean = WeightedMean.of(result.weightedSum(), total, contributors);
+    double bound = parameters.clip() + parameters.sumErrorBound(contributors) / total;
+    for (float value : mean.delta()) {
+      if (!(Math.abs(value) <= bound)) {
+        throw new SecAggException.RoundAbandoned(
+            "round "
+                + setup.round()
+                + " abandoned: the unmasked mean leaves the clip range [-"
+                + parameters.clip()
+                + ", "
+                + parameters.clip()
+                + "] that every contribution was held to");
+      }
+    }
+    return mean;
   }
 }

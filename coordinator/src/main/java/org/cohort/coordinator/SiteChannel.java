@@ -28,6 +28,12 @@ interface SiteChannel {
   /** The upload announced by the site's header may now be received into {@code upload}'s buffer. */
   void admitUpload(StagedUpload upload);
 
+  /**
+   * The upload's grant expired (its phase closed) before the upload completed: the channel stops
+   * writing into its buffer and fails it, which returns the buffer; the rest of it is discarded.
+   */
+  void revokeUpload(StagedUpload upload);
+
   /** The announced upload is refused: the site hears why and its chunks are read and discarded. */
   void refuseUpload(long round, ErrorCode code, String detail);
 }

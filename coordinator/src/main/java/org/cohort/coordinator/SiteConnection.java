@@ -99,6 +99,22 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> impleme
   }
 
   @Override
+  public void revokeUpload(StagedUpload revoked) {
+    channel
+        .eventLoop()
+        .execute(
+            () -> {
+              // Only the upload still being received here: a completed or failed one has handed its
+              // buffer back already.
+              if (staged == revoked) {
+                staged = null;
+                upload = Upload.DISCARDING;
+                revoked.failed();
+              }
+            });
+  }
+
+  @Override
   public void admitUpload(StagedUpload granted) {
     channel
         .eventLoop()

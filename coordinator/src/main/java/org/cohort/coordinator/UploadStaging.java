@@ -1,6 +1,8 @@
 package org.cohort.coordinator;
 
 import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -41,6 +43,11 @@ final class UploadStaging<B> {
   private final Function<B, ChunkReceiver> receiver;
   private final Consumer<B> recycle;
   private final Executor roundThread;
+
+  /**
+   * Uploads admitted and not yet completed or failed, with their channels; round-thread confined.
+   */
+  private final Map<StagedUpload, SiteChannel> granted = new IdentityHashMap<>();
 
   private UploadStaging(
       BufferPool<B> pool,
@@ -95,8 +102,19 @@ final class UploadStaging<B> {
                         round, ErrorCode.ERROR_CODE_WRONG_ROUND, "round " + round + " is over");
                     return;
                   }
-                  channel.admitUpload(upload(buffer, target));
+                  StagedUpload upload = upload(buffer, target);
+                  granted.put(upload, channel);
+                  channel.admitUpload(upload);
                 }));
+  }
+
+  /**
+   * Every grant still being received expires (its phase closed): each channel stops writing into
+   * its buffer and fails the upload, which returns the buffer. Without this, a site that announced
+   * an upload and then sent nothing would hold a buffer for good, and with it every later round.
+   */
+  void revokeAll() {
+    granted.forEach((upload, channel) -> channel.revokeUpload(upload));
   }
 
   private StagedUpload upload(B buffer, Target<B> target) {
@@ -111,6 +129,7 @@ final class UploadStaging<B> {
       public void completed() {
         roundThread.execute(
             () -> {
+              granted.remove(this);
               try {
                 if (target.wanted()) {
                   target.completed(buffer);
@@ -125,6 +144,7 @@ final class UploadStaging<B> {
       public void failed() {
         roundThread.execute(
             () -> {
+              granted.remove(this);
               recycle.accept(buffer);
               target.failed();
             });

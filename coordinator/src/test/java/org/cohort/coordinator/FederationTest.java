@@ -103,6 +103,14 @@ class FederationTest {
     }
 
     @Override
+    public void revokeUpload(StagedUpload upload) {
+      if (admitted == upload) {
+        admitted = null;
+        upload.failed();
+      }
+    }
+
+    @Override
     public void refuseUpload(long round, ErrorCode code, String detail) {
       sent.add(Envelopes.error(FEDERATION, round, code, detail, false));
     }
@@ -122,6 +130,7 @@ class FederationTest {
 
   private CoordinatorConfig config(Path dir, int rounds, double deadlineSeconds, int minPerRound) {
     return CoordinatorConfig.starter(FEDERATION, dir, List.of("site-a", "site-b"), 2)
+        .withAggregation(new CoordinatorConfig.Aggregation(1))
         .withSites(new CoordinatorConfig.Sites(List.of("site-a", "site-b"), minPerRound))
         .withRounds(new CoordinatorConfig.Rounds(rounds, deadlineSeconds))
         .withSecureAggregation(CoordinatorConfig.SecureAggregation.DISABLED)
@@ -177,7 +186,7 @@ class FederationTest {
   }
 
   /** FedAvg, except that applying the first aggregate fails the way a full heap does. */
-  static final class FailsOnceWhileApplying implements ServerStrategy {
+  static class FailsOnceWhileApplying implements ServerStrategy {
     private final FedAvg fedAvg = new FedAvg(StrategyName.FEDAVG);
     final AtomicInteger applications = new AtomicInteger();
 
@@ -325,6 +334,82 @@ class FederationTest {
     for (RoundSummary summary : summaries) {
       assertEquals(RoundPhase.COMPLETED, summary.phase(), summary.abandonReason());
     }
+  }
+
+  /** A strategy (or a sum) that produces a non-finite model: the round is not applied. */
+  @Test
+  void aNonFiniteNewModelIsNotApplied(@TempDir Path dir) throws Exception {
+    ServerStrategy infinite =
+        new FailsOnceWhileApplying() {
+          @Override
+          public float[] apply(float[] global, AggregateUpdate aggregate) {
+            float[] next = global.clone();
+            next[0] = Float.POSITIVE_INFINITY;
+            return next;
+          }
+        };
+    Federation federation = federation(config(dir, 1, 30), infinite);
+    FakeChannel a = new FakeChannel("site-a");
+    FakeChannel b = new FakeChannel("site-b");
+    federation.join(a);
+    federation.join(b);
+    float[] before = federation.snapshot().parameters();
+    await().atMost(Duration.ofSeconds(10)).until(() -> a.got(1, Envelope.BodyCase.ROUND_TASK));
+    upload(federation, a, 1, 1f, 1f, 1f);
+    upload(federation, b, 1, 1f, 1f, 1f);
+    await().atMost(Duration.ofSeconds(10)).until(() -> summaries.size() == 1);
+    assertEquals(RoundPhase.ABANDONED, summaries.get(0).phase());
+    assertEquals("the new model is not finite", summaries.get(0).abandonReason());
+    assertEquals(before[0], federation.snapshot().parameters()[0]);
+    assertEquals(0, federation.snapshot().completedRounds());
+  }
+
+  @Test
+  void abandonedRoundsBackOffExponentiallyUpToAMinute() {
+    assertEquals(Duration.ZERO, Federation.backoff(0));
+    assertEquals(Duration.ofSeconds(1), Federation.backoff(1));
+    assertEquals(Duration.ofSeconds(2), Federation.backoff(2));
+    assertEquals(Duration.ofSeconds(32), Federation.backoff(6));
+    assertEquals(Duration.ofSeconds(60), Federation.backoff(7));
+    assertEquals(Duration.ofSeconds(60), Federation.backoff(1000));
+  }
+
+  /**
+   * A hostile site announces an upload, is granted the only staging buffer, and sends nothing more.
+   * Its grant expires with the round: the buffer comes back, and the next round's uploads are
+   * received (before, the buffer was held for good and every later round starved).
+   */
+  @Test
+  void aGrantedUploadThatNeverArrivesGivesItsBufferBackWhenTheRoundEnds(@TempDir Path dir)
+      throws Exception {
+    Federation federation = federation(config(dir, 2, 0.5, 1), new FedAvg(StrategyName.FEDAVG));
+    FakeChannel hostile = new FakeChannel("site-a");
+    FakeChannel honest = new FakeChannel("site-b");
+    federation.join(hostile);
+    federation.join(honest);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> hostile.got(1, Envelope.BodyCase.ROUND_TASK));
+    announce(federation, hostile, 1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> hostile.admitted != null);
+    // The honest upload waits for the buffer the hostile site holds: round 1 ends without it.
+    announce(federation, honest, 1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> summaries.size() == 1);
+    assertEquals(RoundPhase.ABANDONED, summaries.get(0).phase());
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> honest.got(2, Envelope.BodyCase.ROUND_TASK));
+    upload(federation, honest, 2, 1f, 1f, 1f);
+    await().atMost(Duration.ofSeconds(10)).until(() -> summaries.size() == 2);
+    assertEquals(RoundPhase.COMPLETED, summaries.get(1).phase(), summaries.get(1).abandonReason());
+  }
+
+  private static void announce(Federation federation, FakeChannel channel, long round) {
+    federation.requestUpload(
+        channel,
+        Envelopes.stamped(FEDERATION, round)
+            .setUpdateHeader(
+                UpdateHeader.newBuilder().setExampleCount(10).setTotalElements(ELEMENTS))
+            .build());
   }
 
   @Test

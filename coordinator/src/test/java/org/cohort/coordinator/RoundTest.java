@@ -285,8 +285,16 @@ class RoundTest {
     }
 
     private Transition sendInput(String site, float[] update, long weight) {
+      return sendInput(site, update, weight, 0);
+    }
+
+    /**
+     * A masked input whose weight element the sender shifted by {@code weightShift} after masking.
+     */
+    private Transition sendInput(String site, float[] update, long weight, int weightShift) {
       SecAggClient client = clients.get(site);
       MaskedInput input = client.maskedInput(update, weight);
+      input.values()[input.values().length - 1] += weightShift;
       MaskedInputHeader header =
           MaskedInputHeader.newBuilder()
               .setBits(input.bits())
@@ -448,6 +456,42 @@ class RoundTest {
       assertInstanceOf(Transition.Stay.class, round.leave("site-b", Round.Departure.DROPPED));
       Transition outcome = unmask(unmasking, List.of("site-d"));
       assertInstanceOf(Transition.Aggregated.class, outcome, outcome::toString);
+    }
+
+    /**
+     * A hostile site subtracts the others' weights from its own weight element, bringing the
+     * unmasked total below what four contributors can send (at 0 the mean would be infinite). The
+     * round is abandoned and nothing is applied.
+     */
+    @Test
+    void aTotalWeightNoHonestSitesCouldSendAbandonsTheRound() throws Exception {
+      Transition outcome = roundWithHostileWeight(new float[] {0.1f, 0.1f}, 1, -3);
+      Transition.Abandoned abandoned = assertInstanceOf(Transition.Abandoned.class, outcome);
+      assertTrue(abandoned.reason().contains("total weight"), abandoned.reason());
+    }
+
+    /**
+     * Honest weights of 1000 each and a hostile weight element that brings the total down to the
+     * minimum: the mean is Σ w·x / 4, far outside the clip every contribution was held to.
+     */
+    @Test
+    void aMeanOutsideTheClipRangeAbandonsTheRound() throws Exception {
+      Transition outcome = roundWithHostileWeight(new float[] {0.9f, 0.9f}, 1000, -3996);
+      Transition.Abandoned abandoned = assertInstanceOf(Transition.Abandoned.class, outcome);
+      assertTrue(abandoned.reason().contains("clip range"), abandoned.reason());
+    }
+
+    private Transition roundWithHostileWeight(float[] update, long weight, int shift)
+        throws Exception {
+      start(2, 2);
+      Transition.NextPhase collecting = shareAll(advertiseAll(SITES), SITES);
+      receiveShares(collecting);
+      Transition last = null;
+      for (String site : SITES) {
+        last = sendInput(site, update, weight, site.equals("site-d") ? shift : 0);
+      }
+      Transition.NextPhase unmasking = assertInstanceOf(Transition.NextPhase.class, last);
+      return unmask(unmasking, SITES);
     }
 
     @Test

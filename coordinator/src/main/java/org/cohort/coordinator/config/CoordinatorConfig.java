@@ -391,6 +391,23 @@ public record CoordinatorConfig(
         strategy);
   }
 
+  public CoordinatorConfig withAggregation(Aggregation aggregation) {
+    return new CoordinatorConfig(
+        federationId,
+        listen,
+        metrics,
+        kit,
+        sites,
+        rounds,
+        model,
+        training,
+        checkpoint,
+        transport,
+        aggregation,
+        secureAggregation,
+        strategy);
+  }
+
   public CoordinatorConfig withStrategy(StrategySettings strategy) {
     return new CoordinatorConfig(
         federationId,
