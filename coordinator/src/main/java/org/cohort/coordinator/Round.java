@@ -160,10 +160,6 @@ final class Round {
     return phase;
   }
 
-  boolean isSecure() {
-    return secure != null;
-  }
-
   boolean isOver() {
     return phase == RoundPhase.COMPLETED || phase == RoundPhase.ABANDONED;
   }
@@ -295,7 +291,7 @@ final class Round {
       return Transition.STAY;
     }
     try {
-      secure.add(site, (int) header.getBits(), values);
+      secure.add(site, header.getBits(), values);
     } catch (SecAggException e) {
       return leave(site, Departure.REJECTED);
     }

@@ -82,10 +82,6 @@ final class UploadStaging<B> {
         roundThread);
   }
 
-  int available() {
-    return pool.available();
-  }
-
   /**
    * Asks for a buffer; the channel reads nothing more until it is granted. A grant that arrives
    * after the round moved on goes straight back to the pool, so stale uploads never hold buffers
