@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.cohort.coordinator.aggregate.BoundedAggregator;
 import org.cohort.coordinator.config.CoordinatorConfig;
 import org.cohort.coordinator.strategy.StrategySettings;
 import org.cohort.crypto.pki.KitFiles;
@@ -60,7 +61,10 @@ public final class Coordinator implements AutoCloseable {
           new Federation(
               config,
               strategy.strategy(),
-              () -> strategy.aggregator(config.layout().totalElements(), spill),
+              () ->
+                  new BoundedAggregator(
+                      config.contributionBounds(),
+                      strategy.aggregator(config.layout().totalElements(), spill)),
               roundThread,
               metrics,
               Clock.systemUTC());

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.cohort.coordinator.aggregate.ContributionBounds;
 import org.cohort.coordinator.config.ConfigException;
 import org.cohort.coordinator.config.CoordinatorConfig;
 import org.cohort.coordinator.config.CoordinatorConfig.Aggregation;
@@ -38,7 +39,7 @@ class CoordinatorConfigTest {
       sites: {allowed: [hospital-a, hospital-b, hospital-c], min_per_round: 2}
       rounds: {count: 10, deadline_seconds: 120}
       model: {kind: logreg, input_features: 12, hidden_sizes: [], seed: 42}
-      training: {epochs: 1, batch_size: 32, learning_rate: 0.1, optimizer: sgd, seed: 7}
+      training: {epochs: 1, batch_size: 32, learning_rate: 0.1, optimizer: sgd}
       checkpoint: {directory: checkpoints}
       transport: {max_frame_bytes: 4194304, chunk_elements: 262144}
       """;
@@ -91,10 +92,10 @@ class CoordinatorConfigTest {
             new Sites(List.of("a", "b", "c"), 3),
             new Rounds(2, 1.5),
             new Model("mlp", 4, List.of(3), 1),
-            new Training(2, 16, 0.05, "adam", 3),
+            new Training(2, 16, 0.05, "adam"),
             new Checkpoint(elsewhere),
             new Transport(4096, 5, 200, 3000),
-            new Aggregation(1),
+            new Aggregation(1, null, null),
             new SecureAggregation(null, "sparse", 2, 2, null, null, 0.5, null, null, null),
             new StrategySettings("fedadam", null, 0.05, null, null, null, null, null, null, null));
     Files.createDirectories(kit);
@@ -117,6 +118,25 @@ class CoordinatorConfigTest {
     assertMessage(dir, VALID.replace("kind: logreg", "kind: forest"), "model.kind");
     assertMessage(dir, VALID.replace("seed: 42", "seed: 42, colour: red"), "colour");
     assertMessage(dir, VALID.replace("port: 7443", "port: seven"), "port");
+    assertMessage(
+        dir,
+        VALID.replace("optimizer: sgd}", "optimizer: sgd, seed: 7}"),
+        "seed"); // sites seed their own training
+  }
+
+  @Test
+  void plainRoundsBoundEachContributionByDefault(@TempDir Path dir) throws Exception {
+    assertEquals(new ContributionBounds(100_000, 10.0), load(dir, VALID).contributionBounds());
+    assertEquals(
+        new ContributionBounds(500, 2.5),
+        load(dir, VALID + "aggregation: {max_weight: 500, max_update_norm: 2.5}\n")
+            .contributionBounds());
+    assertMessage(
+        dir, VALID + "aggregation: {max_weight: 0}\n", "aggregation.max_weight must be >= 1");
+    assertMessage(
+        dir,
+        VALID + "aggregation: {max_update_norm: -1}\n",
+        "aggregation.max_update_norm must be a positive number");
   }
 
   @Test

@@ -130,7 +130,7 @@ class FederationTest {
 
   private CoordinatorConfig config(Path dir, int rounds, double deadlineSeconds, int minPerRound) {
     return CoordinatorConfig.starter(FEDERATION, dir, List.of("site-a", "site-b"), 2)
-        .withAggregation(new CoordinatorConfig.Aggregation(1))
+        .withAggregation(new CoordinatorConfig.Aggregation(1, null, null))
         .withSites(new CoordinatorConfig.Sites(List.of("site-a", "site-b"), minPerRound))
         .withRounds(new CoordinatorConfig.Rounds(rounds, deadlineSeconds))
         .withSecureAggregation(CoordinatorConfig.SecureAggregation.DISABLED)

@@ -48,9 +48,10 @@ final class TestFederation implements AutoCloseable {
       double deadlineSeconds,
       int features,
       SecureAggregation secureAggregation,
-      StrategySettings strategy) {
+      StrategySettings strategy,
+      CoordinatorConfig.Aggregation aggregation) {
     Settings(List<String> allowedSites, int minPerRound, int rounds, double deadlineSeconds) {
-      this(allowedSites, minPerRound, rounds, deadlineSeconds, FEATURES, null, null);
+      this(allowedSites, minPerRound, rounds, deadlineSeconds, FEATURES, null, null, null);
     }
 
     Settings(
@@ -59,7 +60,7 @@ final class TestFederation implements AutoCloseable {
         int rounds,
         double deadlineSeconds,
         int features) {
-      this(allowedSites, minPerRound, rounds, deadlineSeconds, features, null, null);
+      this(allowedSites, minPerRound, rounds, deadlineSeconds, features, null, null, null);
     }
 
     /** Plain FedAvg: secure_aggregation.enabled false. */
@@ -69,12 +70,39 @@ final class TestFederation implements AutoCloseable {
 
     Settings withSecureAggregation(SecureAggregation section) {
       return new Settings(
-          allowedSites, minPerRound, rounds, deadlineSeconds, features, section, strategy);
+          allowedSites,
+          minPerRound,
+          rounds,
+          deadlineSeconds,
+          features,
+          section,
+          strategy,
+          aggregation);
     }
 
     Settings withStrategy(StrategySettings section) {
       return new Settings(
-          allowedSites, minPerRound, rounds, deadlineSeconds, features, secureAggregation, section);
+          allowedSites,
+          minPerRound,
+          rounds,
+          deadlineSeconds,
+          features,
+          secureAggregation,
+          section,
+          aggregation);
+    }
+
+    /** The aggregation section; staging_buffers is always 1 (see writeCoordinatorConfig). */
+    Settings withContributionBounds(long maxWeight, double maxUpdateNorm) {
+      return new Settings(
+          allowedSites,
+          minPerRound,
+          rounds,
+          deadlineSeconds,
+          features,
+          secureAggregation,
+          strategy,
+          new CoordinatorConfig.Aggregation(1, maxWeight, maxUpdateNorm));
     }
   }
 
@@ -131,13 +159,15 @@ final class TestFederation implements AutoCloseable {
             new CoordinatorConfig.Sites(settings.allowedSites(), settings.minPerRound()),
             new CoordinatorConfig.Rounds(settings.rounds(), settings.deadlineSeconds()),
             new CoordinatorConfig.Model("logreg", settings.features(), List.of(), 42),
-            new CoordinatorConfig.Training(2, 16, 0.1, "sgd", 7),
+            new CoordinatorConfig.Training(2, 16, 0.1, "sgd"),
             new CoordinatorConfig.Checkpoint(root.resolve("checkpoints")),
             // 5 elements per chunk: a model travels in several chunks each way.
             new CoordinatorConfig.Transport(MAX_FRAME_BYTES, 5, 200, 3000),
             // One staging buffer: concurrent uploads must wait for it (autoRead backpressure) in
             // every test.
-            new CoordinatorConfig.Aggregation(1),
+            settings.aggregation() != null
+                ? settings.aggregation()
+                : new CoordinatorConfig.Aggregation(1, null, null),
             settings.secureAggregation(),
             settings.strategy());
     Path file = root.resolve(name);

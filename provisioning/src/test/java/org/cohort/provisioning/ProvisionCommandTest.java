@@ -48,7 +48,7 @@ class ProvisionCommandTest {
             sites: {allowed: [hospital-a, hospital-b, hospital-c], min_per_round: 2}
             rounds: {count: 10, deadline_seconds: 120}
             model: {kind: logreg, input_features: 12, hidden_sizes: [], seed: 42}
-            training: {epochs: 1, batch_size: 32, learning_rate: 0.1, optimizer: sgd, seed: 7}
+            training: {epochs: 1, batch_size: 32, learning_rate: 0.1, optimizer: sgd}
             checkpoint: {directory: checkpoints}
             transport: {max_frame_bytes: 4194304, chunk_elements: 262144}
             """;

@@ -312,7 +312,7 @@ public final class RoundBenchmark implements Callable<Integer> {
             new CoordinatorConfig.Rounds(warmupRounds + rounds, deadlineSeconds),
             // logreg over P-1 features has exactly P parameters (weights plus one bias).
             new CoordinatorConfig.Model("logreg", parameters - 1, List.of(), 42),
-            new CoordinatorConfig.Training(1, 32, 0.1, "sgd", 7),
+            new CoordinatorConfig.Training(1, 32, 0.1, "sgd"),
             new CoordinatorConfig.Checkpoint(root.resolve("checkpoints").resolve(name)),
             new CoordinatorConfig.Transport(maxFrameBytes, chunkElements, null, idleTimeoutMs),
             new CoordinatorConfig.Aggregation(stagingBuffers),

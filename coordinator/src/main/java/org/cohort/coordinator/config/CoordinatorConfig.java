@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
+import org.cohort.coordinator.aggregate.ContributionBounds;
 import org.cohort.coordinator.strategy.StrategySettings;
 import org.cohort.crypto.pki.KitFiles;
 import org.cohort.crypto.secagg.GraphPlan;
@@ -82,16 +83,18 @@ public record CoordinatorConfig(
     }
   }
 
-  public record Training(
-      int epochs, int batchSize, double learningRate, String optimizer, long seed) {
+  /**
+   * training: what every site's local training does in a round. There is no seed: each site seeds
+   * its own training from its own randomness.
+   */
+  public record Training(int epochs, int batchSize, double learningRate, String optimizer) {
     /** The section that {@link #settings} turns back into {@code settings}. */
     public static Training of(TrainingSettings settings) {
       return new Training(
           settings.getEpochs(),
           settings.getBatchSize(),
           settings.getLearningRate(),
-          settings.getOptimizer() == Optimizer.OPTIMIZER_ADAM ? "adam" : "sgd",
-          settings.getSeed());
+          settings.getOptimizer() == Optimizer.OPTIMIZER_ADAM ? "adam" : "sgd");
     }
 
     public TrainingSettings settings() {
@@ -99,7 +102,6 @@ public record CoordinatorConfig(
           .setEpochs(epochs)
           .setBatchSize(batchSize)
           .setLearningRate(learningRate)
-          .setSeed(seed)
           .setOptimizer(
               "adam".equals(optimizer) ? Optimizer.OPTIMIZER_ADAM : Optimizer.OPTIMIZER_SGD)
           .build();
@@ -112,8 +114,14 @@ public record CoordinatorConfig(
   public record Transport(
       int maxFrameBytes, int chunkElements, Integer heartbeatIntervalMs, Integer idleTimeoutMs) {}
 
-  /** staging_buffers: uploads received at once (memory K x model); default 4. */
-  public record Aggregation(Integer stagingBuffers) {}
+  /**
+   * aggregation (optional). staging_buffers: uploads received at once (memory K x model), default
+   * 4. max_weight and max_update_norm bound what one site can do to a plain (unmasked) round: its
+   * example count counts for at most max_weight (default 100,000, as in secure rounds) and its
+   * update is scaled down to L2 norm max_update_norm (default 10) when longer. See {@link
+   * org.cohort.coordinator.aggregate.BoundedContributions}.
+   */
+  public record Aggregation(Integer stagingBuffers, Long maxWeight, Double maxUpdateNorm) {}
 
   /**
    * secure_aggregation (optional; on unless {@code enabled: false}). Absent keys take the defaults
@@ -214,6 +222,8 @@ public record CoordinatorConfig(
   public static final int DEFAULT_HEARTBEAT_MS = 5_000;
   public static final int DEFAULT_IDLE_TIMEOUT_MS = 20_000;
   public static final int DEFAULT_STAGING_BUFFERS = 4;
+  public static final long DEFAULT_MAX_WEIGHT = 100_000L;
+  public static final double DEFAULT_MAX_UPDATE_NORM = 10.0;
 
   public int heartbeatIntervalMs() {
     return transport.heartbeatIntervalMs() == null
@@ -229,6 +239,15 @@ public record CoordinatorConfig(
     return aggregation == null || aggregation.stagingBuffers() == null
         ? DEFAULT_STAGING_BUFFERS
         : aggregation.stagingBuffers();
+  }
+
+  /** How much one site's plain update can count, with every default filled in. */
+  public ContributionBounds contributionBounds() {
+    Long maxWeight = aggregation == null ? null : aggregation.maxWeight();
+    Double maxUpdateNorm = aggregation == null ? null : aggregation.maxUpdateNorm();
+    return new ContributionBounds(
+        maxWeight != null ? maxWeight : DEFAULT_MAX_WEIGHT,
+        maxUpdateNorm != null ? maxUpdateNorm : DEFAULT_MAX_UPDATE_NORM);
   }
 
   /** secure_aggregation with every default filled in. */
@@ -280,7 +299,7 @@ public record CoordinatorConfig(
         new Sites(List.copyOf(allowedSites), Math.max(2, (allowedSites.size() + 1) / 2)),
         new Rounds(10, 120),
         new Model("logreg", inputFeatures, List.of(), 42),
-        new Training(1, 32, 0.1, "sgd", 7),
+        new Training(1, 32, 0.1, "sgd"),
         new Checkpoint(kitDirectory.resolve("checkpoints")),
         new Transport(4_194_304, 262_144, null, null),
         null,
@@ -597,6 +616,15 @@ public record CoordinatorConfig(
         idleTimeoutMs() > heartbeatIntervalMs(),
         "transport.idle_timeout_ms must be > transport.heartbeat_interval_ms");
     require(stagingBuffers() >= 1, "aggregation.staging_buffers must be >= 1");
+    if (aggregation != null) {
+      require(
+          aggregation.maxWeight() == null || aggregation.maxWeight() >= 1,
+          "aggregation.max_weight must be >= 1");
+      require(
+          aggregation.maxUpdateNorm() == null
+              || (aggregation.maxUpdateNorm() > 0 && Double.isFinite(aggregation.maxUpdateNorm())),
+          "aggregation.max_update_norm must be a positive number");
+    }
     validateSecureAggregation(ModelLayout.of(normalizedModel.spec()).totalElements());
     strategySettings();
     return new CoordinatorConfig(

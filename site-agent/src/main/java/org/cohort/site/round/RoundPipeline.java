@@ -1,5 +1,6 @@
 package org.cohort.site.round;
 
+import java.security.SecureRandom;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
@@ -17,6 +18,7 @@ import org.cohort.protocol.v1.RoundTask;
 import org.cohort.protocol.v1.SecAggPayload;
 import org.cohort.protocol.v1.Stream;
 import org.cohort.protocol.v1.TensorChunk;
+import org.cohort.protocol.v1.TrainingSettings;
 import org.cohort.protocol.v1.UpdateHeader;
 import org.cohort.protocol.wire.Envelopes;
 import org.cohort.protocol.wire.InvalidTensorStreamException;
@@ -34,7 +36,9 @@ import org.slf4j.LoggerFactory;
  *   <li>policy: {@link TaskPolicy} checks the task (and its secure-aggregation setup) on arrival,
  *       so a refused task is declined, naming the {@link Rule}, before its model is sent;
  *   <li>the global model arrives as STREAM_GLOBAL_MODEL chunks;
- *   <li>train: the {@link LocalTrainer} trains from it, on the training thread;
+ *   <li>train: the {@link LocalTrainer} trains from it, on the training thread, with a seed the
+ *       site draws from its own SecureRandom (the task's seed is ignored: a coordinator that chose
+ *       the seed could replay a site's training and subtract it from a sum);
  *   <li>delta: new − old parameters;
  *   <li>transforms: the configured {@link UpdateTransform}s in order (e.g. {@link L2Clip});
  *   <li>encode: a plain float update, or masked by the task's {@link SecureRound} on the
@@ -78,6 +82,7 @@ public final class RoundPipeline {
   }
 
   private final Config config;
+  private final SecureRandom trainingSeeds = new SecureRandom();
   private final Executor connectionThread;
   private final Outbox outbox;
   // Confined to the connection thread.
@@ -207,7 +212,9 @@ public final class RoundPipeline {
   private void train(Job job, RoundTask task, float[] global) {
     LocalTrainer.Outcome outcome;
     try {
-      outcome = config.trainer().train(task.getModel(), task.getTraining(), global);
+      TrainingSettings settings =
+          task.getTraining().toBuilder().setSeed(trainingSeeds.nextLong()).build();
+      outcome = config.trainer().train(task.getModel(), settings, global);
     } catch (RuntimeException e) {
       log.warn("{}: local training for round {} failed", config.siteId(), job.round, e);
       job.decline(new Refusal(Rule.TRAINING_FAILED, "local training failed"));

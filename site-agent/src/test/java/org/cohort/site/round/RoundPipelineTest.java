@@ -353,4 +353,33 @@ class RoundPipelineTest {
         10, EvaluationTask.newBuilder().setModel(MODEL).setTotalElements(ELEMENTS).build());
     assertEquals("task layout does not match its model", declined(sent.get(1)).getDetail());
   }
+
+  /**
+   * Issue 10, finding 7: a coordinator that picks the training seed can replay a site's training
+   * (its records are the only unknown left) and subtract it from a sum. The site seeds every run
+   * from its own SecureRandom, whatever seed the task carries.
+   */
+  @Test
+  void everyTrainingRunIsSeededByTheSiteNotByTheTask() {
+    List<Long> seeds = new ArrayList<>();
+    FakeTrainer recording =
+        new FakeTrainer() {
+          @Override
+          public Outcome train(ModelSpec model, TrainingSettings settings, float[] global) {
+            seeds.add(settings.getSeed());
+            return super.train(model, settings, global);
+          }
+        };
+    RoundPipeline pipeline = pipeline(recording, List.of(), Runnable::run);
+    pipeline.welcomed("fed");
+    for (long round = 1; round <= 3; round++) {
+      pipeline.roundTask(round, task());
+      sendModel(pipeline, round, global());
+    }
+    assertEquals(3, seeds.size());
+    assertEquals(3, seeds.stream().distinct().count(), "identical tasks, distinct seeds");
+    assertTrue(
+        seeds.stream().noneMatch(seed -> seed == SETTINGS.getSeed()),
+        "the task's seed is never used");
+  }
 }
