@@ -315,7 +315,7 @@ public final class RoundBenchmark implements Callable<Integer> {
             new CoordinatorConfig.Training(1, 32, 0.1, "sgd"),
             new CoordinatorConfig.Checkpoint(root.resolve("checkpoints").resolve(name)),
             new CoordinatorConfig.Transport(maxFrameBytes, chunkElements, null, idleTimeoutMs),
-            new CoordinatorConfig.Aggregation(stagingBuffers),
+            new CoordinatorConfig.Aggregation(stagingBuffers, null, null),
             aggregation == Aggregation.secure ? null : CoordinatorConfig.SecureAggregation.DISABLED,
             null);
     Path file = root.resolve("coordinator-" + name + ".yaml");
