@@ -1,10 +1,14 @@
 package org.cohort.site.model;
 
+import org.cohort.protocol.metrics.MetricSums;
+
 /**
  * Quality of a model on a labelled dataset: mean binary cross-entropy, accuracy at probability 0.5
- * and AUROC (NaN when the data holds one class only).
+ * and AUROC (NaN when the data holds one class only), and the integer sums a secure round adds to
+ * its masked vector instead.
  */
-public record Evaluation(long examples, double loss, double accuracy, double auroc) {
+public record Evaluation(
+    long examples, double loss, double accuracy, double auroc, MetricSums sums) {
 
   /** From the model's logits, so the loss is computed stably even for saturated predictions. */
   public static Evaluation fromLogits(float[] logits, float[] labels) {
@@ -18,8 +22,7 @@ public record Evaluation(long examples, double loss, double accuracy, double aur
     long correct = 0;
     for (int i = 0; i < logits.length; i++) {
       double z = logits[i];
-      double y = labels[i];
-      lossSum += softplus(z) - y * z;
+      lossSum += MetricSums.logLoss(z, labels[i]);
       boolean predictedPositive = z > 0;
       if (predictedPositive == (labels[i] == 1f)) {
         correct++;
@@ -29,11 +32,7 @@ public record Evaluation(long examples, double loss, double accuracy, double aur
         logits.length,
         lossSum / logits.length,
         (double) correct / logits.length,
-        Auroc.of(logits, labels));
-  }
-
-  /** log(1 + e^z) without overflow. */
-  static double softplus(double z) {
-    return Math.max(z, 0.0) + Math.log1p(Math.exp(-Math.abs(z)));
+        Auroc.of(logits, labels),
+        MetricSums.of(logits, labels));
   }
 }

@@ -29,15 +29,21 @@ public final class DatasetTrainer implements LocalTrainer {
 
   @Override
   public Outcome train(ModelSpec model, TrainingSettings settings, float[] globalParameters) {
-    LocalMetrics before = evaluate(model, globalParameters);
+    Evaluation before = ModelTraining.evaluate(model, globalParameters, holdout);
     ModelTraining.Fit fit = ModelTraining.fit(model, settings, globalParameters, train);
     return new Outcome(
-        fit.parameters(), train.rows(), before.toBuilder().setTrainLoss(fit.trainLoss()).build());
+        fit.parameters(),
+        train.rows(),
+        metrics(before).toBuilder().setTrainLoss(fit.trainLoss()).build(),
+        before.sums().withTraining(fit.training().sums()));
   }
 
   @Override
   public LocalMetrics evaluate(ModelSpec model, float[] parameters) {
-    Evaluation evaluation = ModelTraining.evaluate(model, parameters, holdout);
+    return metrics(ModelTraining.evaluate(model, parameters, holdout));
+  }
+
+  private static LocalMetrics metrics(Evaluation evaluation) {
     return LocalMetrics.newBuilder()
         .setEvalExamples(evaluation.examples())
         .setEvalLoss(evaluation.loss())

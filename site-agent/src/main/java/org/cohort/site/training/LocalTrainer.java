@@ -1,5 +1,6 @@
 package org.cohort.site.training;
 
+import org.cohort.protocol.metrics.MetricSums;
 import org.cohort.protocol.v1.LocalMetrics;
 import org.cohort.protocol.v1.ModelSpec;
 import org.cohort.protocol.v1.TrainingSettings;
@@ -23,5 +24,15 @@ public interface LocalTrainer {
    */
   LocalMetrics evaluate(ModelSpec model, float[] parameters);
 
-  record Outcome(float[] newParameters, long exampleCount, LocalMetrics metrics) {}
+  /**
+   * @param metrics what a plain round reports: this site's own figures
+   * @param sums what a secure round reports instead, inside the masked vector, so that only
+   *     federation-wide figures exist; {@link MetricSums#NONE} from a trainer without them
+   */
+  record Outcome(float[] newParameters, long exampleCount, LocalMetrics metrics, MetricSums sums) {
+    /** An outcome without metric sums. */
+    public Outcome(float[] newParameters, long exampleCount, LocalMetrics metrics) {
+      this(newParameters, exampleCount, metrics, MetricSums.NONE);
+    }
+  }
 }

@@ -22,7 +22,12 @@ public final class ModelTraining {
   private ModelTraining() {}
 
   /** Parameters after training and the mean loss over the whole training set afterwards. */
-  public record Fit(float[] parameters, double trainLoss) {}
+  /** The trained parameters and their evaluation on the training records. */
+  public record Fit(float[] parameters, Evaluation training) {
+    public double trainLoss() {
+      return training.loss();
+    }
+  }
 
   public static Fit fit(
       ModelSpec model, TrainingSettings settings, float[] initialParameters, Dataset train) {
@@ -65,9 +70,9 @@ public final class ModelTraining {
         network.step(optimizer);
       }
     }
-    double trainLoss =
-        Evaluation.fromLogits(network.logits(train.design()), train.labelValues()).loss();
-    return new Fit(network.parameters(), trainLoss);
+    return new Fit(
+        network.parameters(),
+        Evaluation.fromLogits(network.logits(train.design()), train.labelValues()));
   }
 
   public static Evaluation evaluate(ModelSpec model, float[] parameters, Dataset data) {
