@@ -116,7 +116,13 @@ final class Federation {
     this.maskedStaging =
         secure
             ? UploadStaging.maskedInputs(
-                config.stagingBuffers(), layout.totalElements() + 1, this::onRoundThread)
+                config.stagingBuffers(),
+                // Rounds never have more participants than sites.allowed (validated on load).
+                config
+                    .secureAggregationSettings()
+                    .parameters(config.sites().allowed().size(), layout.totalElements())
+                    .maskedLength(),
+                this::onRoundThread)
             : null;
     this.caCertificate = secure ? Pem.readCertificate(config.kit().caCertificate()) : null;
     Path crl = config.kit().revocationList();

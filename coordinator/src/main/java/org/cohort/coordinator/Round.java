@@ -217,8 +217,8 @@ final class Round {
     } catch (IllegalArgumentException e) {
       return leave(site, Departure.REJECTED);
     }
+    // Its metrics are inside the masked vector: only the federation's sums are ever seen.
     participants.put(site, ParticipantState.CONTRIBUTED);
-    evaluation.add(header.getMetrics());
     return settle();
   }
 
@@ -295,8 +295,8 @@ final class Round {
     } catch (SecAggException e) {
       return leave(site, Departure.REJECTED);
     }
+    // Its metrics are inside the masked vector: only the federation's sums are ever seen.
     participants.put(site, ParticipantState.CONTRIBUTED);
-    evaluation.add(header.getMetrics());
     return settle();
   }
 
@@ -554,7 +554,11 @@ final class Round {
               clock.instant().plus(phaseDuration),
               site -> new PhaseMessage.Unmask(request));
         }
-        default -> aggregated(secure.finish());
+        default -> {
+          AggregateUpdate mean = secure.finish();
+          evaluation.add(secure.pooledMetrics());
+          yield aggregated(mean);
+        }
       };
     } catch (SecAggException e) {
       // RoundAbandoned (too few shares) or an engine inconsistency: either way nothing can be
@@ -630,35 +634,50 @@ final class Round {
         abandonReason);
   }
 
-  /** Example-weighted means of what the sites reported for the global model they received. */
+  /**
+   * Example-weighted means of what the sites reported for the global model they received: each
+   * site's own metrics in a plain round, the pooled ones of a secure round.
+   */
   private static final class EvaluationMeans {
-    private double weight;
-    private double loss;
-    private double accuracy;
-    private double auroc;
+    private final WeightedFigure loss = new WeightedFigure();
+    private final WeightedFigure accuracy = new WeightedFigure();
+    private final WeightedFigure auroc = new WeightedFigure();
 
+    /** Each figure on its own: a site whose held-out split has one class still counts for loss. */
     void add(LocalMetrics m) {
-      if (m.getEvalExamples() > 0
-          && Double.isFinite(m.getEvalLoss())
-          && Double.isFinite(m.getEvalAuroc())
-          && Double.isFinite(m.getEvalAccuracy())) {
-        weight += m.getEvalExamples();
-        loss += m.getEvalExamples() * m.getEvalLoss();
-        accuracy += m.getEvalExamples() * m.getEvalAccuracy();
-        auroc += m.getEvalExamples() * m.getEvalAuroc();
-      }
+      long examples = m.getEvalExamples();
+      loss.add(examples, m.getEvalLoss());
+      accuracy.add(examples, m.getEvalAccuracy());
+      auroc.add(examples, m.getEvalAuroc());
     }
 
     double loss() {
-      return weight > 0 ? loss / weight : Double.NaN;
+      return loss.mean();
     }
 
     double accuracy() {
-      return weight > 0 ? accuracy / weight : Double.NaN;
+      return accuracy.mean();
     }
 
     double auroc() {
-      return weight > 0 ? auroc / weight : Double.NaN;
+      return auroc.mean();
+    }
+  }
+
+  /** An example-weighted mean that skips unknown (non-finite) values. */
+  private static final class WeightedFigure {
+    private double weight;
+    private double sum;
+
+    void add(long examples, double value) {
+      if (examples > 0 && Double.isFinite(value)) {
+        weight += examples;
+        sum += examples * value;
+      }
+    }
+
+    double mean() {
+      return weight > 0 ? sum / weight : Double.NaN;
     }
   }
 }

@@ -21,6 +21,9 @@ import org.cohort.crypto.secagg.ShareDelivery;
 import org.cohort.crypto.secagg.SigningCertificates;
 import org.cohort.crypto.secagg.UnmaskRequest;
 import org.cohort.crypto.secagg.UnmaskResponse;
+import org.cohort.protocol.metrics.MetricSums;
+import org.cohort.protocol.metrics.SlotLayout;
+import org.cohort.protocol.v1.LocalMetrics;
 
 /**
  * The secure aggregator: an adapter over the network-free {@link SecAggServer} that adds what the
@@ -37,6 +40,7 @@ final class SecureSum {
   private final Map<ParticipantId, byte[]> signingCertificates = new HashMap<>();
   private final X509Certificate ca;
   private final Optional<X509CRL> revocationList;
+  private LocalMetrics pooledMetrics = MetricSums.NONE.pooled();
 
   SecureSum(RoundSetup setup, X509Certificate ca, Optional<X509CRL> revocationList) {
     this.setup = setup;
@@ -105,11 +109,12 @@ final class SecureSum {
   }
 
   /**
-   * Strips the masks off the sum: only Σ w·x and Σ w are ever revealed. The sum is checked before
-   * anything uses it, because one site can add anything to its own masked vector: the total weight
-   * must be one that honest contributors could have sent (each weight in [1, max_weight]), and
-   * every coordinate of the mean within the clip (each site's update is clipped to [−clip, clip]
-   * before it is masked) plus the quantization error. Otherwise the round is abandoned.
+   * Strips the masks off the sum: only Σ w·x, Σ w and the summed metric slots are ever revealed.
+   * The sum is checked before anything uses it, because one site can add anything to its own masked
+   * vector: the total weight must be one that honest contributors could have sent (each weight in
+   * [1, max_weight]), and every coordinate of the mean within the clip (each site's update is
+   * clipped to [−clip, clip] before it is masked) plus the quantization error. Otherwise the round
+   * is abandoned.
    */
   AggregateUpdate finish() {
     AggregateResult result = engine.finish();
@@ -126,6 +131,10 @@ final class SecureSum {
               + parameters.maxWeight()
               + "] can send");
     }
+    SlotLayout layout = SlotLayout.forMaxSlot(parameters.maxWeight());
+    if (parameters.countSlots() == layout.slotCount()) {
+      pooledMetrics = MetricSums.fromSlots(result.countSums(), layout).pooled();
+    }
     AggregateUpdate mean = WeightedMean.of(result.weightedSum(), total, contributors);
     double bound = parameters.clip() + parameters.sumErrorBound(contributors) / total;
     for (float value : mean.delta()) {
@@ -141,5 +150,13 @@ final class SecureSum {
       }
     }
     return mean;
+  }
+
+  /**
+   * The metrics of the pooled records of every contributor, from the count slots of the unmasked
+   * sum; all unset until {@link #finish} succeeds.
+   */
+  LocalMetrics pooledMetrics() {
+    return pooledMetrics;
   }
 }

@@ -2,6 +2,7 @@ package org.cohort.it;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.cohort.protocol.metrics.MetricSums;
 import org.cohort.protocol.v1.LocalMetrics;
 import org.cohort.protocol.v1.ModelSpec;
 import org.cohort.protocol.v1.TrainingSettings;
@@ -50,10 +51,34 @@ final class KnownUpdateTrainer implements LocalTrainer {
         next,
         examples,
         LocalMetrics.newBuilder()
-            .setEvalExamples(10)
-            .setEvalLoss(0.5 + siteIndex)
+            .setEvalExamples(EVAL_EXAMPLES)
+            .setEvalLoss(evalLoss())
             .setEvalAuroc(0.75)
-            .build());
+            .build(),
+        sums());
+  }
+
+  private static final int EVAL_EXAMPLES = 10;
+
+  private double evalLoss() {
+    return 0.5 + siteIndex;
+  }
+
+  /**
+   * The same held-out figures as integer sums for secure rounds: {@link #EVAL_EXAMPLES} negatives,
+   * all in the lowest bin, at {@link #evalLoss()} each (exact in fixed point).
+   */
+  private MetricSums sums() {
+    long[] negatives = new long[MetricSums.BINS];
+    negatives[0] = EVAL_EXAMPLES;
+    return new MetricSums(
+        EVAL_EXAMPLES,
+        EVAL_EXAMPLES,
+        EVAL_EXAMPLES * MetricSums.fixedLoss(evalLoss()),
+        new long[MetricSums.BINS],
+        negatives,
+        0,
+        0);
   }
 
   /** Holds no records, so it evaluates on none: zero examples, every metric unset. */

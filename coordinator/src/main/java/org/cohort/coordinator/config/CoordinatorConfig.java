@@ -25,6 +25,7 @@ import org.cohort.crypto.pki.KitFiles;
 import org.cohort.crypto.secagg.GraphPlan;
 import org.cohort.crypto.secagg.SecAggException;
 import org.cohort.crypto.secagg.SecAggParameters;
+import org.cohort.protocol.metrics.SlotLayout;
 import org.cohort.protocol.model.ModelLayout;
 import org.cohort.protocol.v1.ModelSpec;
 import org.cohort.protocol.v1.Optimizer;
@@ -212,10 +213,19 @@ public record CoordinatorConfig(
     }
 
     /**
-     * Round parameters for {@code sites} participants and a model of {@code elements} parameters.
+     * Round parameters for {@code sites} participants and a model of {@code elements} parameters,
+     * with count slots for the round's metric sums ({@link
+     * org.cohort.protocol.metrics.MetricSums}).
      */
     public SecAggParameters parameters(int sites, int elements) {
-      return new SecAggParameters(sites, elements, plan(sites), bits, clip, maxWeight);
+      return new SecAggParameters(
+          sites,
+          elements,
+          plan(sites),
+          bits,
+          clip,
+          maxWeight,
+          SlotLayout.forMaxSlot(maxWeight).slotCount());
     }
   }
 

@@ -17,12 +17,12 @@ final class Quantizer {
   }
 
   /**
-   * Returns a new int[vectorLength + 1]: round(weight · clip(update[i]) · scale) with probability
-   * of rounding up equal to the fractional part, and the weight last. The rounding coins come from
-   * an AES-CTR stream keyed with 256 bits drawn from {@code random} (one SecureRandom call instead
-   * of one per coordinate).
+   * Returns a new int[maskedLength]: round(weight · clip(update[i]) · scale) with probability of
+   * rounding up equal to the fractional part, then the weight, then {@code counts} as they are. The
+   * rounding coins come from an AES-CTR stream keyed with 256 bits drawn from {@code random} (one
+   * SecureRandom call instead of one per coordinate).
    */
-  int[] quantize(float[] update, long weight, SecureRandom random) {
+  int[] quantize(float[] update, long weight, long[] counts, SecureRandom random) {
     if (update.length != parameters.vectorLength()) {
       throw new SecAggException.InvalidParameters(
           "update has "
@@ -33,6 +33,16 @@ final class Quantizer {
     if (weight < 1 || weight > parameters.maxWeight()) {
       throw new SecAggException.InvalidParameters(
           "weight must be in 1..max_weight=" + parameters.maxWeight());
+    }
+    if (counts.length != parameters.countSlots()) {
+      throw new SecAggException.InvalidParameters(
+          counts.length + " counts, round expects count_slots=" + parameters.countSlots());
+    }
+    for (long count : counts) {
+      if (count < 0 || count > parameters.maxWeight()) {
+        throw new SecAggException.InvalidParameters(
+            "every count must be in 0..max_weight=" + parameters.maxWeight());
+      }
     }
     byte[] coinSeed = new byte[SecAggKdf.KEY_BYTES];
     random.nextBytes(coinSeed);
@@ -56,6 +66,9 @@ final class Quantizer {
       }
     }
     out[update.length] = (int) weight;
+    for (int k = 0; k < counts.length; k++) {
+      out[update.length + 1 + k] = (int) counts[k];
+    }
     return out;
   }
 
@@ -69,8 +82,12 @@ final class Quantizer {
       weightedSum[i] = ((sum[i] << shift) >> shift) * inverseScale;
     }
     long totalWeight = (sum[length] << shift) >> shift;
-    return new AggregateResultValues(weightedSum, totalWeight);
+    long[] countSums = new long[parameters.countSlots()];
+    for (int k = 0; k < countSums.length; k++) {
+      countSums[k] = (sum[length + 1 + k] << shift) >> shift;
+    }
+    return new AggregateResultValues(weightedSum, totalWeight, countSums);
   }
 
-  record AggregateResultValues(double[] weightedSum, long totalWeight) {}
+  record AggregateResultValues(double[] weightedSum, long totalWeight, long[] countSums) {}
 }

@@ -19,7 +19,7 @@ import java.util.stream.IntStream;
  *   KeyAdvert     advertiseKeys()                         CREATED          → KEYS_ADVERTISED
  *   ShareBundle   shareKeys(AdvertBundle)                 KEYS_ADVERTISED  → SHARES_SENT
  *   void          receiveShares(ShareDelivery)            SHARES_SENT      → SHARES_RECEIVED
- *   MaskedInput   maskedInput(float[] update, long weight) SHARES_RECEIVED → INPUT_SENT
+ *   MaskedInput   maskedInput(float[] update, long weight[, long[] counts]) SHARES_RECEIVED → INPUT_SENT
  *   UnmaskResponse unmaskResponse(UnmaskRequest)          INPUT_SENT       → FINISHED
  * </pre>
  *
@@ -255,8 +255,16 @@ public final class SecAggClient {
    * cancel).
    */
   public MaskedInput maskedInput(float[] update, long weight) {
+    return maskedInput(update, weight, new long[parameters.countSlots()]);
+  }
+
+  /**
+   * As {@link #maskedInput(float[], long)}, with {@code counts} (each in [0, max_weight]) in the
+   * round's count slots.
+   */
+  public MaskedInput maskedInput(float[] update, long weight, long[] counts) {
     requirePhase(Phase.SHARES_RECEIVED);
-    int[] values = new Quantizer(parameters).quantize(update, weight, random);
+    int[] values = new Quantizer(parameters).quantize(update, weight, counts, random);
     List<Keystream.Mask> masks = new ArrayList<>();
     masks.add(new Keystream.Mask(selfMaskSeed, +1));
     for (int peer = 0; peer < heldMaskKeyShares.length; peer++) {

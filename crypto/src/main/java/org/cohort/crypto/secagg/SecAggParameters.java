@@ -18,9 +18,17 @@ package org.cohort.crypto.secagg;
  * @param bits width b of the ring Z_(2^b), 8..32; 32 uses Java int overflow natively
  * @param clip each coordinate is clipped to [−clip, clip]
  * @param maxWeight largest weight (example count) a site may use
+ * @param countSlots integers in [0, maxWeight] appended after the weight, summed exactly (the
+ *     federation-wide metric sums of a round); bounded like the weight, so they cannot wrap either
  */
 public record SecAggParameters(
-    int sites, int vectorLength, GraphPlan graph, int bits, double clip, long maxWeight) {
+    int sites,
+    int vectorLength,
+    GraphPlan graph,
+    int bits,
+    double clip,
+    long maxWeight,
+    int countSlots) {
   /** Fewest quantization steps a weight-1 update must get over [0, clip]. */
   static final double MIN_STEPS_PER_CLIP = 256;
 
@@ -33,6 +41,10 @@ public record SecAggParameters(
     if (vectorLength < 1 || vectorLength > Integer.MAX_VALUE - 16) {
       throw new SecAggException.InvalidParameters(
           "vector_length must be >= 1, got " + vectorLength);
+    }
+    if (countSlots < 0 || countSlots > Integer.MAX_VALUE - 16 - vectorLength) {
+      throw new SecAggException.InvalidParameters(
+          "count_slots must be >= 0 and fit beside the vector, got " + countSlots);
     }
     if (graph == null) {
       throw new SecAggException.InvalidParameters("graph must be set");
@@ -70,10 +82,20 @@ public record SecAggParameters(
     }
   }
 
-  /** Parameters with the default ring Z_(2^32). */
+  /** Parameters without count slots. */
+  public SecAggParameters(
+      int sites, int vectorLength, GraphPlan graph, int bits, double clip, long maxWeight) {
+    this(sites, vectorLength, graph, bits, clip, maxWeight, 0);
+  }
+
+  /** Parameters with the default ring Z_(2^32) and no count slots. */
   public SecAggParameters(
       int sites, int vectorLength, GraphPlan graph, double clip, long maxWeight) {
-    this(sites, vectorLength, graph, DEFAULT_BITS, clip, maxWeight);
+    this(sites, vectorLength, graph, DEFAULT_BITS, clip, maxWeight, 0);
+  }
+
+  public SecAggParameters withCountSlots(int slots) {
+    return new SecAggParameters(sites, vectorLength, graph, bits, clip, maxWeight, slots);
   }
 
   private static double scaleFor(int sites, int bits, double clip, long maxWeight) {
@@ -92,9 +114,9 @@ public record SecAggParameters(
     return contributors / scale();
   }
 
-  /** Length of the integer vectors on the wire: the update plus the weight. */
+  /** Length of the integer vectors on the wire: the update, the weight and the count slots. */
   public int maskedLength() {
-    return vectorLength + 1;
+    return vectorLength + 1 + countSlots;
   }
 
   int residueMask() {
@@ -109,7 +131,8 @@ public record SecAggParameters(
         .i32(graph.threshold())
         .u8(bits)
         .f64(clip)
-        .i64(maxWeight);
+        .i64(maxWeight)
+        .i32(countSlots);
   }
 
   static SecAggParameters readFrom(CanonicalReader in) {
@@ -124,6 +147,7 @@ public record SecAggParameters(
     int bits = in.u8();
     double clip = in.f64();
     long maxWeight = in.i64();
+    int countSlots = in.i32();
     try {
       return new SecAggParameters(
           sites,
@@ -131,7 +155,8 @@ public record SecAggParameters(
           new GraphPlan(NeighbourGraph.Kind.values()[kind], degree, threshold),
           bits,
           clip,
-          maxWeight);
+          maxWeight,
+          countSlots);
     } catch (SecAggException.InvalidParameters | SecAggException.SumMayWrap e) {
       throw new SecAggException.MalformedMessage(
           "round setup carries invalid parameters: " + e.getMessage());

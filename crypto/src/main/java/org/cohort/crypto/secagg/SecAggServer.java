@@ -338,7 +338,8 @@ public final class SecAggServer {
         IntStream.range(0, sites).filter(i -> sentInput[i]).mapToObj(this::participant).toList();
     accumulator = null;
     phase = Phase.COMPLETE;
-    return new AggregateResult(values.weightedSum(), values.totalWeight(), contributors);
+    return new AggregateResult(
+        values.weightedSum(), values.totalWeight(), values.countSums(), contributors);
   }
 
   /**

@@ -32,7 +32,9 @@ class QuantizationTest {
       SecureRandom random = RoundHarness.deterministic(bits);
       int[] sum = new int[p.maskedLength()];
       for (int site = 0; site < sites; site++) {
-        int[] q = quantizer.quantize(new float[] {100f, -100f, 0.5f, -0.5f}, maxWeight, random);
+        int[] q =
+            quantizer.quantize(
+                new float[] {100f, -100f, 0.5f, -0.5f}, maxWeight, new long[0], random);
         for (int i = 0; i < sum.length; i++) {
           sum[i] += q[i];
         }
@@ -57,7 +59,7 @@ class QuantizationTest {
     float value = (float) (3.25 / p.scale()); // three and a quarter quantization steps
     float[] update = new float[p.vectorLength()];
     java.util.Arrays.fill(update, value);
-    int[] q = new Quantizer(p).quantize(update, 1, RoundHarness.deterministic(1));
+    int[] q = new Quantizer(p).quantize(update, 1, new long[0], RoundHarness.deterministic(1));
     long roundedUp = 0;
     for (int i = 0; i < update.length; i++) {
       assertTrue(q[i] == 3 || q[i] == 4);
@@ -87,15 +89,17 @@ class QuantizationTest {
     Quantizer quantizer = new Quantizer(p);
     SecureRandom random = RoundHarness.deterministic(2);
     assertThrows(
-        SecAggException.InvalidParameters.class, () -> quantizer.quantize(new float[2], 1, random));
+        SecAggException.InvalidParameters.class,
+        () -> quantizer.quantize(new float[2], 1, new long[0], random));
     assertThrows(
         SecAggException.InvalidParameters.class,
-        () -> quantizer.quantize(new float[3], 11, random));
-    assertThrows(
-        SecAggException.InvalidParameters.class, () -> quantizer.quantize(new float[3], 0, random));
+        () -> quantizer.quantize(new float[3], 11, new long[0], random));
     assertThrows(
         SecAggException.InvalidParameters.class,
-        () -> quantizer.quantize(new float[] {0, Float.NaN, 0}, 1, random));
+        () -> quantizer.quantize(new float[3], 0, new long[0], random));
+    assertThrows(
+        SecAggException.InvalidParameters.class,
+        () -> quantizer.quantize(new float[] {0, Float.NaN, 0}, 1, new long[0], random));
   }
 
   @Test
@@ -109,5 +113,45 @@ class QuantizationTest {
     assertThrows(
         SecAggException.InvalidParameters.class,
         () -> new SecAggParameters(10, 5, GraphPlan.harary(10, 6), 1.0, 1)); // k > n−1
+  }
+
+  @Test
+  void countSlotsAreSummedExactlyEvenAtTheirBoundInANarrowRing() {
+    int sites = 50;
+    long maxWeight = 100;
+    SecAggParameters p = parameters(sites, 16, 1.0, 1, 3).withCountSlots(3);
+    assertThrows(SecAggException.InvalidParameters.class, () -> p.withCountSlots(-1));
+    SecAggParameters wide = parameters(sites, 24, 1.0, maxWeight, 3).withCountSlots(3);
+    Quantizer quantizer = new Quantizer(wide);
+    SecureRandom random = RoundHarness.deterministic(7);
+    int[] sum = new int[wide.maskedLength()];
+    assertEquals(3 + 1 + 3, sum.length);
+    for (int site = 0; site < sites; site++) {
+      int[] q = quantizer.quantize(new float[3], 1, new long[] {maxWeight, site, 0}, random);
+      for (int i = 0; i < sum.length; i++) {
+        sum[i] = (sum[i] + q[i]) & wide.residueMask();
+      }
+    }
+    long[] counts = quantizer.dequantize(sum).countSums();
+    assertEquals(sites * maxWeight, counts[0]);
+    assertEquals(sites * (sites - 1) / 2, counts[1]);
+    assertEquals(0, counts[2]);
+    assertEquals(3, p.countSlots());
+  }
+
+  @Test
+  void countsOutsideTheirRangeOrOfTheWrongNumberAreRefused() {
+    SecAggParameters p = parameters(4, 32, 1.0, 10, 2).withCountSlots(2);
+    Quantizer quantizer = new Quantizer(p);
+    SecureRandom random = RoundHarness.deterministic(3);
+    assertThrows(
+        SecAggException.InvalidParameters.class,
+        () -> quantizer.quantize(new float[2], 1, new long[] {11, 0}, random));
+    assertThrows(
+        SecAggException.InvalidParameters.class,
+        () -> quantizer.quantize(new float[2], 1, new long[] {-1, 0}, random));
+    assertThrows(
+        SecAggException.InvalidParameters.class,
+        () -> quantizer.quantize(new float[2], 1, new long[] {1}, random));
   }
 }

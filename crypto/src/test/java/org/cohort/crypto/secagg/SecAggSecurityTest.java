@@ -47,7 +47,7 @@ class SecAggSecurityTest {
     MaskedInput masked = round.clients().get(0).maskedInput(structured, 3);
     int[] plain =
         new Quantizer(parameters(3, 2, LENGTH))
-            .quantize(structured, 3, RoundHarness.deterministic(2));
+            .quantize(structured, 3, new long[0], RoundHarness.deterministic(2));
     for (int shift : new int[] {0, 8, 16, 24}) {
       assertTrue(chiSquare(masked.values(), shift) < CHI_SQUARE_LIMIT, "byte at shift " + shift);
       assertTrue(

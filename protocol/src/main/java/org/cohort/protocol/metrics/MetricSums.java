@@ -95,8 +95,31 @@ public record MetricSums(
         training.evalFixedLoss);
   }
 
-  /** The metrics of the pooled records: NaN where a figure has no examples (or one class only). */
+  /**
+   * The metrics of the pooled records: NaN where a figure has no examples (or one class only), and
+   * everything NaN when the sums contradict each other (a negative count, more correct examples
+   * than examples, or histograms that do not add up to the examples): the slots are only as honest
+   * as the sites that filled them, and a sum no set of records could give is reported as unknown
+   * rather than shown.
+   */
   public LocalMetrics pooled() {
+    long histogrammed = Arrays.stream(positives).sum() + Arrays.stream(negatives).sum();
+    boolean negative =
+        Math.min(Math.min(evalCorrect, evalFixedLoss), Math.min(trainExamples, trainFixedLoss)) < 0
+            || Arrays.stream(positives).anyMatch(count -> count < 0)
+            || Arrays.stream(negatives).anyMatch(count -> count < 0);
+    if (negative
+        || evalCorrect > evalExamples
+        || histogrammed != evalExamples
+        || evalFixedLoss > evalExamples * (Math.round(LOSS_CAP) << LOSS_FRACTION_BITS)
+        || trainFixedLoss > trainExamples * (Math.round(LOSS_CAP) << LOSS_FRACTION_BITS)) {
+      return LocalMetrics.newBuilder()
+          .setEvalLoss(Double.NaN)
+          .setEvalAccuracy(Double.NaN)
+          .setEvalAuroc(Double.NaN)
+          .setTrainLoss(Double.NaN)
+          .build();
+    }
     LocalMetrics.Builder metrics = LocalMetrics.newBuilder().setEvalExamples(evalExamples);
     double scale = 1 << LOSS_FRACTION_BITS;
     metrics.setEvalLoss(evalExamples > 0 ? evalFixedLoss / scale / evalExamples : Double.NaN);
@@ -122,18 +145,13 @@ public record MetricSums(
     return doubledWins / (2 * positiveTotal * negativeTotal);
   }
 
-  /** Slots in the masked vector: 5 counters (see {@link #toSlots}) and two histograms. */
-  public static int slotCount(SlotLayout layout) {
-    return 2 + 2 * layout.lossLimbs() + 1 + 2 * BINS;
-  }
-
   /**
    * The sums as slots of at most {@code layout.maxSlot()} each: counts directly, fixed-point losses
    * split into base-2^limbBits limbs so that a sum over sites never exceeds what the modulus holds.
    * Refuses sums a site could not have computed (a count above maxSlot).
    */
   public long[] toSlots(SlotLayout layout) {
-    long[] slots = new long[slotCount(layout)];
+    long[] slots = new long[layout.slotCount()];
     int i = 0;
     slots[i++] = layout.requireCount(evalExamples, "held-out examples");
     slots[i++] = layout.requireCount(evalCorrect, "correct examples");
@@ -151,9 +169,9 @@ public record MetricSums(
 
   /** The inverse of {@link #toSlots} on slot-wise sums over sites. */
   public static MetricSums fromSlots(long[] sums, SlotLayout layout) {
-    if (sums.length != slotCount(layout)) {
+    if (sums.length != layout.slotCount()) {
       throw new IllegalArgumentException(
-          "expected " + slotCount(layout) + " metric slots, got " + sums.length);
+          "expected " + layout.slotCount() + " metric slots, got " + sums.length);
     }
     int i = 0;
     long evalExamples = sums[i++];

@@ -22,6 +22,14 @@ public record SlotLayout(long maxSlot, int limbBits, int lossLimbs) {
     return new SlotLayout(maxSlot, limbBits, (lossBits + limbBits - 1) / limbBits);
   }
 
+  /**
+   * Slots in the masked vector: held-out examples and correct ones, the held-out loss limbs,
+   * training examples and loss limbs, and the two histograms.
+   */
+  public int slotCount() {
+    return 2 + lossLimbs + 1 + lossLimbs + 2 * MetricSums.BINS;
+  }
+
   long requireCount(long count, String what) {
     if (count < 0 || count > maxSlot) {
       throw new IllegalArgumentException(

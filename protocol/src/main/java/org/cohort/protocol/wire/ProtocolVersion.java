@@ -1,10 +1,13 @@
 package org.cohort.protocol.wire;
 
-/** The wire protocol version this build speaks. Peers must agree on the major version. */
+/**
+ * The wire protocol version this build speaks. Peers must agree on the major version. 2.0: secure
+ * rounds carry metric count slots in the masked vector (and a different round setup encoding).
+ */
 public final class ProtocolVersion {
 
-  public static final int MAJOR = 1;
-  public static final int MINOR = 2;
+  public static final int MAJOR = 2;
+  public static final int MINOR = 0;
 
   private ProtocolVersion() {}
 

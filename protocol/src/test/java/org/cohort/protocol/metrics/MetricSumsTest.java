@@ -28,7 +28,7 @@ class MetricSumsTest {
     int perSite = 400;
     float[] allLogits = new float[sites * perSite];
     float[] allLabels = new float[sites * perSite];
-    long[] summed = new long[MetricSums.slotCount(LAYOUT)];
+    long[] summed = new long[LAYOUT.slotCount()];
     MetricSums halfANat =
         new MetricSums(
             1000,
@@ -93,6 +93,17 @@ class MetricSumsTest {
     assertTrue(Double.isNaN(wrong.pooled().getEvalAuroc()), "one class only");
     LocalMetrics none = MetricSums.NONE.pooled();
     assertTrue(Double.isNaN(none.getEvalLoss()) && Double.isNaN(none.getTrainLoss()));
+  }
+
+  @Test
+  void sumsNoRecordsCouldGiveAreReportedAsUnknown() {
+    long[] slots = MetricSums.of(new float[] {1f, -1f}, new float[] {1f, 0f}).toSlots(LAYOUT);
+    slots[1] += 5; // more correct examples than examples
+    LocalMetrics metrics = MetricSums.fromSlots(slots, LAYOUT).pooled();
+    assertTrue(Double.isNaN(metrics.getEvalAccuracy()) && Double.isNaN(metrics.getEvalAuroc()));
+    long[] histogram = MetricSums.of(new float[] {1f}, new float[] {1f}).toSlots(LAYOUT);
+    histogram[histogram.length - 1] += 1; // a negative nobody counted as an example
+    assertTrue(Double.isNaN(MetricSums.fromSlots(histogram, LAYOUT).pooled().getEvalLoss()));
   }
 
   @Test

@@ -228,7 +228,8 @@ public final class RoundPipeline {
     for (UpdateTransform transform : config.transforms()) {
       transform.apply(update);
     }
-    encode(job, new TrainedUpdate(update, outcome.exampleCount(), outcome.metrics()));
+    encode(
+        job, new TrainedUpdate(update, outcome.exampleCount(), outcome.metrics(), outcome.sums()));
   }
 
   /** Same length, finite (so that it can be clipped and averaged), from at least one example. */

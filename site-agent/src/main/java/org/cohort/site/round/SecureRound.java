@@ -17,6 +17,8 @@ import org.cohort.crypto.secagg.SecAggException;
 import org.cohort.crypto.secagg.ShareDelivery;
 import org.cohort.crypto.secagg.SigningCertificates;
 import org.cohort.crypto.secagg.UnmaskRequest;
+import org.cohort.protocol.metrics.MetricSums;
+import org.cohort.protocol.metrics.SlotLayout;
 import org.cohort.protocol.v1.DeclineReason;
 import org.cohort.protocol.v1.Envelope;
 import org.cohort.protocol.v1.MaskedInputHeader;
@@ -139,21 +141,41 @@ final class SecureRound {
       return;
     }
     // The weight is the example count, capped at the round's bound: the coordinator learns only the
-    // total.
-    // The quantizer clips each coordinate to the round's clip range.
+    // total. The quantizer clips each coordinate to the round's clip range. The metrics travel as
+    // count slots inside the masked vector, never beside it.
     long weight = Math.min(update.exampleCount(), setup.parameters().maxWeight());
-    MaskedInput input = client.maskedInput(update.values(), weight);
+    MaskedInput input = client.maskedInput(update.values(), weight, metricSlots(update.sums()));
     int[] values = input.values();
     Envelope header =
         stamped()
             .setMaskedInputHeader(
                 MaskedInputHeader.newBuilder()
                     .setBits(input.bits())
-                    .setTotalElements(values.length)
-                    .setMetrics(update.metrics()))
+                    .setTotalElements(values.length))
             .build();
     update = null;
     replies.accept(new Reply.MaskedUpload(header, values));
+  }
+
+  /**
+   * The round's count slots: this site's metric sums if the round has room for them and they fit
+   * its bound, else zeros (the site then adds nothing to the federation's figures).
+   */
+  private long[] metricSlots(MetricSums sums) {
+    var parameters = setup.parameters();
+    SlotLayout layout = SlotLayout.forMaxSlot(parameters.maxWeight());
+    if (parameters.countSlots() == layout.slotCount()) {
+      try {
+        return sums.toSlots(layout);
+      } catch (IllegalArgumentException e) {
+        log.info(
+            "{}: round {}: metrics left out of the masked vector: {}",
+            config.siteId(),
+            setup.round(),
+            e.getMessage());
+      }
+    }
+    return new long[parameters.countSlots()];
   }
 
   void unmask(SecAggPayload message) {

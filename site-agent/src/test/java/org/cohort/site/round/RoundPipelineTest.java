@@ -13,6 +13,7 @@ import java.util.Queue;
 import java.util.concurrent.Executor;
 import org.cohort.crypto.secagg.SecAggException;
 import org.cohort.privacy.noise.L2Clipping;
+import org.cohort.protocol.metrics.MetricSums;
 import org.cohort.protocol.model.ModelLayout;
 import org.cohort.protocol.v1.DeclineReason;
 import org.cohort.protocol.v1.Envelope;
@@ -51,6 +52,8 @@ class RoundPipelineTest {
             .setEvalAccuracy(0.75)
             .setEvalAuroc(0.8)
             .build();
+    static final MetricSums SUMS =
+        MetricSums.of(new float[] {2f, -1f, 0.5f}, new float[] {1f, 0f, 0f});
     final List<float[]> trainedFrom = new ArrayList<>();
     final List<float[]> evaluated = new ArrayList<>();
 
@@ -71,7 +74,7 @@ class RoundPipelineTest {
       for (int i = 0; i < next.length; i++) {
         next[i] += delta[i];
       }
-      return new Outcome(next, 42, TRAINING);
+      return new Outcome(next, 42, TRAINING, SUMS);
     }
 
     @Override
@@ -279,7 +282,7 @@ class RoundPipelineTest {
           public Outcome train(ModelSpec model, TrainingSettings settings, float[] global) {
             float[] next = global.clone();
             next[2] = Float.NaN;
-            return new Outcome(next, 42, TRAINING);
+            return new Outcome(next, 42, TRAINING, SUMS);
           }
         };
     FakeTrainer noExamples =

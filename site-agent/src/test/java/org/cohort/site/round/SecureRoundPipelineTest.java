@@ -35,6 +35,8 @@ import org.cohort.crypto.secagg.SigningCertificates;
 import org.cohort.crypto.secagg.UnmaskRequest;
 import org.cohort.crypto.secagg.UnmaskResponse;
 import org.cohort.crypto.secagg.VerificationKeys;
+import org.cohort.protocol.metrics.MetricSums;
+import org.cohort.protocol.metrics.SlotLayout;
 import org.cohort.protocol.v1.Envelope;
 import org.cohort.protocol.v1.SecAggPayload;
 import org.junit.jupiter.api.Test;
@@ -76,7 +78,8 @@ class SecureRoundPipelineTest {
     }
     VerificationKeys keys = SigningCertificates.resolver(verification);
     SecAggParameters parameters =
-        new SecAggParameters(3, RoundPipelineTest.ELEMENTS, GraphPlan.complete(3, 2), CLIP, 1000);
+        new SecAggParameters(3, RoundPipelineTest.ELEMENTS, GraphPlan.complete(3, 2), CLIP, 1000)
+            .withCountSlots(SlotLayout.forMaxSlot(1000).slotCount());
     RoundSetup setup = new RoundSetup(FEDERATION, ROUND, SITES, new byte[32], parameters);
 
     List<Reply> sent = new ArrayList<>();
@@ -144,10 +147,8 @@ class SecureRoundPipelineTest {
     assertTrue(
         sent.stream().noneMatch(r -> r instanceof Reply.PlainUpload), "nothing goes in the clear");
     assertEquals(
-        RoundPipelineTest.ELEMENTS + 1, masked.header().getMaskedInputHeader().getTotalElements());
-    assertEquals(
-        RoundPipelineTest.FakeTrainer.TRAINING,
-        masked.header().getMaskedInputHeader().getMetrics());
+        parameters.maskedLength(), masked.header().getMaskedInputHeader().getTotalElements());
+
     coordinator.acceptMaskedInput(
         new MaskedInput(
             FEDERATION,
@@ -171,6 +172,10 @@ class SecureRoundPipelineTest {
 
     assertEquals(
         42 + 10 + 10, aggregate.totalWeight(), "hospital-a is weighted by its example count");
+    assertEquals(
+        RoundPipelineTest.FakeTrainer.SUMS.pooled(),
+        MetricSums.fromSlots(aggregate.countSums(), SlotLayout.forMaxSlot(1000)).pooled(),
+        "hospital-a's metric sums (the others sent zeros) come out of the unmasked sum");
     float[] delta = RoundPipelineTest.FakeTrainer.delta();
     for (int i = 0; i < delta.length; i++) {
       double expected = 42 * Math.min(CLIP, delta[i]) + 2 * 10 * -0.125;
