@@ -1,10 +1,17 @@
 package org.cohort.site.agent;
 
+import com.google.protobuf.ByteString;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
+import java.security.cert.X509Certificate;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import org.cohort.protocol.v1.Envelope;
+import org.cohort.protocol.v1.Error;
+import org.cohort.protocol.v1.ErrorCode;
 import org.cohort.protocol.v1.Hello;
 import org.cohort.protocol.v1.Stream;
 import org.cohort.protocol.v1.Welcome;
@@ -96,6 +103,8 @@ final class CoordinatorSession extends SimpleChannelInboundHandler<Envelope> {
             envelope.getError().getDetail());
         agent.errorReceived(envelope.getError());
       }
+      case REVOCATION_LIST_UPDATE ->
+          refusesCoordinator(ctx, envelope.getRevocationListUpdate().getRevocationList());
       case GOODBYE -> {
         log.info(
             "{}: coordinator said goodbye: {}", agent.siteId(), envelope.getGoodbye().getReason());
@@ -108,8 +117,48 @@ final class CoordinatorSession extends SimpleChannelInboundHandler<Envelope> {
     }
   }
 
+  /**
+   * A relayed list is stored only if it is newer and the CA signed it; once stored, a coordinator
+   * whose own certificate it revokes is refused at once.
+   */
+  private boolean refusesCoordinator(ChannelHandlerContext ctx, ByteString der) {
+    if (der.isEmpty()
+        || agent.revocationList().offer(der.toByteArray()) != SiteRevocationList.Offer.ACCEPTED) {
+      return false;
+    }
+    X509Certificate coordinator;
+    try {
+      coordinator =
+          (X509Certificate)
+              ctx.pipeline().get(SslHandler.class).engine().getSession().getPeerCertificates()[0];
+    } catch (SSLPeerUnverifiedException e) {
+      ctx.close();
+      return true;
+    }
+    if (!agent.revocationList().revokes(coordinator)) {
+      return false;
+    }
+    log.warn(
+        "{}: the coordinator's certificate is revoked by the newest revocation list; leaving",
+        agent.siteId());
+    agent.coordinatorRevoked();
+    ctx.writeAndFlush(
+            Envelopes.stamped(federationId == null ? "" : federationId, 0)
+                .setError(
+                    Error.newBuilder()
+                        .setCode(ErrorCode.ERROR_CODE_REVOKED)
+                        .setDetail("the coordinator's certificate is revoked")
+                        .setFatal(true))
+                .build())
+        .addListener(ChannelFutureListener.CLOSE);
+    return true;
+  }
+
   private void onWelcome(ChannelHandlerContext ctx, Envelope envelope) {
     Welcome welcome = envelope.getWelcome();
+    if (refusesCoordinator(ctx, welcome.getRevocationList())) {
+      return;
+    }
     federationId = envelope.getFederationId();
     chunkElements = welcome.getChunkElements();
     int heartbeat = Math.max(10, welcome.getHeartbeatIntervalMs());

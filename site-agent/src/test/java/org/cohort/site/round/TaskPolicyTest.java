@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import org.cohort.crypto.secagg.GraphPlan;
 import org.cohort.crypto.secagg.ParticipantId;
 import org.cohort.crypto.secagg.RoundSetup;
@@ -26,7 +28,8 @@ class TaskPolicyTest {
   private static final int ELEMENTS = ModelLayout.of(MODEL).totalElements();
   private static final ParticipantId SELF = ParticipantId.of("hospital-a");
 
-  private final TaskPolicy policy = new TaskPolicy(1000);
+  private final TaskPolicy policy =
+      new TaskPolicy(1000, AggregationPolicy.PLAIN_ALLOWED, () -> Optional.of(Instant.MAX));
 
   private Rule refusedBy(
       String federationId, ModelSpec model, List<TensorSpec> layout, long totalElements) {
