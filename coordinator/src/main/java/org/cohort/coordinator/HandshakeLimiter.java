@@ -3,7 +3,7 @@ package org.cohort.coordinator;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.ssl.SslHandler;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,15 +44,9 @@ final class HandshakeLimiter extends ChannelInboundHandlerAdapter {
       ctx.close();
       return;
     }
+    // The handshake's outcome travels up the pipeline from the TLS handler, past this handler.
+    ctx.pipeline().get(SslHandler.class).handshakeFuture().addListener(f -> done(ctx));
     super.channelActive(ctx);
-  }
-
-  @Override
-  public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
-    if (event instanceof SslHandshakeCompletionEvent) {
-      done(ctx);
-    }
-    super.userEventTriggered(ctx, event);
   }
 
   @Override

@@ -79,6 +79,14 @@ class SitePolicyTest {
       Coordinator coordinator =
           federation.startCoordinator(
               "coordinator.yaml", new TestFederation.Settings(SITES, 3, 1, 5));
+      List<RoundSummary> rounds = new CopyOnWriteArrayList<>();
+      coordinator.addListener(
+          new RoundListener() {
+            @Override
+            public void roundFinished(RoundSummary summary) {
+              rounds.add(summary);
+            }
+          });
       federation.sitePolicy(
           Optional.of(new SiteConfig.Policy(new AggregationPolicy(null, 4, null, null))));
       ByteArrayOutputStream sentByA = new ByteArrayOutputStream();
@@ -99,6 +107,9 @@ class SitePolicyTest {
                   declines(sentByA, DeclineReason.DECLINE_REASON_SECURE_AGGREGATION_TOO_WEAK) >= 1);
       assertEquals(0, a.updatesSent());
       assertTrue(SentFrames.parse(sentByA).stream().noneMatch(Envelope::hasKeyAdvert));
+      // The round cannot go on without hospital-a; let it end before the sites are stopped.
+      await().atMost(Duration.ofSeconds(30)).until(() -> !rounds.isEmpty());
+      assertEquals(RoundPhase.ABANDONED, rounds.get(0).phase());
     }
   }
 

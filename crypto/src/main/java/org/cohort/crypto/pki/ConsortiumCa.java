@@ -217,9 +217,9 @@ public final class ConsortiumCa {
 
   /** The same CA, signing every later revocation list for {@code validity}. */
   public ConsortiumCa withRevocationListValidity(Duration validity) {
-    if (validity.compareTo(Duration.ofHours(1)) < 0 || validity.compareTo(LEAF_VALIDITY) > 0) {
+    if (validity.compareTo(Duration.ofSeconds(1)) < 0 || validity.compareTo(LEAF_VALIDITY) > 0) {
       throw new IllegalArgumentException(
-          "revocation list validity must be between 1 hour and "
+          "revocation list validity must be between 1 second and "
               + LEAF_VALIDITY.toDays()
               + " days");
     }
