@@ -6,9 +6,13 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
+import java.io.ByteArrayInputStream;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLPeerUnverifiedException;
+import org.cohort.protocol.v1.AdvertBundle;
 import org.cohort.protocol.v1.Envelope;
 import org.cohort.protocol.v1.Error;
 import org.cohort.protocol.v1.ErrorCode;
@@ -82,7 +86,13 @@ final class CoordinatorSession extends SimpleChannelInboundHandler<Envelope> {
       case ROUND_TASK -> pipeline.roundTask(round, envelope.getRoundTask());
       case EVALUATION_TASK -> pipeline.evaluationTask(round, envelope.getEvaluationTask());
       case TENSOR_CHUNK -> pipeline.modelChunk(round, envelope.getTensorChunk());
-      case ADVERT_BUNDLE -> pipeline.adverts(round, envelope.getAdvertBundle());
+      case ADVERT_BUNDLE -> {
+        if (relaysRevokedCertificate(envelope.getAdvertBundle())) {
+          leaveRevoked(ctx, "the coordinator relayed a revoked signing certificate");
+        } else {
+          pipeline.adverts(round, envelope.getAdvertBundle());
+        }
+      }
       case SHARE_DELIVERY -> pipeline.shares(round, envelope.getShareDelivery());
       case UNMASK_REQUEST -> pipeline.unmask(round, envelope.getUnmaskRequest());
       case ROUND_RESULT -> {
@@ -138,20 +148,43 @@ final class CoordinatorSession extends SimpleChannelInboundHandler<Envelope> {
     if (!agent.revocationList().revokes(coordinator)) {
       return false;
     }
-    log.warn(
-        "{}: the coordinator's certificate is revoked by the newest revocation list; leaving",
-        agent.siteId());
+    leaveRevoked(ctx, "the coordinator's certificate is revoked");
+    return true;
+  }
+
+  /**
+   * The site learns revocations only through the coordinator, so one that relays a signing
+   * certificate revoked by a list the site holds is not to be trusted with the round.
+   */
+  private boolean relaysRevokedCertificate(AdvertBundle bundle) {
+    for (ByteString der : bundle.getSigningCertificatesList()) {
+      try {
+        X509Certificate certificate =
+            (X509Certificate)
+                CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new ByteArrayInputStream(der.toByteArray()));
+        if (agent.revocationList().revokes(certificate)) {
+          return true;
+        }
+      } catch (CertificateException | ClassCastException e) {
+        // Unparseable: the secure-aggregation engine refuses it with its own typed reason.
+      }
+    }
+    return false;
+  }
+
+  private void leaveRevoked(ChannelHandlerContext ctx, String detail) {
+    log.warn("{}: {} by the newest revocation list; leaving", agent.siteId(), detail);
     agent.coordinatorRevoked();
     ctx.writeAndFlush(
             Envelopes.stamped(federationId == null ? "" : federationId, 0)
                 .setError(
                     Error.newBuilder()
                         .setCode(ErrorCode.ERROR_CODE_REVOKED)
-                        .setDetail("the coordinator's certificate is revoked")
+                        .setDetail(detail)
                         .setFatal(true))
                 .build())
         .addListener(ChannelFutureListener.CLOSE);
-    return true;
   }
 
   private void onWelcome(ChannelHandlerContext ctx, Envelope envelope) {

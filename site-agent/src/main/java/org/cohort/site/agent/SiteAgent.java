@@ -371,7 +371,10 @@ public final class SiteAgent implements AutoCloseable {
     return roundResults.get();
   }
 
-  /** Connections this site closed because a relayed list revoked the coordinator's certificate. */
+  /**
+   * Connections this site closed because its newest list revokes the coordinator's certificate or a
+   * signing certificate the coordinator relayed.
+   */
   public int coordinatorsRevoked() {
     return coordinatorsRevoked.get();
   }
