@@ -187,9 +187,7 @@ public final class ProvisionCommand implements Runnable {
               federationId, consortium, List.copyOf(coordinatorHosts), coordinatorPort);
       Optional<CaPassphrase> passphrase =
           caOptions.passphrase().map(CaPassphrase::requireStrongEnough);
-      ConsortiumCa ca =
-          ConsortiumCa.create(caDir, consortium, passphrase)
-              .withRevocationListValidity(caOptions.crlValidity());
+      ConsortiumCa ca = ConsortiumCa.create(caDir, consortium, passphrase, caOptions.crlValidity());
       StarterConfigs.write(caDir.resolve(StarterConfigs.FEDERATION_FILE), federation);
       SecureFiles.createPrivateDirectory(kits);
 

@@ -114,15 +114,20 @@ public final class ConsortiumCa {
 
   /** Creates a new CA in {@code caDir} with an unencrypted key (tests and demos). */
   public static ConsortiumCa create(Path caDir, String consortiumName) {
-    return create(caDir, consortiumName, Optional.empty());
+    return create(caDir, consortiumName, Optional.empty(), DEFAULT_REVOCATION_LIST_VALIDITY);
   }
 
   /**
    * Creates a new CA in {@code caDir} (created 0700 if absent; must not already hold a CA), its key
-   * encrypted under {@code passphrase} if one is given.
+   * encrypted under {@code passphrase} if one is given, its revocation lists (the first one too)
+   * valid for {@code revocationListValidity}.
    */
   public static ConsortiumCa create(
-      Path caDir, String consortiumName, Optional<CaPassphrase> passphrase) {
+      Path caDir,
+      String consortiumName,
+      Optional<CaPassphrase> passphrase,
+      Duration revocationListValidity) {
+    requireValidRevocationListValidity(revocationListValidity);
     if (consortiumName == null || consortiumName.isBlank()) {
       throw new IllegalArgumentException("consortium name must not be blank");
     }
@@ -175,11 +180,7 @@ public final class ConsortiumCa {
     CertificateIndex.write(caDir.resolve(INDEX_FILE), List.of());
     ConsortiumCa ca =
         new ConsortiumCa(
-            caDir,
-            keys.getPrivate(),
-            certificate,
-            consortiumName,
-            DEFAULT_REVOCATION_LIST_VALIDITY);
+            caDir, keys.getPrivate(), certificate, consortiumName, revocationListValidity);
     ca.writeRevocationList(List.of());
     return ca;
   }
@@ -217,13 +218,17 @@ public final class ConsortiumCa {
 
   /** The same CA, signing every later revocation list for {@code validity}. */
   public ConsortiumCa withRevocationListValidity(Duration validity) {
+    requireValidRevocationListValidity(validity);
+    return new ConsortiumCa(directory, privateKey, certificate, consortium, validity);
+  }
+
+  private static void requireValidRevocationListValidity(Duration validity) {
     if (validity.compareTo(Duration.ofSeconds(1)) < 0 || validity.compareTo(LEAF_VALIDITY) > 0) {
       throw new IllegalArgumentException(
           "revocation list validity must be between 1 second and "
               + LEAF_VALIDITY.toDays()
               + " days");
     }
-    return new ConsortiumCa(directory, privateKey, certificate, consortium, validity);
   }
 
   public Duration revocationListValidity() {

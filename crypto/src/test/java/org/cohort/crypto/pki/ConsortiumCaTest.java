@@ -108,7 +108,11 @@ class ConsortiumCaTest {
   @Test
   void anEncryptedCaKeyOpensOnlyWithItsPassphrase() throws Exception {
     CaPassphrase passphrase = CaPassphrase.of("correct horse battery".toCharArray());
-    ConsortiumCa.create(root.resolve("ca"), "demo", Optional.of(passphrase));
+    ConsortiumCa.create(
+        root.resolve("ca"),
+        "demo",
+        Optional.of(passphrase),
+        ConsortiumCa.DEFAULT_REVOCATION_LIST_VALIDITY);
     String pem = Files.readString(root.resolve("ca").resolve(ConsortiumCa.PRIVATE_KEY_FILE));
     assertTrue(pem.startsWith("-----BEGIN ENCRYPTED PRIVATE KEY-----"), pem);
 
