@@ -63,7 +63,7 @@ class RevocationTest {
       BigInteger newest = federation.ca().revocationList().number();
       // The running coordinator relays the list at once; it revokes the certificate the
       // coordinator is still serving with, so the site leaves with a typed error.
-      await().atMost(Duration.ofSeconds(20)).until(() -> a.coordinatorsRevoked() == 1);
+      await().atMost(Duration.ofSeconds(20)).until(() -> a.coordinatorsRevoked() >= 1);
       assertEquals(Optional.of(newest), a.revocationListNumber());
       // Stored in the kit: it survives a restart of the site.
       assertEquals(

@@ -128,13 +128,16 @@ final class CoordinatorSession extends SimpleChannelInboundHandler<Envelope> {
   }
 
   /**
-   * A relayed list is stored only if it is newer and the CA signed it; once stored, a coordinator
-   * whose own certificate it revokes is refused at once.
+   * A relayed list is stored only if it is newer and the CA signed it. Then the coordinator's
+   * certificate is checked against the newest list held, whether or not this one was stored: a
+   * resumed TLS session is not checked again by the trust manager.
    */
   private boolean refusesCoordinator(ChannelHandlerContext ctx, ByteString der) {
-    if (der.isEmpty()
-        || agent.revocationList().offer(der.toByteArray()) != SiteRevocationList.Offer.ACCEPTED) {
-      return false;
+    if (!der.isEmpty()) {
+      agent.revocationList().offer(der.toByteArray());
+    }
+    if (agent.revocationList().number().isEmpty()) {
+      return false; // no list at all: every task is declined until one arrives
     }
     X509Certificate coordinator;
     try {
