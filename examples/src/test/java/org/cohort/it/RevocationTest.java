@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -28,6 +31,7 @@ import org.cohort.crypto.pki.Role;
 import org.cohort.crypto.pki.StartupKit;
 import org.cohort.crypto.tls.MutualTls;
 import org.cohort.protocol.v1.DeclineReason;
+import org.cohort.protocol.v1.Envelope;
 import org.cohort.protocol.v1.ErrorCode;
 import org.cohort.site.agent.SiteAgent;
 import org.junit.jupiter.api.Test;
@@ -186,6 +190,72 @@ class RevocationTest {
 
       federation.ca().refreshRevocationList();
       await().atMost(Duration.ofSeconds(60)).until(() -> a.updatesSent() > uploadsWhileExpired);
+    }
+  }
+
+  @Test
+  void aCoordinatorThatRelaysARevokedSigningCertificateIsRefused(@TempDir Path dir)
+      throws Exception {
+    try (TestFederation federation = new TestFederation(dir)) {
+      byte[] revokedSigningCertificate =
+          federation.kit("hospital-d", Role.SITE).signingCertificate().getEncoded();
+      // Secure rounds of all three sites: none starts before hospital-c joins.
+      Coordinator coordinator =
+          federation.startCoordinator(
+              "coordinator.yaml", new TestFederation.Settings(SITES, 3, 1, 20));
+      List<RoundSummary> summaries = new CopyOnWriteArrayList<>();
+      coordinator.addListener(
+          new RoundListener() {
+            @Override
+            public void roundFinished(RoundSummary summary) {
+              summaries.add(summary);
+            }
+          });
+      SiteAgent a =
+          federation.startSite(
+              "hospital-a",
+              coordinator.port(),
+              Trainers.real(federation, 0),
+              options ->
+                  options.envelopeTap(() -> new RelaysCertificate(revokedSigningCertificate)));
+      SiteAgent b =
+          federation.startSite("hospital-b", coordinator.port(), Trainers.real(federation, 1));
+      await().atMost(Duration.ofSeconds(20)).until(() -> a.isConnected() && b.isConnected());
+      federation.ca().revoke("hospital-d");
+      BigInteger newest = federation.ca().revocationList().number();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> a.revocationListNumber().equals(Optional.of(newest)));
+
+      federation.startSite("hospital-c", coordinator.port(), Trainers.real(federation, 2));
+      // The tap plays a coordinator that slips hospital-d's revoked certificate into the bundle.
+      await().atMost(Duration.ofSeconds(30)).until(() -> a.coordinatorsRevoked() >= 1);
+      assertEquals(0, a.updatesSent());
+      // The round cannot go on without hospital-a; let it end before the sites are stopped.
+      await().atMost(Duration.ofSeconds(30)).until(() -> !summaries.isEmpty());
+      assertEquals(RoundPhase.ABANDONED, summaries.get(0).phase());
+    }
+  }
+
+  /** Replaces the first relayed signing certificate of every advert bundle. */
+  private static final class RelaysCertificate extends ChannelInboundHandlerAdapter {
+    private final byte[] certificate;
+
+    RelaysCertificate(byte[] certificate) {
+      this.certificate = certificate;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof Envelope envelope && envelope.hasAdvertBundle()) {
+        msg =
+            envelope.toBuilder()
+                .setAdvertBundle(
+                    envelope.getAdvertBundle().toBuilder()
+                        .setSigningCertificates(0, ByteString.copyFrom(certificate)))
+                .build();
+      }
+      ctx.fireChannelRead(msg);
     }
   }
 
