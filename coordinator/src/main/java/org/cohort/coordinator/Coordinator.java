@@ -9,6 +9,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Optional;
@@ -20,6 +21,7 @@ import org.cohort.coordinator.aggregate.BoundedAggregator;
 import org.cohort.coordinator.config.CoordinatorConfig;
 import org.cohort.coordinator.strategy.StrategySettings;
 import org.cohort.crypto.pki.KitFiles;
+import org.cohort.crypto.pki.Pem;
 import org.cohort.crypto.pki.StartupKit;
 import org.cohort.crypto.tls.MutualTls;
 import org.cohort.protocol.v1.ErrorCode;
@@ -29,8 +31,9 @@ import org.cohort.protocol.v1.ErrorCode;
  * aggregation (by default; it unmasks only the sum) or plain aggregation ({@code
  * secure_aggregation.enabled: false}, logged as a warning at start), applies the configured server
  * strategy, checkpoints after each completed round, resumes from the last checkpoint on start, and
- * ends with a cross-site evaluation of the final model. Start with {@link
- * #start(CoordinatorConfig)}; stop with {@link #close()}.
+ * ends with a cross-site evaluation of the final model. It watches its revocation list: a newer one
+ * closes the connections of the sites it revokes at once and is relayed to every other site. Start
+ * with {@link #start(CoordinatorConfig)}; stop with {@link #close()}.
  */
 public final class Coordinator implements AutoCloseable {
 
@@ -50,10 +53,21 @@ public final class Coordinator implements AutoCloseable {
       new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
   private final Channel serverChannel;
   private final MetricsEndpoint metricsEndpoint;
+  private final RevocationWatch revocation;
+  private final HandshakeLimiter handshakes;
   private boolean closed;
 
   private Coordinator(CoordinatorConfig config, SslContext tls) {
     this.config = config;
+    KitFiles kit = kitFiles(config.kit());
+    this.revocation =
+        new RevocationWatch(
+            Files.isRegularFile(kit.revocationList())
+                ? Optional.of(kit.revocationList())
+                : Optional.empty(),
+            Pem.readCertificate(kit.caCertificate()));
+    this.handshakes =
+        new HandshakeLimiter(config.transport().maxPendingHandshakesOrDefault(), metrics);
     try {
       StrategySettings strategy = config.strategySettings();
       Path spill = config.checkpoint().directory().resolve("spill");
@@ -68,12 +82,15 @@ public final class Coordinator implements AutoCloseable {
               roundThread,
               metrics,
               Clock.systemUTC());
+      revocation.subscribe(list -> federation.revocationListChanged(list.crl()));
       this.serverChannel =
           new ServerBootstrap()
               .group(bossGroup, workerGroup)
               .channel(NioServerSocketChannel.class)
               .childOption(ChannelOption.TCP_NODELAY, true)
-              .childHandler(new CoordinatorChannelInitializer(config, tls, federation, metrics))
+              .childHandler(
+                  new CoordinatorChannelInitializer(
+                      config, tls, federation, metrics, handshakes, revocation))
               .bind(config.listen().host(), config.listen().port())
               .syncUninterruptibly()
               .channel();
@@ -84,6 +101,7 @@ public final class Coordinator implements AutoCloseable {
                   new InetSocketAddress(config.metrics().host(), config.metrics().port()),
                   metrics.registry());
     } catch (RuntimeException e) {
+      revocation.close();
       shutdownThreads();
       throw e;
     }
@@ -147,6 +165,16 @@ public final class Coordinator implements AutoCloseable {
     return metrics.rejectedCount(code);
   }
 
+  /** Connections closed at accept because too many handshakes were under way. */
+  public double handshakesShed() {
+    return metrics.handshakesShed();
+  }
+
+  /** Accepted connections whose TLS handshake has not finished yet. */
+  public int pendingHandshakes() {
+    return handshakes.pending();
+  }
+
   /** TLS handshakes that failed (untrusted or missing client certificates). */
   public double handshakeFailures() {
     return metrics.handshakeFailures();
@@ -159,6 +187,7 @@ public final class Coordinator implements AutoCloseable {
     }
     closed = true;
     serverChannel.close().syncUninterruptibly();
+    revocation.close();
     if (metricsEndpoint != null) {
       metricsEndpoint.close();
     }

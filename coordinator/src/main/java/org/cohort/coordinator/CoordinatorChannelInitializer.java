@@ -4,6 +4,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
@@ -22,21 +23,33 @@ final class CoordinatorChannelInitializer extends ChannelInitializer<SocketChann
   private final Federation federation;
   private final CoordinatorMetrics metrics;
   private final ByteCountingHandler wireBytes;
+  private final HandshakeLimiter handshakes;
+  private final RevocationWatch revocation;
 
   CoordinatorChannelInitializer(
-      CoordinatorConfig config, SslContext tls, Federation federation, CoordinatorMetrics metrics) {
+      CoordinatorConfig config,
+      SslContext tls,
+      Federation federation,
+      CoordinatorMetrics metrics,
+      HandshakeLimiter handshakes,
+      RevocationWatch revocation) {
     this.config = config;
     this.tls = tls;
     this.federation = federation;
     this.metrics = metrics;
     this.wireBytes = new ByteCountingHandler(metrics::bytesIn, metrics::bytesOut);
+    this.handshakes = handshakes;
+    this.revocation = revocation;
   }
 
   @Override
   protected void initChannel(SocketChannel channel) {
     ChannelPipeline p = channel.pipeline();
+    p.addLast("handshakes", handshakes);
     p.addLast("wire-bytes", wireBytes);
-    p.addLast("tls", tls.newHandler(channel.alloc()));
+    SslHandler handler = tls.newHandler(channel.alloc());
+    handler.setHandshakeTimeoutMillis(config.transport().handshakeTimeoutMsOrDefault());
+    p.addLast("tls", handler);
     FrameCodec.addTo(p, config.transport().maxFrameBytes());
     p.addLast("validator", new EnvelopeValidator(config::federationId, metrics));
     p.addLast("chunked-writer", new ChunkedWriteHandler());
@@ -45,7 +58,8 @@ final class CoordinatorChannelInitializer extends ChannelInitializer<SocketChann
         new IdleStateHandler(
             config.idleTimeoutMs(), config.heartbeatIntervalMs(), 0, TimeUnit.MILLISECONDS));
     p.addLast("heartbeat", new HeartbeatHandler(config::federationId));
-    p.addLast("site", new SiteConnection(config, federation, metrics, federation.messages()));
+    p.addLast(
+        "site", new SiteConnection(config, federation, metrics, federation.messages(), revocation));
     p.addLast("failures", new ProtocolFailureHandler(config::federationId, metrics));
   }
 }

@@ -22,6 +22,7 @@ final class CoordinatorMetrics implements RejectionListener {
   private final Counter bytesIn = registry.counter("cohort.transport.bytes.in");
   private final Counter bytesOut = registry.counter("cohort.transport.bytes.out");
   private final Counter handshakeFailures = registry.counter("cohort.transport.handshake.failures");
+  private final Counter handshakesShed = registry.counter("cohort.transport.handshake.shed");
   private final AtomicInteger connectedSites =
       registry.gauge("cohort.sites.connected", new AtomicInteger());
   private final Map<ErrorCode, Counter> rejections = new EnumMap<>(ErrorCode.class);
@@ -73,6 +74,15 @@ final class CoordinatorMetrics implements RejectionListener {
 
   void handshakeFailed() {
     handshakeFailures.increment();
+  }
+
+  /** A connection closed at accept: too many handshakes were already under way. */
+  void handshakeShed() {
+    handshakesShed.increment();
+  }
+
+  double handshakesShed() {
+    return handshakesShed.count();
   }
 
   double handshakeFailures() {

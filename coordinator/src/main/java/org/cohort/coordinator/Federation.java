@@ -68,7 +68,12 @@ final class Federation {
   private final UploadStaging<float[]> updateStaging;
   private final UploadStaging<int[]> maskedStaging;
   private final X509Certificate caCertificate;
-  private final Optional<X509CRL> revocationList;
+
+  /**
+   * The newest list: the watch replaces it, each secure round checks signing certificates with it.
+   */
+  private Optional<X509CRL> revocationList;
+
   private final SecureRandom random = new SecureRandom();
   private final CheckpointStore checkpoints;
   private final CoordinatorMetrics metrics;
@@ -216,6 +221,20 @@ final class Federation {
     onRoundThread(() -> onSecureAggregationMessage(channel, envelope));
   }
 
+  /**
+   * {@code channel}'s certificate has been revoked (its connection is closing): the current round,
+   * if the site takes part in it, is abandoned with nothing applied, whatever the site has already
+   * sent — its upload or masked input may be summed already and cannot be taken out.
+   */
+  void revoked(SiteChannel channel) {
+    onRoundThread(() -> onRevoked(channel.siteId()));
+  }
+
+  /** Later secure rounds check relayed signing certificates against {@code list}. */
+  void revocationListChanged(X509CRL list) {
+    onRoundThread(() -> revocationList = Optional.of(list));
+  }
+
   void declined(SiteChannel channel, long round) {
     onRoundThread(() -> onDeclined(channel, round));
   }
@@ -294,6 +313,14 @@ final class Federation {
     metrics.connectedSites(connected.size());
     log.info("site {} disconnected ({} connected)", site, connected.size());
     siteLeft(site, Round.Departure.DROPPED);
+  }
+
+  private void onRevoked(String site) {
+    Round round = current;
+    if (round != null && !round.isOver() && round.participants().contains(site)) {
+      log.warn("site {} was revoked during round {}: abandoning the round", site, round.number());
+      end(round, round.abandon("participant " + site + " was revoked"));
+    }
   }
 
   private void siteLeft(String site, Round.Departure departure) {

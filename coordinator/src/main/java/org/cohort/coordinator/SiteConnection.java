@@ -1,24 +1,30 @@
 package org.cohort.coordinator;
 
+import com.google.protobuf.ByteString;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import java.security.cert.X509Certificate;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.cohort.coordinator.config.CoordinatorConfig;
 import org.cohort.crypto.pki.ParticipantIdentity;
+import org.cohort.crypto.pki.RevocationList;
 import org.cohort.crypto.pki.Role;
 import org.cohort.crypto.pki.UntrustedPeerException;
 import org.cohort.crypto.tls.MutualTls;
 import org.cohort.protocol.v1.Envelope;
 import org.cohort.protocol.v1.ErrorCode;
+import org.cohort.protocol.v1.RevocationListUpdate;
 import org.cohort.protocol.v1.Stream;
 import org.cohort.protocol.v1.TensorChunk;
+import org.cohort.protocol.wire.Envelopes;
 import org.cohort.protocol.wire.InvalidTensorStreamException;
 import org.cohort.protocol.wire.TensorChunkInput;
 import org.slf4j.Logger;
@@ -30,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * buffer granted by the federation; while waiting for a buffer the channel stops reading (autoRead
  * off), which pushes back on the site through TCP. Upload states are event-loop confined.
  */
-final class SiteConnection extends SimpleChannelInboundHandler<Envelope> implements SiteChannel {
+final class SiteConnection extends SimpleChannelInboundHandler<Envelope>
+    implements SiteChannel, RevocationWatch.Subscriber {
 
   private static final Logger log = LoggerFactory.getLogger(SiteConnection.class);
 
@@ -46,7 +53,9 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> impleme
   private final Federation federation;
   private final CoordinatorMetrics metrics;
   private final CoordinatorMessages messages;
+  private final RevocationWatch revocation;
   private Channel channel;
+  private X509Certificate peerCertificate;
   private ParticipantIdentity identity;
   private boolean joined;
   private Upload upload = Upload.NONE;
@@ -58,8 +67,10 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> impleme
       CoordinatorConfig config,
       Federation federation,
       CoordinatorMetrics metrics,
-      CoordinatorMessages messages) {
+      CoordinatorMessages messages,
+      RevocationWatch revocation) {
     this.config = config;
+    this.revocation = revocation;
     this.allowedSites = Set.copyOf(config.sites().allowed());
     this.federation = federation;
     this.metrics = metrics;
@@ -144,6 +155,41 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> impleme
             });
   }
 
+  /**
+   * Called by the revocation watch (its thread): a revoked site is refused and dropped from the
+   * federation now, everyone else is sent the list.
+   */
+  @Override
+  public void revocationListChanged(RevocationList list) {
+    channel
+        .eventLoop()
+        .execute(
+            () -> {
+              if (identity == null || !channel.isActive()) {
+                return;
+              }
+              ChannelHandlerContext ctx = channel.pipeline().context(this);
+              if (list.revokes(peerCertificate)) {
+                refuseRevoked(ctx);
+              } else if (joined) {
+                ctx.writeAndFlush(
+                    Envelopes.stamped(config.federationId(), 0)
+                        .setRevocationListUpdate(
+                            RevocationListUpdate.newBuilder()
+                                .setRevocationList(ByteString.copyFrom(list.encoded())))
+                        .build());
+              }
+            });
+  }
+
+  private void refuseRevoked(ChannelHandlerContext ctx) {
+    if (joined) {
+      // Before the close is seen as a departure: the round it is in must not keep its input.
+      federation.revoked(this);
+    }
+    refuse(ctx, ErrorCode.ERROR_CODE_REVOKED, "this site's certificate has been revoked");
+  }
+
   // ---- event loop ----
 
   @Override
@@ -170,14 +216,20 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> impleme
 
   private void authorize(ChannelHandlerContext ctx) {
     ParticipantIdentity peer;
+    X509Certificate certificate;
     try {
-      peer = MutualTls.peerIdentity(ctx.pipeline().get(SslHandler.class));
+      SslHandler tls = ctx.pipeline().get(SslHandler.class);
+      peer = MutualTls.peerIdentity(tls);
+      certificate = MutualTls.peerCertificate(tls);
     } catch (UntrustedPeerException e) {
       refuse(
           ctx, ErrorCode.ERROR_CODE_UNAUTHORIZED_ROLE, "certificate does not name a participant");
       return;
     }
-    if (peer.role() != Role.SITE) {
+    if (revocation.revokes(certificate)) {
+      // The handshake may have been checked against the list before the newest one.
+      refuse(ctx, ErrorCode.ERROR_CODE_REVOKED, "this site's certificate has been revoked");
+    } else if (peer.role() != Role.SITE) {
       refuse(ctx, ErrorCode.ERROR_CODE_UNAUTHORIZED_ROLE, "only site certificates may join rounds");
     } else if (!allowedSites.contains(peer.id())) {
       refuse(
@@ -186,6 +238,8 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> impleme
           "site " + peer.id() + " is not in this federation");
     } else {
       identity = peer;
+      peerCertificate = certificate;
+      revocation.subscribe(this);
     }
   }
 
@@ -239,12 +293,22 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> impleme
       return;
     }
     joined = true;
-    ctx.writeAndFlush(
+    Envelope welcome =
         messages.welcome(
             identity.id(),
             config.heartbeatIntervalMs(),
             config.transport().maxFrameBytes(),
-            config.transport().chunkElements()));
+            config.transport().chunkElements());
+    Optional<RevocationList> list = revocation.current();
+    if (list.isPresent()) {
+      welcome =
+          welcome.toBuilder()
+              .setWelcome(
+                  welcome.getWelcome().toBuilder()
+                      .setRevocationList(ByteString.copyFrom(list.get().encoded())))
+              .build();
+    }
+    ctx.writeAndFlush(welcome);
     federation.join(this);
   }
 
@@ -325,6 +389,7 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope> impleme
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    revocation.unsubscribe(this);
     if (upload == Upload.RECEIVING) {
       // The partial upload never reaches the sum: its buffer goes straight back to the pool.
       staged.failed();

@@ -118,6 +118,9 @@ public final class DemoCommand implements Callable<Integer> {
     out.println("Strategy: " + StrategyOptions.describe(plan.strategy()));
     if (!plan.secureAggregation()) {
       out.println(strategy.secureAggregationWarning());
+      out.println(
+          "The demo hospitals' site.yaml allow it (policy.aggregation.plain: allow); a site's"
+              + " default is to refuse plain aggregation.");
     }
 
     ModelSpec modelSpec = plan.model().spec(SyntheticCohort.FEATURE_COUNT);

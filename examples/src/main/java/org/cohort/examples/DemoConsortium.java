@@ -16,6 +16,7 @@ import org.cohort.protocol.v1.TrainingSettings;
 import org.cohort.provisioning.ProvisionCommand;
 import org.cohort.site.agent.SiteConfig;
 import org.cohort.site.data.SyntheticCohort;
+import org.cohort.site.round.AggregationPolicy;
 
 /**
  * The demo consortium on disk: provisioned with the real {@code provision init} (CA, one startup
@@ -119,6 +120,11 @@ final class DemoConsortium {
                   .put("seed", plan.seed()))
           // The coordinator JVM may start after this one: retry quickly at first.
           .withReconnect(new SiteConfig.Reconnect(250, 2000))
+          // A site refuses plain aggregation unless its own config allows it.
+          .withPolicy(
+              plan.secureAggregation()
+                  ? null
+                  : new SiteConfig.Policy(AggregationPolicy.PLAIN_ALLOWED))
           .write(siteConfig);
       siteConfigs.add(siteConfig);
     }

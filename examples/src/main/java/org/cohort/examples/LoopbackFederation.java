@@ -21,6 +21,7 @@ import org.cohort.protocol.v1.ModelSpec;
 import org.cohort.protocol.v1.TrainingSettings;
 import org.cohort.site.agent.SiteAgent;
 import org.cohort.site.agent.SiteConfig;
+import org.cohort.site.round.AggregationPolicy;
 import org.cohort.site.training.DatasetTrainer;
 
 /**
@@ -147,6 +148,11 @@ final class LoopbackFederation {
                       .put("source", "in-process")
                       .put("site", sites.get(i).name()))
               .withReconnect(new SiteConfig.Reconnect(50, 1_000))
+              // A site refuses plain aggregation unless its own config allows it.
+              .withPolicy(
+                  config.secureAggregationEnabled()
+                      ? null
+                      : new SiteConfig.Policy(AggregationPolicy.PLAIN_ALLOWED))
               .write(siteConfigFile);
           SiteConfig siteConfig = SiteConfig.load(siteConfigFile);
           agents.add(

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.UnaryOperator;
 import org.cohort.coordinator.Coordinator;
 import org.cohort.coordinator.config.CoordinatorConfig;
@@ -18,6 +19,7 @@ import org.cohort.crypto.pki.StartupKit;
 import org.cohort.site.agent.SiteAgent;
 import org.cohort.site.agent.SiteConfig;
 import org.cohort.site.data.SyntheticCohort;
+import org.cohort.site.round.AggregationPolicy;
 import org.cohort.site.training.LocalTrainer;
 
 /**
@@ -36,6 +38,15 @@ final class TestFederation implements AutoCloseable {
   private final ConsortiumCa ca;
   private final Map<String, StartupKit> kits = new LinkedHashMap<>();
   private final List<Runnable> closers = new ArrayList<>();
+
+  /** The last coordinator config written runs plain rounds: sites are written to allow them. */
+  private boolean plainRounds;
+
+  /**
+   * The policy section written into site configs from now on (empty: none), instead of the one that
+   * fits the rounds; null for that one.
+   */
+  private Optional<SiteConfig.Policy> sitePolicy;
 
   /**
    * Settings a test varies; everything else is fixed and small. {@code secureAggregation} is the
@@ -123,7 +134,7 @@ final class TestFederation implements AutoCloseable {
         ca.issue(
             new ParticipantIdentity("coordinator", Role.COORDINATOR),
             root.resolve("kits/coordinator"),
-            List.of()));
+            List.of("localhost", "127.0.0.1")));
   }
 
   ConsortiumCa ca() {
@@ -170,6 +181,7 @@ final class TestFederation implements AutoCloseable {
                 : new CoordinatorConfig.Aggregation(1, null, null),
             settings.secureAggregation(),
             settings.strategy());
+    plainRounds = !config.secureAggregationEnabled();
     Path file = root.resolve(name);
     config.write(file);
     return file;
@@ -185,6 +197,19 @@ final class TestFederation implements AutoCloseable {
             CoordinatorConfig.load(writeCoordinatorConfig(configName, settings, listenPort)));
     closers.add(coordinator::close);
     return coordinator;
+  }
+
+  /**
+   * Site configs written from now on carry {@code policy} (empty: no policy section, as an
+   * unmodified site's), until {@link #automaticSitePolicy}.
+   */
+  void sitePolicy(Optional<SiteConfig.Policy> policy) {
+    this.sitePolicy = policy;
+  }
+
+  /** Site configs allow plain rounds exactly when the last coordinator config runs them. */
+  void automaticSitePolicy() {
+    this.sitePolicy = null;
   }
 
   SiteConfig siteConfig(String site, int coordinatorPort, int initialReconnectMs) {
@@ -210,6 +235,11 @@ final class TestFederation implements AutoCloseable {
                 .put("rows", 200))
         .withReconnect(
             new SiteConfig.Reconnect(initialReconnectMs, Math.max(initialReconnectMs, 500)))
+        // A site refuses plain aggregation unless its own config allows it.
+        .withPolicy(
+            sitePolicy != null
+                ? sitePolicy.orElse(null)
+                : plainRounds ? new SiteConfig.Policy(AggregationPolicy.PLAIN_ALLOWED) : null)
         .write(file);
     return file;
   }

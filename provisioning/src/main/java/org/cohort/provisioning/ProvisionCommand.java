@@ -4,11 +4,14 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.cohort.crypto.pki.CaPassphrase;
 import org.cohort.crypto.pki.ConsortiumCa;
 import org.cohort.crypto.pki.IssuedCertificate;
 import org.cohort.crypto.pki.ParticipantIdentity;
@@ -20,6 +23,7 @@ import org.cohort.crypto.pki.StartupKit;
 import org.cohort.crypto.pki.UnknownParticipantException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -87,12 +91,47 @@ public final class ProvisionCommand implements Runnable {
     }
   }
 
+  /** How provisioning opens the CA: its key's passphrase and the validity of the lists it signs. */
+  static final class CaOptions {
+    @Option(
+        names = "--ca-passphrase-file",
+        paramLabel = "FILE",
+        description =
+            "File whose first line is the passphrase of the CA key (else the environment variable "
+                + CaPassphrase.ENVIRONMENT_VARIABLE
+                + "). With init, the key is written encrypted (PKCS#8, AES-256) under it.")
+    Path passphraseFile;
+
+    @Option(
+        names = "--crl-validity-days",
+        paramLabel = "DAYS",
+        defaultValue = "7",
+        description =
+            "How long a revocation list signed now stays valid (default 7). A site stops working"
+                + " once its newest list has expired: refresh well before (refresh-crl).")
+    int crlValidityDays;
+
+    Optional<CaPassphrase> passphrase() {
+      return CaPassphrase.resolve(Optional.ofNullable(passphraseFile), System.getenv());
+    }
+
+    Duration crlValidity() {
+      return Duration.ofDays(crlValidityDays);
+    }
+
+    ConsortiumCa load(Path caDir) {
+      return ConsortiumCa.load(caDir, passphrase()).withRevocationListValidity(crlValidity());
+    }
+  }
+
   @Command(
       name = "init",
       mixinStandardHelpOptions = true,
       description = "Creates the CA and kits for the coordinator, every site and every auditor.")
   static final class Init implements Callable<Integer> {
     @Spec CommandSpec spec;
+
+    @Mixin CaOptions caOptions;
 
     @Option(
         names = "--out",
@@ -118,7 +157,7 @@ public final class ProvisionCommand implements Runnable {
         paramLabel = "HOST",
         description =
             "DNS names or IP addresses sites use to reach the coordinator (the first goes into "
-                + "site.yaml); localhost and 127.0.0.1 are always added.")
+                + "site.yaml); the coordinator's certificate names exactly these.")
     List<String> coordinatorHosts;
 
     @Option(names = "--coordinator-port", defaultValue = "7443", paramLabel = "PORT")
@@ -146,12 +185,20 @@ public final class ProvisionCommand implements Runnable {
       StarterConfigs.Federation federation =
           new StarterConfigs.Federation(
               federationId, consortium, List.copyOf(coordinatorHosts), coordinatorPort);
-      ConsortiumCa ca = ConsortiumCa.create(caDir, consortium);
+      Optional<CaPassphrase> passphrase =
+          caOptions.passphrase().map(CaPassphrase::requireStrongEnough);
+      ConsortiumCa ca = ConsortiumCa.create(caDir, consortium, passphrase, caOptions.crlValidity());
       StarterConfigs.write(caDir.resolve(StarterConfigs.FEDERATION_FILE), federation);
       SecureFiles.createPrivateDirectory(kits);
 
       PrintWriter printer = spec.commandLine().getOut();
-      printer.println("CA: " + caDir + " (keep " + ConsortiumCa.PRIVATE_KEY_FILE + " offline)");
+      printer.println(
+          "CA: "
+              + caDir
+              + (passphrase.isPresent()
+                  ? " (" + ConsortiumCa.PRIVATE_KEY_FILE + " encrypted; keep it and the passphrase"
+                  : " (" + ConsortiumCa.PRIVATE_KEY_FILE + " NOT encrypted; keep it")
+              + " offline, apart from the kits)");
       StartupKit coordinator =
           ca.issue(
               new ParticipantIdentity(COORDINATOR_ID, Role.COORDINATOR),
@@ -221,6 +268,8 @@ public final class ProvisionCommand implements Runnable {
   static final class AddSite implements Callable<Integer> {
     @Spec CommandSpec spec;
 
+    @Mixin CaOptions caOptions;
+
     @Option(
         names = "--out",
         required = true,
@@ -236,10 +285,10 @@ public final class ProvisionCommand implements Runnable {
       if (!ParticipantIdentity.isValidId(siteId) || siteId.equals(COORDINATOR_ID)) {
         throw new ParameterException(
             spec.commandLine(),
-            "--site must be 1..63 lowercase letters, digits or '-' (and not 'coordinator')");
+            "--site must be " + ParticipantIdentity.ID_RULE + " (and not 'coordinator')");
       }
       Path caDir = out.resolve(CA_DIRECTORY);
-      ConsortiumCa ca = ConsortiumCa.load(caDir);
+      ConsortiumCa ca = caOptions.load(caDir);
       StarterConfigs.Federation federation =
           StarterConfigs.readFederation(caDir.resolve(StarterConfigs.FEDERATION_FILE));
       int hospitalIndex =
@@ -278,6 +327,8 @@ public final class ProvisionCommand implements Runnable {
   static final class Revoke implements Callable<Integer> {
     @Spec CommandSpec spec;
 
+    @Mixin CaOptions caOptions;
+
     @Option(
         names = "--out",
         required = true,
@@ -291,7 +342,7 @@ public final class ProvisionCommand implements Runnable {
     @Override
     public Integer call() {
       requireValidId(spec, participantId, "--participant");
-      ConsortiumCa ca = ConsortiumCa.load(out.resolve(CA_DIRECTORY));
+      ConsortiumCa ca = caOptions.load(out.resolve(CA_DIRECTORY));
       ca.revoke(participantId);
       PrintWriter printer = spec.commandLine().getOut();
       printer.println("revoked " + participantId + "; revocation list: " + ca.revocationListFile());
@@ -309,6 +360,8 @@ public final class ProvisionCommand implements Runnable {
   static final class Reissue implements Callable<Integer> {
     @Spec CommandSpec spec;
 
+    @Mixin CaOptions caOptions;
+
     @Option(
         names = "--out",
         required = true,
@@ -323,7 +376,7 @@ public final class ProvisionCommand implements Runnable {
     public Integer call() {
       requireValidId(spec, participantId, "--participant");
       Path caDir = out.resolve(CA_DIRECTORY);
-      ConsortiumCa ca = ConsortiumCa.load(caDir);
+      ConsortiumCa ca = caOptions.load(caDir);
       ParticipantIdentity participant =
           ca.issued().stream()
               .map(IssuedCertificate::participant)
@@ -354,6 +407,8 @@ public final class ProvisionCommand implements Runnable {
   static final class RefreshCrl implements Callable<Integer> {
     @Spec CommandSpec spec;
 
+    @Mixin CaOptions caOptions;
+
     @Option(
         names = "--out",
         required = true,
@@ -363,7 +418,7 @@ public final class ProvisionCommand implements Runnable {
 
     @Override
     public Integer call() {
-      ConsortiumCa ca = ConsortiumCa.load(out.resolve(CA_DIRECTORY));
+      ConsortiumCa ca = caOptions.load(out.resolve(CA_DIRECTORY));
       ca.refreshRevocationList();
       PrintWriter printer = spec.commandLine().getOut();
       printer.println(
@@ -376,13 +431,16 @@ public final class ProvisionCommand implements Runnable {
     }
   }
 
-  /** The coordinator is the one that checks revocation: give its kit the CA's current list. */
+  /** The coordinator relays the list to the sites: give its kit the CA's current list. */
   private static void publishRevocationList(ConsortiumCa ca, Path out, PrintWriter printer) {
     Path coordinatorKit = out.resolve(KITS_DIRECTORY).resolve(COORDINATOR_ID);
     if (Files.isDirectory(coordinatorKit)) {
       Path target = ca.publishRevocationList(coordinatorKit);
       printer.println(
-          "updated " + target + " (a running coordinator applies it on the next handshake)");
+          "updated "
+              + target
+              + " (a running coordinator closes revoked sites' connections within seconds and"
+              + " relays the list to the other sites)");
     }
   }
 
@@ -390,7 +448,7 @@ public final class ProvisionCommand implements Runnable {
     if (!ParticipantIdentity.isValidId(id)) {
       throw new ParameterException(
           spec.commandLine(),
-          option + ": '" + id + "' is not 1..63 lowercase letters, digits or '-'");
+          option + ": not a participant id (" + ParticipantIdentity.ID_RULE + ")");
     }
   }
 
@@ -398,7 +456,7 @@ public final class ProvisionCommand implements Runnable {
     requireValidId(spec, id, option);
     if (!seen.add(id)) {
       throw new ParameterException(
-          spec.commandLine(), option + ": participant id '" + id + "' is used twice");
+          spec.commandLine(), option + ": participant id " + id + " is used twice");
     }
   }
 }

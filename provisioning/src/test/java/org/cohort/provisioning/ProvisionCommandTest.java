@@ -446,6 +446,73 @@ class ProvisionCommandTest {
   }
 
   @Test
+  void anEncryptedCaKeyNeedsItsPassphraseForEverySigningCommand() throws Exception {
+    Path dir = root.resolve("out");
+    Path passphrase = root.resolve("passphrase");
+    Files.writeString(passphrase, "a long enough passphrase\n");
+    Path wrong = root.resolve("wrong");
+    Files.writeString(wrong, "another long passphrase\n");
+    Result created =
+        provision(
+            "init",
+            "--out",
+            dir.toString(),
+            "--consortium",
+            "Demo",
+            "--federation-id",
+            "demo",
+            "--coordinator-host",
+            "localhost",
+            "--sites",
+            "hospital-a,hospital-b",
+            "--ca-passphrase-file",
+            passphrase.toString(),
+            "--crl-validity-days",
+            "3");
+    assertEquals(0, created.code(), created.err());
+    assertTrue(
+        Files.readString(dir.resolve("ca/ca-key.pem"))
+            .startsWith("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+    X509CRL first = Pem.readCrl(dir.resolve("ca/crl.pem"));
+    assertEquals(
+        3L * 24 * 3600 * 1000, first.getNextUpdate().getTime() - first.getThisUpdate().getTime());
+
+    Result withoutPassphrase =
+        provision("add-site", "--out", dir.toString(), "--site", "hospital-c");
+    assertEquals(2, withoutPassphrase.code());
+    assertTrue(withoutPassphrase.err().contains("is encrypted"), withoutPassphrase.err());
+    Result withWrongOne =
+        provision(
+            "revoke",
+            "--out",
+            dir.toString(),
+            "--participant",
+            "hospital-a",
+            "--ca-passphrase-file",
+            wrong.toString());
+    assertEquals(2, withWrongOne.code());
+    assertTrue(withWrongOne.err().contains("does not decrypt"), withWrongOne.err());
+    assertFalse(withWrongOne.err().contains("another long"), "the passphrase is never printed");
+
+    Result refreshed =
+        provision(
+            "refresh-crl", "--out", dir.toString(), "--ca-passphrase-file", passphrase.toString());
+    assertEquals(0, refreshed.code(), refreshed.err());
+    X509CRL second = Pem.readCrl(dir.resolve("ca/crl.pem"));
+    assertEquals(
+        7L * 24 * 3600 * 1000, second.getNextUpdate().getTime() - second.getThisUpdate().getTime());
+  }
+
+  @Test
+  void badParticipantIdsAreRefusedWithoutBeingEchoed() {
+    Result result = init(root.resolve("out"), "hospital-a,evil\u001b[2Jsite");
+    assertEquals(2, result.code());
+    assertFalse(result.err().contains("evil"), result.err());
+    assertTrue(result.err().contains("--sites"), result.err());
+    assertFalse(Files.exists(root.resolve("out")));
+  }
+
+  @Test
   void helpIsAvailableForEveryCommand() {
     for (List<String> args :
         List.of(

@@ -24,6 +24,7 @@ import org.cohort.crypto.pki.Role;
 import org.cohort.crypto.tls.MutualTls;
 import org.cohort.site.agent.SiteAgent;
 import org.cohort.site.agent.SiteConfig;
+import org.cohort.site.round.AggregationPolicy;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -175,7 +176,7 @@ public final class RoundBenchmark implements Callable<Integer> {
     ca.issue(
         new ParticipantIdentity("coordinator", Role.COORDINATOR),
         root.resolve("kits/coordinator"),
-        List.of());
+        List.of("127.0.0.1"));
     List<String> allSites =
         IntStream.rangeClosed(1, maxSites).mapToObj(i -> String.format("site-%03d", i)).toList();
     for (String site : allSites) {
@@ -240,7 +241,9 @@ public final class RoundBenchmark implements Callable<Integer> {
       int port = Integer.parseInt(expect(out, "LISTENING")[1]);
       for (String site : sites) {
         agents.add(
-            SiteAgent.builder(siteConfig(root, site, port), new EchoTrainer()).build().start());
+            SiteAgent.builder(siteConfig(root, site, port, aggregation), new EchoTrainer())
+                .build()
+                .start());
       }
       List<Long> roundNanos = new ArrayList<>();
       List<Long> cpuNanos = new ArrayList<>();
@@ -323,12 +326,17 @@ public final class RoundBenchmark implements Callable<Integer> {
     return file;
   }
 
-  private static SiteConfig siteConfig(Path root, String site, int port) {
+  private static SiteConfig siteConfig(Path root, String site, int port, Aggregation aggregation) {
     return SiteConfig.starter(
             site,
             new SiteConfig.Endpoint("127.0.0.1", port),
             root.resolve("kits/" + site),
             JsonNodeFactory.instance.objectNode())
+        // A site refuses plain aggregation unless its own config allows it.
+        .withPolicy(
+            aggregation == Aggregation.secure
+                ? null
+                : new SiteConfig.Policy(AggregationPolicy.PLAIN_ALLOWED))
         .validated();
   }
 

@@ -112,8 +112,35 @@ public record CoordinatorConfig(
   public record Checkpoint(Path directory) {}
 
   /** heartbeat and idle timeout are optional (defaults 5 s and 20 s). */
+  /**
+   * transport: frame and chunk sizes, heartbeats, and the bounds on connections that have not
+   * authenticated yet: {@code max_pending_handshakes} (default 64) TLS handshakes under way at
+   * once, further connections closed at accept; each handshake must finish within {@code
+   * handshake_timeout_ms} (default 10000).
+   */
   public record Transport(
-      int maxFrameBytes, int chunkElements, Integer heartbeatIntervalMs, Integer idleTimeoutMs) {}
+      int maxFrameBytes,
+      int chunkElements,
+      Integer heartbeatIntervalMs,
+      Integer idleTimeoutMs,
+      Integer maxPendingHandshakes,
+      Integer handshakeTimeoutMs) {
+    public static final int DEFAULT_MAX_PENDING_HANDSHAKES = 64;
+    public static final int DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+    public Transport(
+        int maxFrameBytes, int chunkElements, Integer heartbeatIntervalMs, Integer idleTimeoutMs) {
+      this(maxFrameBytes, chunkElements, heartbeatIntervalMs, idleTimeoutMs, null, null);
+    }
+
+    public int maxPendingHandshakesOrDefault() {
+      return maxPendingHandshakes == null ? DEFAULT_MAX_PENDING_HANDSHAKES : maxPendingHandshakes;
+    }
+
+    public int handshakeTimeoutMsOrDefault() {
+      return handshakeTimeoutMs == null ? DEFAULT_HANDSHAKE_TIMEOUT_MS : handshakeTimeoutMs;
+    }
+  }
 
   /**
    * aggregation (optional). staging_buffers: uploads received at once (memory K x model), default
@@ -318,6 +345,23 @@ public record CoordinatorConfig(
   }
 
   public CoordinatorConfig withListen(Endpoint listen) {
+    return new CoordinatorConfig(
+        federationId,
+        listen,
+        metrics,
+        kit,
+        sites,
+        rounds,
+        model,
+        training,
+        checkpoint,
+        transport,
+        aggregation,
+        secureAggregation,
+        strategy);
+  }
+
+  public CoordinatorConfig withTransport(Transport transport) {
     return new CoordinatorConfig(
         federationId,
         listen,
@@ -622,6 +666,12 @@ public record CoordinatorConfig(
             + FrameCodec.maxChunkElements(transport.maxFrameBytes())
             + ")");
     require(heartbeatIntervalMs() >= 10, "transport.heartbeat_interval_ms must be >= 10");
+    require(
+        transport.maxPendingHandshakesOrDefault() >= 1,
+        "transport.max_pending_handshakes must be >= 1");
+    require(
+        transport.handshakeTimeoutMsOrDefault() >= 100,
+        "transport.handshake_timeout_ms must be >= 100");
     require(
         idleTimeoutMs() > heartbeatIntervalMs(),
         "transport.idle_timeout_ms must be > transport.heartbeat_interval_ms");

@@ -25,7 +25,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.bouncycastle.asn1.ASN1Integer;
-import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
@@ -63,7 +62,9 @@ import org.bouncycastle.util.IPAddress;
 /**
  * The consortium's certificate authority: an ECDSA P-256 key and self-signed certificate in one
  * directory ({@code ca-key.pem} 0600, {@code ca.pem}), an index of every certificate issued ({@code
- * index.tsv}) and a signed revocation list ({@code crl.pem}).
+ * index.tsv}) and a signed revocation list ({@code crl.pem}). The key is written encrypted (PKCS#8,
+ * AES-256-CBC, PBKDF2-HMAC-SHA256) when a {@link CaPassphrase} is given; loading such a key needs
+ * the same passphrase.
  *
  * <p>Not safe for concurrent use by several processes on one directory (provisioning is an
  * operator's manual step).
@@ -79,32 +80,54 @@ public final class ConsortiumCa {
   /** Leaves are renewed (reissued) yearly. */
   public static final Duration LEAF_VALIDITY = Duration.ofDays(397);
 
-  /** Every revoke, reissue or refresh re-signs the list for this long. */
-  public static final Duration REVOCATION_LIST_VALIDITY = Duration.ofDays(397);
+  /**
+   * Every revoke, reissue or refresh re-signs the list for this long unless told otherwise: short,
+   * because a site that cannot get a newer list stops trusting the one it has only when it expires.
+   */
+  public static final Duration DEFAULT_REVOCATION_LIST_VALIDITY = Duration.ofDays(7);
 
   /** Back-dating tolerates clocks of peers that are a little behind. */
   private static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
 
   private static final String DNS_LABEL = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
   private static final Pattern HOST_NAME = Pattern.compile(DNS_LABEL + "(\\." + DNS_LABEL + ")*");
-  private static final List<String> DEFAULT_COORDINATOR_NAMES = List.of("localhost", "127.0.0.1");
 
   private final Path directory;
   private final PrivateKey privateKey;
   private final X509Certificate certificate;
   private final String consortium;
+  private final Duration revocationListValidity;
   private final SecureRandom random = new SecureRandom();
 
   private ConsortiumCa(
-      Path directory, PrivateKey privateKey, X509Certificate certificate, String consortium) {
+      Path directory,
+      PrivateKey privateKey,
+      X509Certificate certificate,
+      String consortium,
+      Duration revocationListValidity) {
     this.directory = directory;
     this.privateKey = privateKey;
     this.certificate = certificate;
     this.consortium = consortium;
+    this.revocationListValidity = revocationListValidity;
   }
 
-  /** Creates a new CA in {@code caDir} (created 0700 if absent; must not already hold a CA). */
+  /** Creates a new CA in {@code caDir} with an unencrypted key (tests and demos). */
   public static ConsortiumCa create(Path caDir, String consortiumName) {
+    return create(caDir, consortiumName, Optional.empty(), DEFAULT_REVOCATION_LIST_VALIDITY);
+  }
+
+  /**
+   * Creates a new CA in {@code caDir} (created 0700 if absent; must not already hold a CA), its key
+   * encrypted under {@code passphrase} if one is given, its revocation lists (the first one too)
+   * valid for {@code revocationListValidity}.
+   */
+  public static ConsortiumCa create(
+      Path caDir,
+      String consortiumName,
+      Optional<CaPassphrase> passphrase,
+      Duration revocationListValidity) {
+    requireValidRevocationListValidity(revocationListValidity);
     if (consortiumName == null || consortiumName.isBlank()) {
       throw new IllegalArgumentException("consortium name must not be blank");
     }
@@ -147,19 +170,37 @@ public final class ConsortiumCa {
     } catch (CertIOException | CertificateException | NoSuchAlgorithmException e) {
       throw new PkiException("cannot create the CA certificate", e);
     }
+    PrivateKeyInfo keyInfo = PrivateKeyInfo.getInstance(keys.getPrivate().getEncoded());
     SecureFiles.writePrivate(
         caDir.resolve(PRIVATE_KEY_FILE),
-        Pem.encodePrivateKey(PrivateKeyInfo.getInstance(keys.getPrivate().getEncoded())));
+        passphrase.isPresent()
+            ? Pem.encodeEncryptedPrivateKey(keyInfo, passphrase.get(), random)
+            : Pem.encodePrivateKey(keyInfo));
     SecureFiles.writePublic(caDir.resolve(CERTIFICATE_FILE), Pem.encode(certificate));
     CertificateIndex.write(caDir.resolve(INDEX_FILE), List.of());
-    ConsortiumCa ca = new ConsortiumCa(caDir, keys.getPrivate(), certificate, consortiumName);
+    ConsortiumCa ca =
+        new ConsortiumCa(
+            caDir, keys.getPrivate(), certificate, consortiumName, revocationListValidity);
     ca.writeRevocationList(List.of());
     return ca;
   }
 
+  /** Loads a CA whose key is not encrypted. */
   public static ConsortiumCa load(Path caDir) {
+    return load(caDir, Optional.empty());
+  }
+
+  /**
+   * Loads the CA in {@code caDir}.
+   *
+   * @param passphrase required if the key is encrypted
+   * @throws CaPassphrase.WrongPassphraseException if the key is encrypted and the passphrase does
+   *     not open it
+   * @throws CaPassphrase.PassphraseRequiredException if the key is encrypted and none is given
+   */
+  public static ConsortiumCa load(Path caDir, Optional<CaPassphrase> passphrase) {
     X509Certificate certificate = Pem.readCertificate(caDir.resolve(CERTIFICATE_FILE));
-    PrivateKey privateKey = Pem.readPrivateKey(caDir.resolve(PRIVATE_KEY_FILE));
+    PrivateKey privateKey = Pem.readPrivateKey(caDir.resolve(PRIVATE_KEY_FILE), passphrase);
     EcKeys.requireMatch(
         privateKey, certificate.getPublicKey(), caDir.resolve(PRIVATE_KEY_FILE).toString());
     RDN[] organisation =
@@ -171,7 +212,32 @@ public final class ConsortiumCa {
     // Fail now, not at the first issue or revoke, if the index is unreadable.
     CertificateIndex.read(caDir.resolve(INDEX_FILE));
     String consortium = organisation[0].getFirst().getValue().toString();
-    return new ConsortiumCa(caDir, privateKey, certificate, consortium);
+    return new ConsortiumCa(
+        caDir, privateKey, certificate, consortium, DEFAULT_REVOCATION_LIST_VALIDITY);
+  }
+
+  /** The same CA, signing every later revocation list for {@code validity}. */
+  public ConsortiumCa withRevocationListValidity(Duration validity) {
+    requireValidRevocationListValidity(validity);
+    return new ConsortiumCa(directory, privateKey, certificate, consortium, validity);
+  }
+
+  private static void requireValidRevocationListValidity(Duration validity) {
+    if (validity.compareTo(Duration.ofSeconds(1)) < 0 || validity.compareTo(LEAF_VALIDITY) > 0) {
+      throw new IllegalArgumentException(
+          "revocation list validity must be between 1 second and "
+              + LEAF_VALIDITY.toDays()
+              + " days");
+    }
+  }
+
+  public Duration revocationListValidity() {
+    return revocationListValidity;
+  }
+
+  /** The CA's current revocation list, its signature checked. */
+  public RevocationList revocationList() {
+    return RevocationList.read(revocationListFile(), certificate);
   }
 
   public X509Certificate certificate() {
@@ -198,8 +264,8 @@ public final class ConsortiumCa {
   /**
    * Issues a startup kit into {@code kitDir} (created 0700; must be absent or empty).
    *
-   * @param hostNames for the coordinator only: DNS names and IP literals the coordinator is reached
-   *     by; {@code localhost} and {@code 127.0.0.1} are always added. Must be empty for other
+   * @param hostNames for the coordinator only (at least one): the DNS names and IP literals the
+   *     coordinator is reached by, and the only ones its certificate names. Must be empty for other
    *     roles.
    * @throws ParticipantAlreadyIssuedException if the CA ever issued certificates for this id
    */
@@ -252,16 +318,17 @@ public final class ConsortiumCa {
   /**
    * Re-signs {@code crl.pem} with a fresh next-update date. Peers refuse everyone once the list
    * they hold has expired (fail closed), so an operator refreshes it well within {@link
-   * #REVOCATION_LIST_VALIDITY} and hands the new file to the coordinator.
+   * #revocationListValidity()} and hands the new file to the coordinator, which relays it to the
+   * sites.
    */
   public void refreshRevocationList() {
     writeRevocationList(issued());
   }
 
   /**
-   * Copies the current {@code crl.pem} into a kit directory. The coordinator is the one that checks
-   * revocation, so after a revoke, reissue or refresh its kit gets the new list (a running
-   * coordinator applies it on the next handshake).
+   * Copies the current {@code crl.pem} into a kit directory. After a revoke, reissue or refresh the
+   * coordinator's kit gets the new list: a running coordinator notices the change, closes the
+   * connections of revoked sites and relays the list to the others.
    *
    * @return the file written
    */
@@ -427,11 +494,14 @@ public final class ConsortiumCa {
       }
       return List.of();
     }
+    if (hostNames.isEmpty()) {
+      throw new IllegalArgumentException(
+          "the coordinator's certificate needs at least one host name or IP address");
+    }
     Set<String> names = new LinkedHashSet<>();
     for (String name : hostNames) {
       names.add(name.trim().toLowerCase(Locale.ROOT));
     }
-    names.addAll(DEFAULT_COORDINATOR_NAMES);
     List<GeneralName> altNames = new ArrayList<>();
     for (String name : names) {
       if (IPAddress.isValid(name)) {
@@ -459,10 +529,12 @@ public final class ConsortiumCa {
   private void writeRevocationList(List<IssuedCertificate> index) {
     Path file = revocationListFile();
     BigInteger number =
-        Files.exists(file) ? crlNumber(Pem.readCrl(file)).add(BigInteger.ONE) : BigInteger.ONE;
+        Files.exists(file)
+            ? RevocationList.numberOf(Pem.readCrl(file)).add(BigInteger.ONE)
+            : BigInteger.ONE;
     Instant now = Instant.now();
     X509v2CRLBuilder builder = new X509v2CRLBuilder(issuerName(), Date.from(now));
-    builder.setNextUpdate(Date.from(now.plus(REVOCATION_LIST_VALIDITY)));
+    builder.setNextUpdate(Date.from(now.plus(revocationListValidity)));
     for (IssuedCertificate entry : index) {
       entry
           .revokedAt()
@@ -481,18 +553,6 @@ public final class ConsortiumCa {
       SecureFiles.writePublic(file, Pem.encode(crl));
     } catch (CertIOException | CRLException | NoSuchAlgorithmException e) {
       throw new PkiException("cannot sign the revocation list", e);
-    }
-  }
-
-  private static BigInteger crlNumber(X509CRL crl) {
-    byte[] extension = crl.getExtensionValue(Extension.cRLNumber.getId());
-    if (extension == null) {
-      return BigInteger.ZERO;
-    }
-    try {
-      return ASN1Integer.getInstance(ASN1OctetString.getInstance(extension).getOctets()).getValue();
-    } catch (IllegalArgumentException e) {
-      throw new PkiException("revocation list has a malformed CRL number", e);
     }
   }
 

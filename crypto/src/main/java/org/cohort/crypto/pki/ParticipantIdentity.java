@@ -16,16 +16,24 @@ import org.bouncycastle.asn1.x500.style.BCStyle;
  * CN=<id>, OU=<role>, O=<consortium>}). Never taken from what a peer says.
  */
 public record ParticipantIdentity(String id, Role role) {
-  private static final Pattern ID_SYNTAX = Pattern.compile("[a-z0-9-]{1,63}");
+  /**
+   * 1..63 characters, lowercase letters, digits and '-', not starting with '-': safe in logs (no
+   * control characters or line breaks), in file names (no '/' or '.') and on command lines.
+   */
+  /** The id rule in words, for error messages (which never quote the refused id). */
+  public static final String ID_RULE =
+      "1..63 lowercase letters, digits or '-', not starting with '-'";
+
+  private static final Pattern ID_SYNTAX = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
 
   public ParticipantIdentity {
     Objects.requireNonNull(role, "role");
     if (!isValidId(id)) {
-      throw new IllegalArgumentException(
-          "participant id must be 1..63 characters of lowercase letters, digits and '-'");
+      throw new IllegalArgumentException("participant id must be " + ID_RULE);
     }
   }
 
+  /** Whether {@code id} is a valid participant id (see the class's alphabet). */
   public static boolean isValidId(String id) {
     return id != null && ID_SYNTAX.matcher(id).matches();
   }

@@ -27,6 +27,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
 import org.cohort.crypto.pki.ParticipantIdentity;
 import org.cohort.crypto.pki.Pem;
 import org.cohort.crypto.pki.PkiException;
+import org.cohort.crypto.pki.RevocationList;
 import org.cohort.crypto.pki.Role;
 import org.cohort.crypto.pki.UntrustedPeerException;
 
@@ -39,11 +40,23 @@ import org.cohort.crypto.pki.UntrustedPeerException;
  * <p>The JDK validator does the certificate work for both TLS providers: Netty hands BoringSSL's
  * verification to this trust manager. The CRL file is re-read when its modification time or size
  * changes, so a revocation takes effect on the next handshake without a restart. A CRL file that
- * was configured but has disappeared or is expired fails every handshake (fail closed).
+ * was configured but has disappeared fails every handshake (fail closed). An expired one fails
+ * every handshake too under {@link Expiry#REFUSE_ALL} (the coordinator); under {@link
+ * Expiry#CHECKED_BY_CALLER} (a site) its entries are still applied but its age is left to the
+ * caller, so that a site can still reach the coordinator that relays it a fresh list and refuses to
+ * work until then.
  */
 final class ConsortiumTrustManager extends X509ExtendedTrustManager {
+
+  /** What an expired revocation list does to handshakes. */
+  enum Expiry {
+    REFUSE_ALL,
+    CHECKED_BY_CALLER
+  }
+
   private final X509Certificate caCertificate;
   private final Optional<Path> revocationList;
+  private final Expiry expiry;
   private volatile Snapshot snapshot;
 
   /** Identifies a version of the CRL file; the file is re-read when this changes. */
@@ -51,11 +64,23 @@ final class ConsortiumTrustManager extends X509ExtendedTrustManager {
     static final FileStamp NONE = new FileStamp(FileTime.fromMillis(0), -1);
   }
 
-  private record Snapshot(FileStamp stamp, X509ExtendedTrustManager delegate) {}
+  /**
+   * @param ownCheck the list to apply after PKIX validation, under {@link Expiry#CHECKED_BY_CALLER}
+   */
+  private record Snapshot(
+      FileStamp stamp, X509ExtendedTrustManager delegate, Optional<RevocationList> ownCheck) {
+    void requireNotRevoked(X509Certificate[] chain) throws CertificateException {
+      if (ownCheck.isPresent() && ownCheck.get().revokes(chain[0])) {
+        throw new UntrustedPeerException("peer certificate has been revoked");
+      }
+    }
+  }
 
-  ConsortiumTrustManager(X509Certificate caCertificate, Optional<Path> revocationList) {
+  ConsortiumTrustManager(
+      X509Certificate caCertificate, Optional<Path> revocationList, Expiry expiry) {
     this.caCertificate = caCertificate;
     this.revocationList = revocationList;
+    this.expiry = expiry;
     try {
       this.snapshot = load();
     } catch (CertificateException e) {
@@ -66,42 +91,54 @@ final class ConsortiumTrustManager extends X509ExtendedTrustManager {
   @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType)
       throws CertificateException {
-    current().checkClientTrusted(chain, authType);
+    Snapshot current = current();
+    current.delegate().checkClientTrusted(chain, authType);
+    current.requireNotRevoked(chain);
     requireParticipant(chain, false);
   }
 
   @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
       throws CertificateException {
-    current().checkClientTrusted(chain, authType, socket);
+    Snapshot current = current();
+    current.delegate().checkClientTrusted(chain, authType, socket);
+    current.requireNotRevoked(chain);
     requireParticipant(chain, false);
   }
 
   @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
       throws CertificateException {
-    current().checkClientTrusted(chain, authType, engine);
+    Snapshot current = current();
+    current.delegate().checkClientTrusted(chain, authType, engine);
+    current.requireNotRevoked(chain);
     requireParticipant(chain, false);
   }
 
   @Override
   public void checkServerTrusted(X509Certificate[] chain, String authType)
       throws CertificateException {
-    current().checkServerTrusted(chain, authType);
+    Snapshot current = current();
+    current.delegate().checkServerTrusted(chain, authType);
+    current.requireNotRevoked(chain);
     requireParticipant(chain, true);
   }
 
   @Override
   public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
       throws CertificateException {
-    current().checkServerTrusted(chain, authType, socket);
+    Snapshot current = current();
+    current.delegate().checkServerTrusted(chain, authType, socket);
+    current.requireNotRevoked(chain);
     requireParticipant(chain, true);
   }
 
   @Override
   public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
       throws CertificateException {
-    current().checkServerTrusted(chain, authType, engine);
+    Snapshot current = current();
+    current.delegate().checkServerTrusted(chain, authType, engine);
+    current.requireNotRevoked(chain);
     requireParticipant(chain, true);
   }
 
@@ -133,16 +170,16 @@ final class ConsortiumTrustManager extends X509ExtendedTrustManager {
     }
   }
 
-  private X509ExtendedTrustManager current() throws CertificateException {
+  private Snapshot current() throws CertificateException {
     Snapshot seen = snapshot;
     if (revocationList.isEmpty() || seen.stamp().equals(stamp(revocationList.get()))) {
-      return seen.delegate();
+      return seen;
     }
     synchronized (this) {
       if (!snapshot.stamp().equals(stamp(revocationList.get()))) {
         snapshot = load();
       }
-      return snapshot.delegate();
+      return snapshot;
     }
   }
 
@@ -163,7 +200,11 @@ final class ConsortiumTrustManager extends X509ExtendedTrustManager {
           new PKIXBuilderParameters(Set.of(new TrustAnchor(caCertificate, null)), null);
       parameters.setRevocationEnabled(false);
       FileStamp stamp = FileStamp.NONE;
-      if (revocationList.isPresent()) {
+      Optional<RevocationList> ownCheck = Optional.empty();
+      if (revocationList.isPresent() && expiry == Expiry.CHECKED_BY_CALLER) {
+        stamp = stamp(revocationList.get());
+        ownCheck = Optional.of(RevocationList.read(revocationList.get(), caCertificate));
+      } else if (revocationList.isPresent()) {
         Path file = revocationList.get();
         // Stamp before reading: a write that races with the read is picked up next time.
         stamp = stamp(file);
@@ -184,7 +225,7 @@ final class ConsortiumTrustManager extends X509ExtendedTrustManager {
       factory.init(new CertPathTrustManagerParameters(parameters));
       for (TrustManager manager : factory.getTrustManagers()) {
         if (manager instanceof X509ExtendedTrustManager extended) {
-          return new Snapshot(stamp, extended);
+          return new Snapshot(stamp, extended, ownCheck);
         }
       }
       throw new CertificateException("the JDK offers no X509ExtendedTrustManager");

@@ -49,7 +49,7 @@ public final class MutualTls {
 
   /**
    * @param revocationList CRL file to honour (re-read when it changes); empty to trust certificates
-   *     without revocation checks
+   *     without revocation checks. Once it has expired every handshake fails.
    */
   public static SslContext server(
       StartupKit kit, Optional<Path> revocationList, SslProvider provider) {
@@ -59,13 +59,20 @@ public final class MutualTls {
           .sslProvider(provider)
           .protocols(TLS_1_3)
           .clientAuth(ClientAuth.REQUIRE)
-          .trustManager(new ConsortiumTrustManager(kit.caCertificate(), revocationList))
+          .trustManager(
+              new ConsortiumTrustManager(
+                  kit.caCertificate(), revocationList, ConsortiumTrustManager.Expiry.REFUSE_ALL))
           .build();
     } catch (SSLException e) {
       throw new PkiException("cannot build the TLS server context for " + kit, e);
     }
   }
 
+  /**
+   * @param revocationList CRL file to honour (re-read when it changes, so a list the site stores
+   *     while running applies from the next handshake); an expired list still refuses the
+   *     certificates it names, and the site's policy stops work until it gets a fresh one
+   */
   public static SslContext client(
       StartupKit kit, Optional<Path> revocationList, SslProvider provider) {
     Objects.requireNonNull(kit, "kit");
@@ -74,7 +81,11 @@ public final class MutualTls {
           .sslProvider(provider)
           .protocols(TLS_1_3)
           .keyManager(kit.tlsPrivateKey(), kit.tlsCertificate())
-          .trustManager(new ConsortiumTrustManager(kit.caCertificate(), revocationList))
+          .trustManager(
+              new ConsortiumTrustManager(
+                  kit.caCertificate(),
+                  revocationList,
+                  ConsortiumTrustManager.Expiry.CHECKED_BY_CALLER))
           .endpointIdentificationAlgorithm("HTTPS")
           .build();
     } catch (SSLException e) {
@@ -89,6 +100,15 @@ public final class MutualTls {
    *     participant
    */
   public static ParticipantIdentity peerIdentity(SslHandler handler) throws UntrustedPeerException {
+    return ParticipantIdentity.fromCertificate(peerCertificate(handler));
+  }
+
+  /**
+   * The verified peer's leaf certificate after a successful handshake.
+   *
+   * @throws UntrustedPeerException if the handshake has not completed
+   */
+  public static X509Certificate peerCertificate(SslHandler handler) throws UntrustedPeerException {
     Certificate[] chain;
     try {
       chain = handler.engine().getSession().getPeerCertificates();
@@ -98,6 +118,6 @@ public final class MutualTls {
     if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
       throw new UntrustedPeerException("peer presented no X.509 certificate");
     }
-    return ParticipantIdentity.fromCertificate(leaf);
+    return leaf;
   }
 }

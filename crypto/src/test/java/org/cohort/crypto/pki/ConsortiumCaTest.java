@@ -14,9 +14,11 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.Date;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.bouncycastle.asn1.ASN1Integer;
@@ -71,7 +73,7 @@ class ConsortiumCaTest {
   }
 
   @Test
-  void coordinatorCertificateNamesItsHostsAndLoopback() throws Exception {
+  void coordinatorCertificateNamesExactlyItsConfiguredHosts() throws Exception {
     ConsortiumCa ca = ConsortiumCa.create(root.resolve("ca"), "demo");
     StartupKit kit =
         ca.issue(
@@ -91,8 +93,59 @@ class ConsortiumCaTest {
             .filter(name -> (Integer) name.get(0) == 7)
             .map(name -> (String) name.get(1))
             .collect(Collectors.toSet());
-    assertEquals(Set.of("coord.example.org", "localhost"), dns);
-    assertEquals(Set.of("10.1.2.3", "127.0.0.1", "0:0:0:0:0:0:0:1"), ips);
+    // Nothing added: a certificate for coord.example.org is not also good for localhost.
+    assertEquals(Set.of("coord.example.org"), dns);
+    assertEquals(Set.of("10.1.2.3", "0:0:0:0:0:0:0:1"), ips);
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            ca.issue(
+                new ParticipantIdentity("coordinator-2", Role.COORDINATOR),
+                root.resolve("coordinator-2"),
+                List.of()));
+  }
+
+  @Test
+  void anEncryptedCaKeyOpensOnlyWithItsPassphrase() throws Exception {
+    CaPassphrase passphrase = CaPassphrase.of("correct horse battery".toCharArray());
+    ConsortiumCa.create(
+        root.resolve("ca"),
+        "demo",
+        Optional.of(passphrase),
+        ConsortiumCa.DEFAULT_REVOCATION_LIST_VALIDITY);
+    String pem = Files.readString(root.resolve("ca").resolve(ConsortiumCa.PRIVATE_KEY_FILE));
+    assertTrue(pem.startsWith("-----BEGIN ENCRYPTED PRIVATE KEY-----"), pem);
+
+    assertThrows(
+        CaPassphrase.PassphraseRequiredException.class,
+        () -> ConsortiumCa.load(root.resolve("ca")));
+    assertThrows(
+        CaPassphrase.WrongPassphraseException.class,
+        () ->
+            ConsortiumCa.load(
+                root.resolve("ca"), Optional.of(CaPassphrase.of("wrong horse".toCharArray()))));
+    ConsortiumCa loaded = ConsortiumCa.load(root.resolve("ca"), Optional.of(passphrase));
+    StartupKit kit = loaded.issue(site("hospital-a"), root.resolve("a"), List.of());
+    kit.tlsCertificate().verify(loaded.certificate().getPublicKey());
+  }
+
+  @Test
+  void revocationListsAreNumberedAndValidForTheConfiguredTime() {
+    ConsortiumCa ca =
+        ConsortiumCa.create(root.resolve("ca"), "demo")
+            .withRevocationListValidity(Duration.ofDays(3));
+    RevocationList first = ca.revocationList();
+    assertEquals(
+        ConsortiumCa.DEFAULT_REVOCATION_LIST_VALIDITY,
+        Duration.between(first.crl().getThisUpdate().toInstant(), first.nextUpdate()));
+    ca.refreshRevocationList();
+    RevocationList second = ca.revocationList();
+    assertTrue(second.isNewerThan(first));
+    assertEquals(
+        Duration.ofDays(3),
+        Duration.between(second.crl().getThisUpdate().toInstant(), second.nextUpdate()));
+    assertThrows(
+        IllegalArgumentException.class, () -> ca.withRevocationListValidity(Duration.ofDays(400)));
   }
 
   @Test

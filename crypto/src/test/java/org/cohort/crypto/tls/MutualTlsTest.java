@@ -63,7 +63,7 @@ class MutualTlsTest {
         ca.issue(
             new ParticipantIdentity("coordinator", Role.COORDINATOR),
             root.resolve("coordinator"),
-            List.of());
+            List.of("localhost", "127.0.0.1"));
     hospitalA =
         ca.issue(
             new ParticipantIdentity("hospital-a", Role.SITE),
@@ -165,7 +165,7 @@ class MutualTlsTest {
         ownCa.issue(
             new ParticipantIdentity("coordinator", Role.COORDINATOR),
             scratch.resolve("coordinator"),
-            List.of());
+            List.of("localhost", "127.0.0.1"));
     StartupKit site =
         ownCa.issue(
             new ParticipantIdentity("hospital-r", Role.SITE), scratch.resolve("site"), List.of());
@@ -209,7 +209,7 @@ class MutualTlsTest {
         ownCa.issue(
             new ParticipantIdentity("coordinator", Role.COORDINATOR),
             scratch.resolve("coordinator"),
-            List.of());
+            List.of("localhost", "127.0.0.1"));
     StartupKit site =
         ownCa.issue(
             new ParticipantIdentity("hospital-r", Role.SITE), scratch.resolve("site"), List.of());
@@ -233,7 +233,7 @@ class MutualTlsTest {
         ownCa.issue(
             new ParticipantIdentity("coordinator", Role.COORDINATOR),
             scratch.resolve("coordinator"),
-            List.of());
+            List.of("localhost", "127.0.0.1"));
     StartupKit site =
         ownCa.issue(
             new ParticipantIdentity("hospital-a", Role.SITE), scratch.resolve("site"), List.of());

@@ -65,7 +65,7 @@ public final class TlsThroughputBenchmark {
           ca.issue(
               new ParticipantIdentity("coordinator", Role.COORDINATOR),
               dir.resolve("coordinator"),
-              List.of());
+              List.of("localhost", "127.0.0.1"));
       StartupKit site =
           ca.issue(new ParticipantIdentity("site-1", Role.SITE), dir.resolve("site-1"), List.of());
       System.out.printf(

@@ -59,7 +59,7 @@ class TrustPolicyTest {
         ca.issue(
             new ParticipantIdentity("coordinator", Role.COORDINATOR),
             root.resolve("coordinator"),
-            List.of());
+            List.of("localhost", "127.0.0.1"));
     site =
         ca.issue(
             new ParticipantIdentity("hospital-a", Role.SITE),

@@ -1,10 +1,21 @@
 package org.cohort.site.agent;
 
+import com.google.protobuf.ByteString;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
+import java.io.ByteArrayInputStream;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import org.cohort.protocol.v1.AdvertBundle;
 import org.cohort.protocol.v1.Envelope;
+import org.cohort.protocol.v1.Error;
+import org.cohort.protocol.v1.ErrorCode;
 import org.cohort.protocol.v1.Hello;
 import org.cohort.protocol.v1.Stream;
 import org.cohort.protocol.v1.Welcome;
@@ -75,7 +86,13 @@ final class CoordinatorSession extends SimpleChannelInboundHandler<Envelope> {
       case ROUND_TASK -> pipeline.roundTask(round, envelope.getRoundTask());
       case EVALUATION_TASK -> pipeline.evaluationTask(round, envelope.getEvaluationTask());
       case TENSOR_CHUNK -> pipeline.modelChunk(round, envelope.getTensorChunk());
-      case ADVERT_BUNDLE -> pipeline.adverts(round, envelope.getAdvertBundle());
+      case ADVERT_BUNDLE -> {
+        if (relaysRevokedCertificate(envelope.getAdvertBundle())) {
+          leaveRevoked(ctx, "the coordinator relayed a revoked signing certificate");
+        } else {
+          pipeline.adverts(round, envelope.getAdvertBundle());
+        }
+      }
       case SHARE_DELIVERY -> pipeline.shares(round, envelope.getShareDelivery());
       case UNMASK_REQUEST -> pipeline.unmask(round, envelope.getUnmaskRequest());
       case ROUND_RESULT -> {
@@ -96,6 +113,8 @@ final class CoordinatorSession extends SimpleChannelInboundHandler<Envelope> {
             envelope.getError().getDetail());
         agent.errorReceived(envelope.getError());
       }
+      case REVOCATION_LIST_UPDATE ->
+          refusesCoordinator(ctx, envelope.getRevocationListUpdate().getRevocationList());
       case GOODBYE -> {
         log.info(
             "{}: coordinator said goodbye: {}", agent.siteId(), envelope.getGoodbye().getReason());
@@ -108,8 +127,74 @@ final class CoordinatorSession extends SimpleChannelInboundHandler<Envelope> {
     }
   }
 
+  /**
+   * A relayed list is stored only if it is newer and the CA signed it. Then the coordinator's
+   * certificate is checked against the newest list held, whether or not this one was stored: a
+   * resumed TLS session is not checked again by the trust manager.
+   */
+  private boolean refusesCoordinator(ChannelHandlerContext ctx, ByteString der) {
+    if (!der.isEmpty()) {
+      agent.revocationList().offer(der.toByteArray());
+    }
+    if (agent.revocationList().number().isEmpty()) {
+      return false; // no list at all: every task is declined until one arrives
+    }
+    X509Certificate coordinator;
+    try {
+      coordinator =
+          (X509Certificate)
+              ctx.pipeline().get(SslHandler.class).engine().getSession().getPeerCertificates()[0];
+    } catch (SSLPeerUnverifiedException e) {
+      ctx.close();
+      return true;
+    }
+    if (!agent.revocationList().revokes(coordinator)) {
+      return false;
+    }
+    leaveRevoked(ctx, "the coordinator's certificate is revoked");
+    return true;
+  }
+
+  /**
+   * The site learns revocations only through the coordinator, so one that relays a signing
+   * certificate revoked by a list the site holds is not to be trusted with the round.
+   */
+  private boolean relaysRevokedCertificate(AdvertBundle bundle) {
+    for (ByteString der : bundle.getSigningCertificatesList()) {
+      try {
+        X509Certificate certificate =
+            (X509Certificate)
+                CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new ByteArrayInputStream(der.toByteArray()));
+        if (agent.revocationList().revokes(certificate)) {
+          return true;
+        }
+      } catch (CertificateException | ClassCastException e) {
+        // Unparseable: the secure-aggregation engine refuses it with its own typed reason.
+      }
+    }
+    return false;
+  }
+
+  private void leaveRevoked(ChannelHandlerContext ctx, String detail) {
+    log.warn("{}: {} by the newest revocation list; leaving", agent.siteId(), detail);
+    agent.coordinatorRevoked();
+    ctx.writeAndFlush(
+            Envelopes.stamped(federationId == null ? "" : federationId, 0)
+                .setError(
+                    Error.newBuilder()
+                        .setCode(ErrorCode.ERROR_CODE_REVOKED)
+                        .setDetail(detail)
+                        .setFatal(true))
+                .build())
+        .addListener(ChannelFutureListener.CLOSE);
+  }
+
   private void onWelcome(ChannelHandlerContext ctx, Envelope envelope) {
     Welcome welcome = envelope.getWelcome();
+    if (refusesCoordinator(ctx, welcome.getRevocationList())) {
+      return;
+    }
     federationId = envelope.getFederationId();
     chunkElements = welcome.getChunkElements();
     int heartbeat = Math.max(10, welcome.getHeartbeatIntervalMs());

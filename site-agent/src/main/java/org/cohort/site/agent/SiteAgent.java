@@ -15,6 +15,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateHandler;
+import java.math.BigInteger;
 import java.security.cert.CertificateEncodingException;
 import java.time.Duration;
 import java.util.List;
@@ -28,7 +29,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
-import org.cohort.crypto.pki.Pem;
 import org.cohort.crypto.pki.StartupKit;
 import org.cohort.crypto.secagg.SecAggException;
 import org.cohort.crypto.secagg.SigningCertificates;
@@ -81,6 +81,7 @@ public final class SiteAgent implements AutoCloseable {
   private final ExecutorService secureThread;
   private final Supplier<ChannelHandler> envelopeTap;
   private final List<SecAggException> secureAggregationRefusals = new CopyOnWriteArrayList<>();
+  private final SiteRevocationList revocationList;
   private SigningIdentity signingIdentity;
   private final Bootstrap bootstrap;
   private final CompletableFuture<Void> finished = new CompletableFuture<>();
@@ -89,6 +90,7 @@ public final class SiteAgent implements AutoCloseable {
   private final AtomicInteger welcomes = new AtomicInteger();
   private final AtomicLong updatesSent = new AtomicLong();
   private final AtomicLong roundResults = new AtomicLong();
+  private final AtomicInteger coordinatorsRevoked = new AtomicInteger();
   private volatile boolean connected;
   private volatile boolean closed;
 
@@ -96,6 +98,7 @@ public final class SiteAgent implements AutoCloseable {
     this.config = b.config;
     this.claimedSiteId = b.claimedSiteId != null ? b.claimedSiteId : b.config.siteId();
     this.tls = b.tls != null ? b.tls : MutualTls.client(StartupKit.load(b.config.kit().files()));
+    this.revocationList = new SiteRevocationList(b.config.siteId(), b.config.kit().files());
     this.plaintextTap = b.plaintextTap;
     this.envelopeTap = b.envelopeTap;
     this.backoff =
@@ -120,7 +123,10 @@ public final class SiteAgent implements AutoCloseable {
             this::signingIdentity,
             secureAggregationRefusals::add,
             b.trainer,
-            new TaskPolicy(b.maxModelElements),
+            new TaskPolicy(
+                b.maxModelElements,
+                b.config.policyOrDefault().aggregationOrDefault(),
+                revocationList),
             b.transforms,
             trainingThread,
             secureThread);
@@ -287,6 +293,10 @@ public final class SiteAgent implements AutoCloseable {
     lastError.set(error);
   }
 
+  void coordinatorRevoked() {
+    coordinatorsRevoked.incrementAndGet();
+  }
+
   void roundResult() {
     roundResults.incrementAndGet();
   }
@@ -295,8 +305,25 @@ public final class SiteAgent implements AutoCloseable {
     updatesSent.incrementAndGet();
   }
 
-  /** The kit's signing key and certificate and the trust anchors, loaded on first use. */
+  SiteRevocationList revocationList() {
+    return revocationList;
+  }
+
+  /**
+   * The kit's signing key and certificate (loaded on first use) and the trust anchors: the CA and
+   * the newest revocation list the site holds now, so a list relayed mid-federation applies to the
+   * next round's signing certificates.
+   */
   private synchronized SigningIdentity signingIdentity() {
+    SigningIdentity kitIdentity = kitSigningIdentity();
+    return new SigningIdentity(
+        kitIdentity.signingKey(),
+        kitIdentity.signingCertificate(),
+        kitIdentity.caCertificate(),
+        revocationList.crl());
+  }
+
+  private SigningIdentity kitSigningIdentity() {
     if (signingIdentity == null) {
       StartupKit kit = StartupKit.load(config.kit().files());
       byte[] certificate;
@@ -311,7 +338,7 @@ public final class SiteAgent implements AutoCloseable {
               SigningCertificates.signingKey(kit),
               certificate,
               kit.caCertificate(),
-              kit.revocationList().map(Pem::readCrl));
+              Optional.empty());
     }
     return signingIdentity;
   }
@@ -342,6 +369,19 @@ public final class SiteAgent implements AutoCloseable {
   /** Round results received (completed or abandoned rounds this site took part in). */
   public long roundResults() {
     return roundResults.get();
+  }
+
+  /**
+   * Connections this site closed because its newest list revokes the coordinator's certificate or a
+   * signing certificate the coordinator relayed.
+   */
+  public int coordinatorsRevoked() {
+    return coordinatorsRevoked.get();
+  }
+
+  /** The cRLNumber of the newest revocation list this site holds, if any. */
+  public Optional<BigInteger> revocationListNumber() {
+    return revocationList.number();
   }
 
   /** The last typed error the coordinator sent. */

@@ -21,18 +21,22 @@ import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.cohort.crypto.pki.KitFiles;
 import org.cohort.crypto.pki.ParticipantIdentity;
+import org.cohort.site.round.AggregationPolicy;
 
 /**
  * A site's configuration (site.yaml), the one schema every tool writes and the site agent reads.
  * {@link #load} parses and validates it, resolving relative paths against the file's directory;
  * {@link #write} is its inverse. {@code data} is opaque here: the trainer factory reads it, with
  * relative paths against {@code configDirectory} (the file's directory; not itself in the file).
- * {@code reconnect} is optional (defaults: first retry within 500 ms, at most 30 s apart).
+ * {@code reconnect} is optional (defaults: first retry within 500 ms, at most 30 s apart). {@code
+ * policy} is the site's own say over what it takes part in; absent, the defaults of each of its
+ * sections apply (secure aggregation only: see {@link AggregationPolicy}).
  */
 public record SiteConfig(
     String siteId,
     Endpoint coordinator,
     Kit kit,
+    Policy policy,
     JsonNode data,
     Reconnect reconnect,
     @JsonIgnore Path configDirectory) {
@@ -63,6 +67,25 @@ public record SiteConfig(
   }
 
   public record Reconnect(Integer initialDelayMs, Integer maxDelayMs) {}
+
+  /**
+   * The site's policy, one section per concern so that later concerns (which jobs to accept, say)
+   * get sections of their own.
+   *
+   * @param aggregation what protection a training task must offer (absent: the defaults)
+   */
+  public record Policy(AggregationPolicy aggregation) {
+    public static final Policy DEFAULT = new Policy(AggregationPolicy.DEFAULT);
+
+    public AggregationPolicy aggregationOrDefault() {
+      return aggregation == null ? AggregationPolicy.DEFAULT : aggregation;
+    }
+  }
+
+  /** The policy in force: the file's, or the defaults if it has no policy section. */
+  public Policy policyOrDefault() {
+    return policy == null ? Policy.DEFAULT : policy;
+  }
 
   public Duration initialReconnectDelay() {
     return Duration.ofMillis(
@@ -98,15 +121,20 @@ public record SiteConfig(
    */
   public static SiteConfig starter(
       String siteId, Endpoint coordinator, Path kitDirectory, JsonNode data) {
-    return new SiteConfig(siteId, coordinator, Kit.in(kitDirectory), data, null, kitDirectory);
+    return new SiteConfig(
+        siteId, coordinator, Kit.in(kitDirectory), null, data, null, kitDirectory);
   }
 
   public SiteConfig withData(JsonNode data) {
-    return new SiteConfig(siteId, coordinator, kit, data, reconnect, configDirectory);
+    return new SiteConfig(siteId, coordinator, kit, policy, data, reconnect, configDirectory);
   }
 
   public SiteConfig withReconnect(Reconnect reconnect) {
-    return new SiteConfig(siteId, coordinator, kit, data, reconnect, configDirectory);
+    return new SiteConfig(siteId, coordinator, kit, policy, data, reconnect, configDirectory);
+  }
+
+  public SiteConfig withPolicy(Policy policy) {
+    return new SiteConfig(siteId, coordinator, kit, policy, data, reconnect, configDirectory);
   }
 
   /** This config as YAML, paths as they are. */
@@ -150,7 +178,13 @@ public record SiteConfig(
     }
     Path base = file.toAbsolutePath().getParent();
     return new SiteConfig(
-            raw.siteId(), raw.coordinator(), raw.kit(), raw.data(), raw.reconnect(), base)
+            raw.siteId(),
+            raw.coordinator(),
+            raw.kit(),
+            raw.policy(),
+            raw.data(),
+            raw.reconnect(),
+            base)
         .mapKitPaths(p -> base.resolve(p).normalize())
         .validated();
   }
@@ -166,7 +200,7 @@ public record SiteConfig(
                 ifSet.apply(kit.privateKey()),
                 ifSet.apply(kit.caCertificate()),
                 ifSet.apply(kit.revocationList()));
-    return new SiteConfig(siteId, coordinator, mappedKit, data, reconnect, configDirectory);
+    return new SiteConfig(siteId, coordinator, mappedKit, policy, data, reconnect, configDirectory);
   }
 
   private static Path relativeIfInside(Path base, Path p) {
@@ -180,8 +214,7 @@ public record SiteConfig(
   /** Checks every field; throws IllegalArgumentException naming the first bad one. */
   public SiteConfig validated() {
     require(
-        ParticipantIdentity.isValidId(siteId),
-        "site_id must be 1..63 lowercase letters, digits or '-'");
+        ParticipantIdentity.isValidId(siteId), "site_id must be " + ParticipantIdentity.ID_RULE);
     require(coordinator != null, "coordinator must be set");
     require(
         coordinator.host() != null && !coordinator.host().isBlank(),
@@ -194,6 +227,13 @@ public record SiteConfig(
     require(kit.privateKey() != null, "kit.private_key must be set");
     require(kit.caCertificate() != null, "kit.ca_certificate must be set");
     require(data != null && data.isObject(), "data must be a mapping");
+    policyOrDefault()
+        .aggregationOrDefault()
+        .invalidField()
+        .ifPresent(
+            message -> {
+              throw new IllegalArgumentException(message);
+            });
     require(initialReconnectDelay().toMillis() >= 1, "reconnect.initial_delay_ms must be >= 1");
     require(
         maxReconnectDelay().compareTo(initialReconnectDelay()) >= 0,

@@ -16,6 +16,21 @@ public record Refusal(Rule rule, String detail) {
     // Checked by TaskPolicy when the task arrives, before its model is sent.
     /** A task arrived before the Welcome that names the federation. */
     NOT_WELCOMED(DeclineReason.DECLINE_REASON_POLICY),
+    /**
+     * The site's newest revocation list has expired (or it holds none): it cannot tell whom to
+     * trust, so it serves nothing until the coordinator relays a fresh list.
+     */
+    REVOCATION_LIST_EXPIRED(DeclineReason.DECLINE_REASON_REVOCATION_LIST_EXPIRED),
+    /**
+     * A training task without a secure-aggregation setup, and the site's policy refuses plain
+     * aggregation (the default).
+     */
+    PLAIN_AGGREGATION_REFUSED(DeclineReason.DECLINE_REASON_PLAIN_AGGREGATION_REFUSED),
+    /**
+     * A secure round with fewer participants, a lower threshold or a lower graph degree than the
+     * site's policy accepts.
+     */
+    SECURE_AGGREGATION_TOO_WEAK(DeclineReason.DECLINE_REASON_SECURE_AGGREGATION_TOO_WEAK),
     /** The model kind or shape is not one {@link org.cohort.protocol.model.ModelLayout} knows. */
     UNSUPPORTED_MODEL(DeclineReason.DECLINE_REASON_POLICY),
     /** More parameters than the site accepts to hold. */

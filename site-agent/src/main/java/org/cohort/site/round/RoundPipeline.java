@@ -132,6 +132,11 @@ public final class RoundPipeline {
         return;
       }
     }
+    Optional<Refusal> unprotected = config.policy().checkAggregation(Optional.ofNullable(setup));
+    if (unprotected.isPresent()) {
+      refuse(round, unprotected.get());
+      return;
+    }
     replaceCurrent(
         new Job(
             round,

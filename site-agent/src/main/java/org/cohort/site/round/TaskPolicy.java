@@ -1,6 +1,8 @@
 package org.cohort.site.round;
 
 import com.google.protobuf.ByteString;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.cohort.crypto.secagg.ParticipantId;
@@ -13,18 +15,37 @@ import org.cohort.site.round.Refusal.Rule;
 
 /**
  * What the site checks before it accepts a task's model stream: cheap checks of the task alone, so
- * they run on the connection thread and a refused task costs no model transfer. Training settings
- * are checked by the trainer, which knows its data.
+ * they run on the connection thread and a refused task costs no model transfer. The site's own
+ * policy decides whether the protection a training task offers is enough ({@link
+ * AggregationPolicy}); whatever the coordinator says, a site whose revocation list has expired
+ * serves nothing. Training settings are checked by the trainer, which knows its data.
  */
 public final class TaskPolicy {
 
   private final long maxModelElements;
+  private final AggregationPolicy aggregation;
+  private final RevocationListExpiry revocationList;
+  private final Clock clock;
 
   /**
    * @param maxModelElements tasks for models with more parameters are refused
+   * @param aggregation what protection a training task must offer
+   * @param revocationList when the site's newest revocation list expires
    */
-  public TaskPolicy(long maxModelElements) {
+  public TaskPolicy(
+      long maxModelElements, AggregationPolicy aggregation, RevocationListExpiry revocationList) {
+    this(maxModelElements, aggregation, revocationList, Clock.systemUTC());
+  }
+
+  TaskPolicy(
+      long maxModelElements,
+      AggregationPolicy aggregation,
+      RevocationListExpiry revocationList,
+      Clock clock) {
     this.maxModelElements = maxModelElements;
+    this.aggregation = aggregation;
+    this.revocationList = revocationList;
+    this.clock = clock;
   }
 
   /**
@@ -36,6 +57,15 @@ public final class TaskPolicy {
       String federationId, ModelSpec model, List<TensorSpec> layout, long totalElements) {
     if (federationId == null) {
       return refuse(Rule.NOT_WELCOMED, "task before welcome");
+    }
+    Optional<Instant> nextUpdate = revocationList.nextUpdate();
+    if (nextUpdate.isEmpty()) {
+      return refuse(Rule.REVOCATION_LIST_EXPIRED, "this site holds no revocation list");
+    }
+    if (!clock.instant().isBefore(nextUpdate.get())) {
+      return refuse(
+          Rule.REVOCATION_LIST_EXPIRED,
+          "this site's newest revocation list expired at " + nextUpdate.get());
     }
     ModelLayout expected;
     try {
@@ -73,6 +103,14 @@ public final class TaskPolicy {
       throw new SecAggException.InvalidParameters(self + " is not among the round's participants");
     }
     return setup;
+  }
+
+  /**
+   * Whether a training task's protection is enough for this site: {@code setup} is the task's
+   * checked secure-aggregation setup, empty for a plain task.
+   */
+  public Optional<Refusal> checkAggregation(Optional<RoundSetup> setup) {
+    return setup.isEmpty() ? aggregation.checkPlain() : aggregation.checkSecure(setup.get());
   }
 
   private static Optional<Refusal> refuse(Rule rule, String detail) {

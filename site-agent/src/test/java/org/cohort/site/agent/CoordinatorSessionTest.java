@@ -11,8 +11,10 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.cohort.crypto.secagg.GraphPlan;
 import org.cohort.crypto.secagg.ParticipantId;
 import org.cohort.crypto.secagg.RoundSetup;
@@ -32,6 +34,7 @@ import org.cohort.protocol.wire.Envelopes;
 import org.cohort.protocol.wire.InvalidTensorStreamException;
 import org.cohort.protocol.wire.TensorChunkInput;
 import org.cohort.protocol.wire.TensorStreamAssembler;
+import org.cohort.site.round.AggregationPolicy;
 import org.cohort.site.round.RoundPipeline;
 import org.cohort.site.round.TaskPolicy;
 import org.cohort.site.training.LocalTrainer;
@@ -64,6 +67,7 @@ class CoordinatorSessionTest {
                 Path.of("unused-key.pem"),
                 Path.of("unused-ca.pem"),
                 null),
+            null,
             JsonNodeFactory.instance.objectNode(),
             null,
             Path.of("."));
@@ -80,7 +84,7 @@ class CoordinatorSessionTest {
             },
             refusals::add,
             addHalf,
-            new TaskPolicy(1000),
+            new TaskPolicy(1000, AggregationPolicy.PLAIN_ALLOWED, () -> Optional.of(Instant.MAX)),
             List.of(),
             Runnable::run,
             Runnable::run);

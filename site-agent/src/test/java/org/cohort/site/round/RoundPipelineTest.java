@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.Executor;
 import org.cohort.crypto.secagg.SecAggException;
@@ -113,7 +115,7 @@ class RoundPipelineTest {
             },
             refusals::add,
             trainer,
-            new TaskPolicy(1000),
+            new TaskPolicy(1000, AggregationPolicy.PLAIN_ALLOWED, () -> Optional.of(Instant.MAX)),
             transforms,
             trainingThread,
             Runnable::run);

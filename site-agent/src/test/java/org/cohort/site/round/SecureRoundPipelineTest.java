@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.CertificateEncodingException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -98,7 +99,7 @@ class SecureRoundPipelineTest {
               throw new AssertionError("refused: " + e.getMessage());
             },
             new RoundPipelineTest.FakeTrainer(),
-            new TaskPolicy(1000),
+            new TaskPolicy(1000, AggregationPolicy.PLAIN_ALLOWED, () -> Optional.of(Instant.MAX)),
             List.of(),
             Runnable::run,
             Runnable::run);
