@@ -21,6 +21,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.stream.ChunkedInput;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
@@ -71,6 +72,9 @@ public final class TransportCeiling implements Callable<Integer> {
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
   private static final String SERVER_THREADS = "ceiling-server";
   private static final String CLIENT_THREADS = "ceiling-client";
+
+  /** The TLS wrap size the transport uses (FrameCodec), in KiB. */
+  private static final int WRAP_KIB = 256;
 
   @Option(
       names = "--connections",
@@ -126,34 +130,20 @@ public final class TransportCeiling implements Callable<Integer> {
     if (!skipCipher) {
       cipherTable();
     }
-    Path root = Files.createTempDirectory("cohort-ceiling");
-    ConsortiumCa ca = ConsortiumCa.create(root.resolve("ca"), "ceiling-consortium");
-    ca.issue(
-        new ParticipantIdentity("coordinator", Role.COORDINATOR),
-        root.resolve("coordinator"),
-        List.of());
-    ca.issue(new ParticipantIdentity("site-001", Role.SITE), root.resolve("site"), List.of());
-    SslContext server =
-        MutualTls.server(
-            StartupKit.load(root.resolve("coordinator")),
-            Optional.empty(),
-            MutualTls.preferredProvider());
-    SslContext client =
-        MutualTls.client(
-            StartupKit.load(root.resolve("site")), Optional.empty(), MutualTls.preferredProvider());
+    Contexts tls = Contexts.create();
     System.out.println();
     System.out.println(
         "| connections | wrap data | MiB | median wall | aggregate GB/s | per connection GB/s"
             + " | server CPU s | client CPU s | server GB per CPU-s | load before -> after |");
     System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     // One untimed warm-up so the JIT and BoringSSL's tables are hot before anything is counted.
-    transfer(server, client, 1, 16, 64);
+    new TransportCeiling().transfer(tls, 1, 16, 64);
     for (int wrapKib : wrapDataKibs) {
       for (int connections : connectionCounts) {
         String loadBefore = HeapWatch.loadAverage();
         List<Run> runs = new ArrayList<>();
         for (int r = 0; r < repetitions; r++) {
-          runs.add(transfer(server, client, connections, wrapKib, megabytes));
+          runs.add(transfer(tls, connections, wrapKib, megabytes));
         }
         runs.sort((a, b) -> Double.compare(a.seconds(), b.seconds()));
         Run median = runs.get(runs.size() / 2);
@@ -176,9 +166,50 @@ public final class TransportCeiling implements Callable<Integer> {
     return 0;
   }
 
-  private Run transfer(
-      SslContext serverTls, SslContext clientTls, int connections, int wrapKib, int totalMib)
-      throws Exception {
+  /**
+   * Server and client TLS contexts from a fresh consortium CA, as coordinator and site use them.
+   */
+  private record Contexts(SslContext server, SslContext client) {
+    static Contexts create() throws IOException {
+      Path root = Files.createTempDirectory("cohort-ceiling");
+      ConsortiumCa ca = ConsortiumCa.create(root.resolve("ca"), "ceiling-consortium");
+      ca.issue(
+          new ParticipantIdentity("coordinator", Role.COORDINATOR),
+          root.resolve("coordinator"),
+          List.of());
+      ca.issue(new ParticipantIdentity("site-001", Role.SITE), root.resolve("site"), List.of());
+      return new Contexts(
+          MutualTls.server(
+              StartupKit.load(root.resolve("coordinator")),
+              Optional.empty(),
+              MutualTls.preferredProvider()),
+          MutualTls.client(
+              StartupKit.load(root.resolve("site")),
+              Optional.empty(),
+              MutualTls.preferredProvider()));
+    }
+  }
+
+  /**
+   * The median of 3 transfers of {@code mib} MiB over {@code connections} concurrent connections
+   * with the transport's own TLS wrap size, after a warm-up: the aggregate ceiling in bytes/s.
+   */
+  public static double aggregateBytesPerSecond(int connections, int mib) throws Exception {
+    Contexts tls = Contexts.create();
+    TransportCeiling ceiling = new TransportCeiling();
+    ceiling.writeKib = 1024;
+    ceiling.transfer(tls, 1, WRAP_KIB, 64);
+    List<Double> seconds = new ArrayList<>();
+    for (int r = 0; r < 3; r++) {
+      seconds.add(ceiling.transfer(tls, connections, WRAP_KIB, mib).seconds());
+    }
+    seconds.sort(null);
+    return mib * 1048576.0 / seconds.get(1);
+  }
+
+  private Run transfer(Contexts tls, int connections, int wrapKib, int totalMib) throws Exception {
+    SslContext serverTls = tls.server();
+    SslContext clientTls = tls.client();
     long perConnection = totalMib * 1048576L / connections;
     EventLoopGroup serverLoops =
         new MultiThreadIoEventLoopGroup(
