@@ -146,6 +146,13 @@ public final class RoundBenchmark implements Callable<Integer> {
   boolean table;
 
   @Option(
+      names = "--secure-max-weight",
+      description =
+          "secure_aggregation.max_weight (the echo sites report 100 examples; the default 100000"
+              + " cannot be summed over 100 sites in 32 bits)")
+  Long secureMaxWeight;
+
+  @Option(
       names = "--ceiling-gbps",
       description =
           "with --table: the ceiling in GB/s instead of measuring it first (e.g. a figure measured"
@@ -404,7 +411,12 @@ public final class RoundBenchmark implements Callable<Integer> {
             new CoordinatorConfig.Checkpoint(root.resolve("checkpoints").resolve(name)),
             new CoordinatorConfig.Transport(maxFrameBytes, chunkElements, null, idleTimeoutMs),
             new CoordinatorConfig.Aggregation(stagingBuffers),
-            aggregation == Aggregation.secure ? null : CoordinatorConfig.SecureAggregation.DISABLED,
+            aggregation == Aggregation.plain
+                ? CoordinatorConfig.SecureAggregation.DISABLED
+                : secureMaxWeight == null
+                    ? null
+                    : new CoordinatorConfig.SecureAggregation(
+                        true, null, null, null, null, null, null, null, secureMaxWeight, null),
             null);
     Path file = root.resolve("coordinator-" + name + ".yaml");
     config.write(file);
