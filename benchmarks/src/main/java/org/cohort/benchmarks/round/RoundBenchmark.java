@@ -153,6 +153,11 @@ public final class RoundBenchmark implements Callable<Integer> {
   Long secureMaxWeight;
 
   @Option(
+      names = "--secure-phase-deadline-seconds",
+      description = "secure_aggregation.phase_deadline_seconds (default: the coordinator's own)")
+  Double securePhaseDeadlineSeconds;
+
+  @Option(
       names = "--ceiling-gbps",
       description =
           "with --table: the ceiling in GB/s instead of measuring it first (e.g. a figure measured"
@@ -413,10 +418,17 @@ public final class RoundBenchmark implements Callable<Integer> {
             new CoordinatorConfig.Aggregation(stagingBuffers),
             aggregation == Aggregation.plain
                 ? CoordinatorConfig.SecureAggregation.DISABLED
-                : secureMaxWeight == null
-                    ? null
-                    : new CoordinatorConfig.SecureAggregation(
-                        true, null, null, null, null, null, null, null, secureMaxWeight, null),
+                : new CoordinatorConfig.SecureAggregation(
+                    true,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    secureMaxWeight,
+                    securePhaseDeadlineSeconds),
             null);
     Path file = root.resolve("coordinator-" + name + ".yaml");
     config.write(file);
