@@ -36,7 +36,9 @@ import org.cohort.protocol.model.ModelLayout;
 import org.cohort.protocol.v1.Envelope;
 import org.cohort.protocol.v1.ErrorCode;
 import org.cohort.protocol.v1.MaskedInputHeader;
+import org.cohort.protocol.v1.Stream;
 import org.cohort.protocol.v1.UpdateHeader;
+import org.cohort.protocol.wire.EncodedTensor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -560,8 +562,10 @@ final class Federation {
         timer -> hardTimer = timer);
     Envelope task =
         messages.task(number, clock.instant().plus(deadline).toEpochMilli(), plan, setup);
-    for (String site : participants) {
-      connected.get(site).sendWithModel(task, global);
+    try (EncodedTensor model = encodedGlobalModel(number)) {
+      for (String site : participants) {
+        connected.get(site).sendWithModel(task, model);
+      }
     }
     log.info(
         "round {} started with {}{}",
@@ -730,8 +734,10 @@ final class Federation {
         },
         timer -> hardTimer = timer);
     Envelope task = messages.evaluationTask(number, deadline.toEpochMilli());
-    for (SiteChannel channel : connected.values()) {
-      channel.sendWithModel(task, global);
+    try (EncodedTensor model = encodedGlobalModel(number)) {
+      for (SiteChannel channel : connected.values()) {
+        channel.sendWithModel(task, model);
+      }
     }
     log.info("evaluating the final model on {} sites", connected.size());
   }
@@ -786,6 +792,16 @@ final class Federation {
         log.warn("round listener {} failed", listener.getClass().getName(), e);
       }
     }
+  }
+
+  /** The global model as the frames of round {@code number}, encoded once for every site. */
+  private EncodedTensor encodedGlobalModel(long number) {
+    return EncodedTensor.of(
+        global,
+        config.transport().chunkElements(),
+        config.federationId(),
+        number,
+        Stream.STREAM_GLOBAL_MODEL);
   }
 
   private static boolean allFinite(float[] values) {

@@ -3,6 +3,7 @@ package org.cohort.coordinator;
 import java.util.concurrent.CompletableFuture;
 import org.cohort.protocol.v1.Envelope;
 import org.cohort.protocol.v1.ErrorCode;
+import org.cohort.protocol.wire.EncodedTensor;
 
 /**
  * What the federation needs of one site's connection, and all it may do with it. Implemented by the
@@ -17,10 +18,10 @@ interface SiteChannel {
   void send(Envelope envelope);
 
   /**
-   * Sends {@code envelope}, then {@code model} as STREAM_GLOBAL_MODEL chunks of {@code envelope}'s
-   * round.
+   * Sends {@code envelope}, then {@code model}: STREAM_GLOBAL_MODEL chunks of {@code envelope}'s
+   * round, encoded once for all sites.
    */
-  void sendWithModel(Envelope envelope, float[] model);
+  void sendWithModel(Envelope envelope, EncodedTensor model);
 
   /** Sends {@code last}, then closes the connection; completes once it is closed. */
   CompletableFuture<Void> close(Envelope last);

@@ -22,11 +22,10 @@ import org.cohort.crypto.tls.MutualTls;
 import org.cohort.protocol.v1.Envelope;
 import org.cohort.protocol.v1.ErrorCode;
 import org.cohort.protocol.v1.RevocationListUpdate;
-import org.cohort.protocol.v1.Stream;
 import org.cohort.protocol.v1.TensorChunk;
+import org.cohort.protocol.wire.EncodedTensor;
 import org.cohort.protocol.wire.Envelopes;
 import org.cohort.protocol.wire.InvalidTensorStreamException;
-import org.cohort.protocol.wire.TensorChunkInput;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,15 +89,9 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope>
   }
 
   @Override
-  public void sendWithModel(Envelope envelope, float[] model) {
+  public void sendWithModel(Envelope envelope, EncodedTensor model) {
     channel.write(envelope);
-    channel.writeAndFlush(
-        new TensorChunkInput(
-            model,
-            config.transport().chunkElements(),
-            config.federationId(),
-            envelope.getRound(),
-            Stream.STREAM_GLOBAL_MODEL));
+    model.writeTo(channel);
   }
 
   @Override

@@ -37,6 +37,7 @@ import org.cohort.protocol.v1.Stream;
 import org.cohort.protocol.v1.TensorChunk;
 import org.cohort.protocol.v1.TrainingSettings;
 import org.cohort.protocol.v1.UpdateHeader;
+import org.cohort.protocol.wire.EncodedTensor;
 import org.cohort.protocol.wire.Envelopes;
 import org.cohort.protocol.wire.InvalidTensorStreamException;
 import org.junit.jupiter.api.AfterEach;
@@ -86,7 +87,7 @@ class FederationTest {
     }
 
     @Override
-    public void sendWithModel(Envelope envelope, float[] model) {
+    public void sendWithModel(Envelope envelope, EncodedTensor model) {
       sent.add(envelope);
     }
 

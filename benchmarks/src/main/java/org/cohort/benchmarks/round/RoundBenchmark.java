@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.cohort.benchmarks.aggregation.HeapWatch;
+import org.cohort.benchmarks.transport.TransportCeiling;
 import org.cohort.coordinator.config.CoordinatorConfig;
 import org.cohort.crypto.pki.ConsortiumCa;
 import org.cohort.crypto.pki.KitFiles;
@@ -137,6 +138,34 @@ public final class RoundBenchmark implements Callable<Integer> {
   List<Aggregation> aggregations = new ArrayList<>();
 
   @Option(
+      names = "--table",
+      description =
+          "run the rows of issue 13 (plain 10x1M, 50x1M, 10x10M, 50x10M; secure 10x1M, 50x1M),"
+              + " measure the loopback mTLS ceiling first, and print one table with the fraction"
+              + " of the ceiling and the Flower figures; --sites, --params and --aggregation are"
+              + " ignored")
+  boolean table;
+
+  @Option(
+      names = "--secure-max-weight",
+      description =
+          "secure_aggregation.max_weight (the echo sites report 100 examples; the default 100000"
+              + " cannot be summed over 100 sites in 32 bits)")
+  Long secureMaxWeight;
+
+  @Option(
+      names = "--secure-phase-deadline-seconds",
+      description = "secure_aggregation.phase_deadline_seconds (default: the coordinator's own)")
+  Double securePhaseDeadlineSeconds;
+
+  @Option(
+      names = "--ceiling-gbps",
+      description =
+          "with --table: the ceiling in GB/s instead of measuring it first (e.g. a figure measured"
+              + " on a quiet machine with TransportCeiling)")
+  Double ceilingGbps;
+
+  @Option(
       names = "--work",
       description = "directory for the CA, kits, configs and checkpoints (default: a new temp dir)")
   Path work;
@@ -165,13 +194,74 @@ public final class RoundBenchmark implements Callable<Integer> {
     }
   }
 
+  /** One measured configuration: a row of the table. */
+  record Configuration(Aggregation aggregation, int sites, int parameters) {
+    static final List<Configuration> ISSUE_ROWS =
+        List.of(
+            new Configuration(Aggregation.plain, 10, 1_000_000),
+            new Configuration(Aggregation.plain, 50, 1_000_000),
+            new Configuration(Aggregation.plain, 10, 10_000_000),
+            new Configuration(Aggregation.plain, 50, 10_000_000),
+            new Configuration(Aggregation.secure, 10, 1_000_000),
+            new Configuration(Aggregation.secure, 50, 1_000_000));
+
+    /** Bytes a round moves over TLS: the model to every site and an update (or residues) back. */
+    long payloadBytes() {
+      return 2L * sites * parameters * Float.BYTES;
+    }
+
+    /**
+     * Issue 13's figures on the same machine type: Flower 1.6 without TLS (seconds, null where the
+     * issue has none) and Cohort before the work of the issue.
+     */
+    String flower() {
+      return switch (aggregation + " " + sites + "x" + parameters) {
+        case "plain 10x1000000" -> "0.149 s";
+        case "plain 50x1000000" -> "0.733 s";
+        case "plain 10x10000000" -> "3.04 s";
+        case "plain 50x10000000" -> "21.6 s (server 12.4 GiB)";
+        default -> "–";
+      };
+    }
+
+    String before() {
+      return switch (aggregation + " " + sites + "x" + parameters) {
+        case "plain 10x1000000" -> "0.57 s";
+        case "plain 50x1000000" -> "1.31 s";
+        case "plain 10x10000000" -> "1.68 s";
+        case "plain 50x10000000" -> "stalled";
+        case "secure 10x1000000" -> "0.83 s";
+        case "secure 50x1000000" -> "19.5 s";
+        default -> "–";
+      };
+    }
+  }
+
+  private List<Configuration> configurations() {
+    List<Configuration> all = new ArrayList<>();
+    for (int parameters : parameterCounts) {
+      for (int sites : siteCounts) {
+        for (Aggregation aggregation : aggregations) {
+          all.add(new Configuration(aggregation, sites, parameters));
+        }
+      }
+    }
+    return all;
+  }
+
+  private static List<Long> millis(List<Long> nanos) {
+    return nanos.stream().map(ns -> ns / 1_000_000).toList();
+  }
+
   @Override
   public Integer call() throws Exception {
     Path root =
         work != null
             ? Files.createDirectories(work)
             : Files.createTempDirectory("cohort-round-bench");
-    int maxSites = siteCounts.stream().mapToInt(Integer::intValue).max().orElseThrow();
+    int maxSites =
+        (table ? Configuration.ISSUE_ROWS : configurations())
+            .stream().mapToInt(Configuration::sites).max().orElseThrow();
     ConsortiumCa ca = ConsortiumCa.create(root.resolve("ca"), "bench-consortium");
     ca.issue(
         new ParticipantIdentity("coordinator", Role.COORDINATOR),
@@ -193,22 +283,32 @@ public final class RoundBenchmark implements Callable<Integer> {
         stagingBuffers,
         HeapWatch.mib(HeapWatch.maxHeapBytes()),
         root);
+    List<Configuration> configurations = table ? Configuration.ISSUE_ROWS : configurations();
+    // The ceiling is measured before any round, while this JVM has no sites yet.
+    double ceiling =
+        !table
+            ? 0
+            : ceilingGbps != null
+                ? ceilingGbps * 1e9
+                : TransportCeiling.aggregateBytesPerSecond(10, 512);
     List<Result> results = new ArrayList<>();
-    for (int parameters : parameterCounts) {
-      for (int sites : siteCounts) {
-        for (Aggregation aggregation : aggregations) {
-          Result result = run(root, allSites.subList(0, sites), parameters, aggregation);
-          results.add(result);
-          System.out.printf(
-              "  %s N=%d P=%,d: rounds %s ms, load %s -> %s%n",
-              aggregation,
-              sites,
-              parameters,
-              result.roundNanos().stream().map(ns -> ns / 1_000_000).toList(),
-              result.loadBefore(),
-              result.loadAfter());
-        }
-      }
+    for (Configuration c : configurations) {
+      Result result = run(root, allSites.subList(0, c.sites()), c.parameters(), c.aggregation());
+      results.add(result);
+      System.out.printf(
+          "  %s N=%d P=%,d: rounds %s ms, coordinator CPU %s ms, sites' CPU %s ms, load %s -> %s%n",
+          c.aggregation(),
+          c.sites(),
+          c.parameters(),
+          millis(result.roundNanos()),
+          millis(result.cpuNanos()),
+          millis(result.siteCpuNanos()),
+          result.loadBefore(),
+          result.loadAfter());
+    }
+    if (table) {
+      printIssueTable(results, ceiling);
+      return 0;
     }
     printTable(results);
     return 0;
@@ -319,7 +419,19 @@ public final class RoundBenchmark implements Callable<Integer> {
             new CoordinatorConfig.Checkpoint(root.resolve("checkpoints").resolve(name)),
             new CoordinatorConfig.Transport(maxFrameBytes, chunkElements, null, idleTimeoutMs),
             new CoordinatorConfig.Aggregation(stagingBuffers, null, null),
-            aggregation == Aggregation.secure ? null : CoordinatorConfig.SecureAggregation.DISABLED,
+            aggregation == Aggregation.plain
+                ? CoordinatorConfig.SecureAggregation.DISABLED
+                : new CoordinatorConfig.SecureAggregation(
+                    true,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    secureMaxWeight,
+                    securePhaseDeadlineSeconds),
             null);
     Path file = root.resolve("coordinator-" + name + ".yaml");
     config.write(file);
@@ -338,6 +450,42 @@ public final class RoundBenchmark implements Callable<Integer> {
                 ? null
                 : new SiteConfig.Policy(AggregationPolicy.PLAIN_ALLOWED))
         .validated();
+  }
+
+  private static void printIssueTable(List<Result> results, double ceilingBytesPerSecond) {
+    System.out.println();
+    System.out.printf(
+        "Ceiling: %.2f GB/s aggregate loopback mTLS (TransportCeiling, 10 connections); bytes at"
+            + " the ceiling = 2 x sites x parameters x 4 B / ceiling; fraction = that / median"
+            + " round.%n%n",
+        ceilingBytesPerSecond / 1e9);
+    System.out.println(
+        "| aggregation | sites × parameters | median round | bytes at the ceiling | fraction of the"
+            + " ceiling | coordinator CPU/round | sites' CPU/round | coord. heap peak | coord. RSS"
+            + " peak | Flower 1.6, no TLS | Cohort before | load (1/5/15) before -> after |");
+    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    for (Result r : results) {
+      Configuration c = new Configuration(r.aggregation(), r.sites(), r.parameters());
+      double round = Result.median(r.roundNanos()) / 1e9;
+      double atCeiling = c.payloadBytes() / ceilingBytesPerSecond;
+      System.out.printf(
+          "| %s | %d × %s | %.3f s | %.3f s | %.0f%% | %.2f s | %.2f s | %s | %s | %s | %s | %s -> %s"
+              + " |%n",
+          r.aggregation(),
+          r.sites(),
+          r.parameters() / 1_000_000 + "M",
+          round,
+          atCeiling,
+          100 * atCeiling / round,
+          Result.median(r.cpuNanos()) / 1e9,
+          Result.median(r.siteCpuNanos()) / 1e9,
+          HeapWatch.mib(r.heapPeak()),
+          HeapWatch.mib(r.residentPeak()),
+          c.flower(),
+          c.before(),
+          r.loadBefore(),
+          r.loadAfter());
+    }
   }
 
   private static void printTable(List<Result> results) {

@@ -5,7 +5,6 @@ import java.nio.ByteOrder;
 import java.nio.IntBuffer;
 import java.security.GeneralSecurityException;
 import java.util.List;
-import java.util.stream.IntStream;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -14,9 +13,14 @@ import javax.crypto.spec.SecretKeySpec;
  * The mask PRG: AES-256-CTR (JDK SunJCE, AES-NI) keyed by a 32-byte seed with a zero counter block.
  * Each seed is used for one stream only (seeds are fresh or HKDF-bound to round and pair), so the
  * fixed IV is safe. Keystream is produced in 32 KiB chunks, which keeps the intrinsic on its fast
- * path and the working set in cache, and is added straight into the caller's int[]. Many masks are
- * applied by slicing the vector across cores: the counter is seekable, so each slice expands only
- * its own part of every stream.
+ * path and the working set in cache, and is added straight into the caller's int[].
+ *
+ * <p>Many masks are applied in one pass over the vector, on the calling thread: for each 32 KiB of
+ * the vector, every mask's keystream for that part is added while it is in cache. Expanding masks
+ * runs at several GB/s per core this way, faster than memory can stream the vector once per mask. A
+ * parallel stream over the common pool is deliberately not used: the pool has one worker on two
+ * cores, and many sites (or a coordinator's event loops) calling at once left their threads
+ * spinning in ForkJoinPool.helpComplete for that one worker (JFR, docs/benchmarks.md).
  */
 final class Keystream {
   static final int CHUNK_BYTES = 32 * 1024;
@@ -34,26 +38,13 @@ final class Keystream {
   record Mask(byte[] seed, int sign) {}
 
   Keystream(byte[] seed) {
-    this(seed, 0);
-  }
-
-  /**
-   * The stream from 32-bit word {@code firstWord} on (a multiple of 4: one AES block is 4 words).
-   */
-  private Keystream(byte[] seed, int firstWord) {
     if (seed.length != SecAggKdf.KEY_BYTES) {
       throw new SecAggException.InvalidParameters("PRG seed must be 32 bytes");
     }
-    byte[] counterBlock = new byte[16];
-    int block = firstWord / 4;
-    counterBlock[12] = (byte) (block >>> 24);
-    counterBlock[13] = (byte) (block >>> 16);
-    counterBlock[14] = (byte) (block >>> 8);
-    counterBlock[15] = (byte) block;
     try {
       cipher = Cipher.getInstance("AES/CTR/NoPadding");
       cipher.init(
-          Cipher.ENCRYPT_MODE, new SecretKeySpec(seed, "AES"), new IvParameterSpec(counterBlock));
+          Cipher.ENCRYPT_MODE, new SecretKeySpec(seed, "AES"), new IvParameterSpec(new byte[16]));
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("JDK lacks AES/CTR", e);
     }
@@ -71,46 +62,34 @@ final class Keystream {
 
   /** acc += sign · PRG(seed) element-wise mod 2^32, sign ∈ {+1, −1}. */
   static void addMask(byte[] seed, int[] acc, int sign) {
-    addMask(seed, acc, sign, 0, acc.length, new int[CHUNK_WORDS]);
+    addMasks(List.of(new Mask(seed, sign)), acc);
   }
 
-  /**
-   * Adds all masks to acc, in parallel over slices of acc (common ForkJoinPool; callers keep this
-   * off I/O threads). Each slice walks all masks, so its part of acc stays in cache.
-   */
+  /** acc += Σ sign · PRG(seed) over all masks, element-wise mod 2^32, in one pass over acc. */
   static void addMasks(List<Mask> masks, int[] acc) {
-    int chunks = (acc.length + CHUNK_WORDS - 1) / CHUNK_WORDS;
-    int slices = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), chunks));
-    int chunksPerSlice = (chunks + slices - 1) / slices;
-    IntStream.range(0, slices)
-        .parallel()
-        .forEach(
-            slice -> {
-              int from = Math.min(acc.length, slice * chunksPerSlice * CHUNK_WORDS);
-              int to = Math.min(acc.length, from + chunksPerSlice * CHUNK_WORDS);
-              int[] words = new int[CHUNK_WORDS];
-              for (Mask mask : masks) {
-                addMask(mask.seed(), acc, mask.sign(), from, to, words);
-              }
-            });
+    Keystream[] streams = new Keystream[masks.size()];
+    for (int m = 0; m < streams.length; m++) {
+      streams[m] = new Keystream(masks.get(m).seed());
+    }
+    int[] words = new int[CHUNK_WORDS];
+    for (int start = 0; start < acc.length; start += CHUNK_WORDS) {
+      int count = Math.min(CHUNK_WORDS, acc.length - start);
+      for (int m = 0; m < streams.length; m++) {
+        streams[m].next(words, count);
+        add(acc, start, words, count, masks.get(m).sign());
+      }
+    }
   }
 
-  private static void addMask(byte[] seed, int[] acc, int sign, int from, int to, int[] words) {
-    if (from >= to) {
-      return;
-    }
-    Keystream stream = new Keystream(seed, from);
-    for (int start = from; start < to; start += CHUNK_WORDS) {
-      int count = Math.min(CHUNK_WORDS, to - start);
-      stream.next(words, count);
-      if (sign > 0) {
-        for (int i = 0; i < count; i++) {
-          acc[start + i] += words[i];
-        }
-      } else {
-        for (int i = 0; i < count; i++) {
-          acc[start + i] -= words[i];
-        }
+  /** acc[start..start+count) += sign · words[0..count), mod 2^32: two loops C2 vectorises. */
+  private static void add(int[] acc, int start, int[] words, int count, int sign) {
+    if (sign > 0) {
+      for (int i = 0; i < count; i++) {
+        acc[start + i] += words[i];
+      }
+    } else {
+      for (int i = 0; i < count; i++) {
+        acc[start + i] -= words[i];
       }
     }
   }

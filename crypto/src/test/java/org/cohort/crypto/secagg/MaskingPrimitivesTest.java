@@ -42,20 +42,20 @@ class MaskingPrimitivesTest {
   }
 
   @Test
-  void parallelSlicedMasksEqualSequentialMasks() {
-    int length = 5 * Keystream.CHUNK_WORDS + 3; // several slices, the last one ragged
+  void masksInterleavedChunkByChunkEqualMasksAddedOneByOne() {
+    int length = 5 * Keystream.CHUNK_WORDS + 3; // several chunks, the last one ragged
     int[] sequential = new int[length];
     Keystream.addMask(seed(20), sequential, +1);
     Keystream.addMask(seed(21), sequential, -1);
     Keystream.addMask(seed(22), sequential, +1);
-    int[] sliced = new int[length];
+    int[] interleaved = new int[length];
     Keystream.addMasks(
         java.util.List.of(
             new Keystream.Mask(seed(20), +1),
             new Keystream.Mask(seed(21), -1),
             new Keystream.Mask(seed(22), +1)),
-        sliced);
-    assertArrayEquals(sequential, sliced);
+        interleaved);
+    assertArrayEquals(sequential, interleaved);
   }
 
   @Test

@@ -29,19 +29,26 @@ final class EnvelopeFrameEncoder extends MessageToMessageEncoder<Envelope> {
     int size = envelope.getSerializedSize();
     ByteBuf body = ctx.alloc().ioBuffer(size, size);
     try {
-      if (body.nioBufferCount() == 1) {
-        CodedOutputStream coded = CodedOutputStream.newInstance(body.nioBuffer(0, size));
-        envelope.writeTo(coded);
-        coded.checkNoSpaceLeft();
-        body.writerIndex(size);
-      } else {
-        envelope.writeTo(new ByteBufOutputStream(body));
-      }
+      writeSerialized(envelope, size, body);
     } catch (IOException | RuntimeException e) {
       body.release();
       throw e;
     }
     out.add(ctx.alloc().ioBuffer(FrameCodec.LENGTH_FIELD_BYTES).writeInt(size));
     out.add(body);
+  }
+
+  /** Serializes {@code envelope} ({@code size} bytes) at {@code out}'s writer index. */
+  static void writeSerialized(Envelope envelope, int size, ByteBuf out) throws IOException {
+    out.ensureWritable(size);
+    int start = out.writerIndex();
+    if (out.nioBufferCount() == 1) {
+      CodedOutputStream coded = CodedOutputStream.newInstance(out.nioBuffer(start, size));
+      envelope.writeTo(coded);
+      coded.checkNoSpaceLeft();
+      out.writerIndex(start + size);
+    } else {
+      envelope.writeTo(new ByteBufOutputStream(out));
+    }
   }
 }

@@ -2,6 +2,7 @@ package org.cohort.protocol.wire;
 
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.ssl.SslHandler;
 import org.cohort.protocol.v1.Envelope;
 
 /**
@@ -17,11 +18,22 @@ public final class FrameCodec {
   /** Smallest limit that still fits a chunk of a few elements plus envelope overhead. */
   public static final int MIN_FRAME_BYTES = 1024;
 
+  /**
+   * Plaintext handed to the TLS engine per wrap call. BoringSSL still cuts it into 16 KiB records,
+   * but one call per 256 KiB instead of per record makes bulk transfer cheaper (TransportCeiling,
+   * docs/benchmarks.md); the JDK engine ignores the setting.
+   */
+  static final int TLS_WRAP_BYTES = 256 * 1024;
+
   private FrameCodec() {}
 
   public static void addTo(ChannelPipeline pipeline, int maxFrameBytes) {
     if (maxFrameBytes < MIN_FRAME_BYTES) {
       throw new IllegalArgumentException("max frame bytes must be >= " + MIN_FRAME_BYTES);
+    }
+    SslHandler tls = pipeline.get(SslHandler.class);
+    if (tls != null) {
+      tls.setWrapDataSize(TLS_WRAP_BYTES);
     }
     pipeline.addLast(
         "frame-decoder",
