@@ -84,7 +84,9 @@ public abstract sealed class SecAggException extends RuntimeException {
       NOT_A_SURVIVOR,
       /** Two relayed signatures name the same signer. */
       DUPLICATE_SIGNER,
-      /** A relayed signature does not verify over the set this site signed (forged or other set). */
+      /**
+       * A relayed signature does not verify over the set this site signed (forged or other set).
+       */
       INVALID_SIGNATURE,
       /** A second, different survivor set in the same round: a site signs only one. */
       SECOND_SURVIVOR_SET,

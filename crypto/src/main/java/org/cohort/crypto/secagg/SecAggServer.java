@@ -27,12 +27,12 @@ import java.util.stream.IntStream;
  * al.'s malicious-server variant, see {@link SecAggClient}). Each signer then gets its own unmask
  * request: its surviving and dropped neighbours and the signatures of its neighbours that signed.
  *
- * Masked inputs are added into one int[] as they arrive (O(model) memory, never one site's unmasked
- * update: a masked input is uniformly random on its own, and the masks only come off the sum, after
- * at least t inputs are in). A refused message throws a {@link SecAggException} and changes
- * nothing; when too few sites remain, the round becomes {@link Phase#ABANDONED} and yields nothing.
- * Not thread-safe: the transport must serialise calls (e.g. one executor per round) and keep them
- * off I/O threads; {@link #finish()} expands the masks on the common ForkJoinPool.
+ * <p>Masked inputs are added into one int[] as they arrive (O(model) memory, never one site's
+ * unmasked update: a masked input is uniformly random on its own, and the masks only come off the
+ * sum, after at least t inputs are in). A refused message throws a {@link SecAggException} and
+ * changes nothing; when too few sites remain, the round becomes {@link Phase#ABANDONED} and yields
+ * nothing. Not thread-safe: the transport must serialise calls (e.g. one executor per round) and
+ * keep them off I/O threads; {@link #finish()} expands the masks on the common ForkJoinPool.
  */
 public final class SecAggServer {
   public enum Phase {

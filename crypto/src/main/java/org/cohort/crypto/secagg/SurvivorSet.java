@@ -6,8 +6,8 @@ import java.util.List;
 /**
  * Coordinator → every site whose masked input arrived: the set U3 of those sites, in the round's
  * participant order (the canonical order every site checks). Each survivor signs it at most once
- * per round ({@link SurvivorSignature}); a site reveals shares only for a set that at least t of its
- * neighbours signed too. Encoded size ≈ 20 + |fed| + Σ (4 + |id|) bytes.
+ * per round ({@link SurvivorSignature}); a site reveals shares only for a set that at least t of
+ * its neighbours signed too. Encoded size ≈ 20 + |fed| + Σ (4 + |id|) bytes.
  */
 public record SurvivorSet(String federationId, long round, List<ParticipantId> survivors)
     implements SecAggMessage {

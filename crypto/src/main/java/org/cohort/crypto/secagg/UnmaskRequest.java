@@ -4,11 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Coordinator → one survivor that signed the survivor set: which of its neighbours survived
- * ({@code survivors}, U3 ∩ neighbours: reveal their self-mask shares) and which shared keys but
- * sent no masked input ({@code dropped}: reveal their mask-key shares), with the signatures its
- * neighbours gave over the survivor set. The site answers only if the lists are exactly what the
- * set it signed implies and at least t of its neighbours signed that same set.
+ * Coordinator → one survivor that signed the survivor set: which of its neighbours survived ({@code
+ * survivors}, U3 ∩ neighbours: reveal their self-mask shares) and which shared keys but sent no
+ * masked input ({@code dropped}: reveal their mask-key shares), with the signatures its neighbours
+ * gave over the survivor set. The site answers only if the lists are exactly what the set it signed
+ * implies and at least t of its neighbours signed that same set.
  */
 public record UnmaskRequest(
     String federationId,

@@ -98,8 +98,7 @@ class SecAggConsistencyTest {
               ConsistencyCheckFailed.class,
               () -> site.unmaskResponse(request(harness, graph, j, told, neighbourSignatures)));
       assertTrue(
-          refused.reason() == Reason.INVALID_SIGNATURE
-              || refused.reason() == Reason.NOT_A_SURVIVOR,
+          refused.reason() == Reason.INVALID_SIGNATURE || refused.reason() == Reason.NOT_A_SURVIVOR,
           refused.reason().toString());
       // Relaying only the signatures that do verify over j's set leaves too few of them.
       List<SurvivorSignature> matching = new ArrayList<>();
@@ -264,7 +263,8 @@ class SecAggConsistencyTest {
     byte[] forged = genuine.signature();
     forged[7] ^= 1;
     signatures.set(
-        1, new SurvivorSignature(genuine.federationId(), genuine.round(), genuine.signer(), forged));
+        1,
+        new SurvivorSignature(genuine.federationId(), genuine.round(), genuine.signer(), forged));
     assertEquals(Reason.INVALID_SIGNATURE, refusal(honest, signatures));
     assertThrows(
         SecAggException.InvalidAdvertSignature.class,

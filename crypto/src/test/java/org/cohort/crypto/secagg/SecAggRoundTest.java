@@ -153,7 +153,12 @@ class SecAggRoundTest {
   @ParameterizedTest
   @EnumSource(
       value = Dropout.class,
-      names = {"AFTER_SHARING", "AFTER_MASKED_INPUT", "DURING_CONSISTENCY_CHECK", "DURING_UNMASKING"})
+      names = {
+        "AFTER_SHARING",
+        "AFTER_MASKED_INPUT",
+        "DURING_CONSISTENCY_CHECK",
+        "DURING_UNMASKING"
+      })
   void sparseGraphSurvivesThirtyPercentDropout(Dropout step) {
     int sites = 30;
     RoundHarness harness = new RoundHarness(sites, 7);

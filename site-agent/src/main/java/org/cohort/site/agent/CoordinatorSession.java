@@ -77,6 +77,7 @@ final class CoordinatorSession extends SimpleChannelInboundHandler<Envelope> {
       case TENSOR_CHUNK -> pipeline.modelChunk(round, envelope.getTensorChunk());
       case ADVERT_BUNDLE -> pipeline.adverts(round, envelope.getAdvertBundle());
       case SHARE_DELIVERY -> pipeline.shares(round, envelope.getShareDelivery());
+      case SURVIVOR_SET -> pipeline.survivors(round, envelope.getSurvivorSet());
       case UNMASK_REQUEST -> pipeline.unmask(round, envelope.getUnmaskRequest());
       case ROUND_RESULT -> {
         pipeline.roundEnded(round);

@@ -190,6 +190,10 @@ public final class RoundPipeline {
     secureRound(round).ifPresent(secure -> secure.shares(delivery));
   }
 
+  public void survivors(long round, SecAggPayload survivorSet) {
+    secureRound(round).ifPresent(secure -> secure.survivors(survivorSet));
+  }
+
   public void unmask(long round, SecAggPayload request) {
     secureRound(round).ifPresent(secure -> secure.unmask(request));
   }

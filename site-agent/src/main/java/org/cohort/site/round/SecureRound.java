@@ -16,6 +16,7 @@ import org.cohort.crypto.secagg.SecAggClient;
 import org.cohort.crypto.secagg.SecAggException;
 import org.cohort.crypto.secagg.ShareDelivery;
 import org.cohort.crypto.secagg.SigningCertificates;
+import org.cohort.crypto.secagg.SurvivorSet;
 import org.cohort.crypto.secagg.UnmaskRequest;
 import org.cohort.protocol.v1.DeclineReason;
 import org.cohort.protocol.v1.Envelope;
@@ -32,8 +33,10 @@ import org.slf4j.LoggerFactory;
  * secure-aggregation thread (never the connection thread; the client is not thread-safe, one thread
  * serialises it), in this order: advertise keys at once; share keys when the advert bundle arrives
  * (each relayed signing certificate checked against the consortium CA first); mask when both the
- * share delivery and the trained update are there; answer the unmask request. Any refusal by the
- * engine is reported as a decline with {@link DeclineReason#DECLINE_REASON_SECAGG_REFUSED} and ends
+ * share delivery and the trained update are there; sign the survivor set; answer the unmask request
+ * only if the consistency check passes. Any refusal by the engine is reported as a decline with
+ * {@link DeclineReason#DECLINE_REASON_SECAGG_REFUSED} ({@link
+ * DeclineReason#DECLINE_REASON_INCONSISTENT_SURVIVORS} for a failed consistency check) and ends
  * this site's part in the round.
  */
 final class SecureRound {
@@ -154,6 +157,18 @@ final class SecureRound {
             .build();
     update = null;
     replies.accept(new Reply.MaskedUpload(header, values));
+  }
+
+  /** Signs the survivor set; the engine signs at most one per round. */
+  void survivors(SecAggPayload message) {
+    run(
+        () -> {
+          SurvivorSet survivors = SurvivorSet.decode(message.getCanonical().toByteArray());
+          send(
+              stamped()
+                  .setSurvivorSignature(payload(client.signSurvivors(survivors).encode()))
+                  .build());
+        });
   }
 
   void unmask(SecAggPayload message) {

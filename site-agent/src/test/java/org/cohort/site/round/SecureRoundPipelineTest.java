@@ -32,6 +32,8 @@ import org.cohort.crypto.secagg.SecAggServer;
 import org.cohort.crypto.secagg.ShareBundle;
 import org.cohort.crypto.secagg.ShareDelivery;
 import org.cohort.crypto.secagg.SigningCertificates;
+import org.cohort.crypto.secagg.SurvivorSet;
+import org.cohort.crypto.secagg.SurvivorSignature;
 import org.cohort.crypto.secagg.UnmaskRequest;
 import org.cohort.crypto.secagg.UnmaskResponse;
 import org.cohort.crypto.secagg.VerificationKeys;
@@ -160,12 +162,20 @@ class SecureRoundPipelineTest {
     for (SecAggClient other : others) {
       coordinator.acceptMaskedInput(other.maskedInput(otherUpdate, 10));
     }
-    UnmaskRequest request = coordinator.closeInputs();
-    siteA.unmask(ROUND, payload(request.encode()));
-    coordinator.acceptUnmaskResponse(
-        UnmaskResponse.decode(message(sent, 3).getUnmaskResponse().getCanonical().toByteArray()));
+    SurvivorSet survivors = coordinator.closeInputs();
+    siteA.survivors(ROUND, payload(survivors.encode()));
+    coordinator.acceptSurvivorSignature(
+        SurvivorSignature.decode(
+            message(sent, 3).getSurvivorSignature().getCanonical().toByteArray()));
     for (SecAggClient other : others) {
-      coordinator.acceptUnmaskResponse(other.unmaskResponse(request));
+      coordinator.acceptSurvivorSignature(other.signSurvivors(survivors));
+    }
+    List<UnmaskRequest> requests = coordinator.closeSignatures();
+    siteA.unmask(ROUND, payload(requests.get(0).encode()));
+    coordinator.acceptUnmaskResponse(
+        UnmaskResponse.decode(message(sent, 4).getUnmaskResponse().getCanonical().toByteArray()));
+    for (int i = 0; i < others.size(); i++) {
+      coordinator.acceptUnmaskResponse(others.get(i).unmaskResponse(requests.get(i + 1)));
     }
     AggregateResult aggregate = coordinator.finish();
 
