@@ -33,6 +33,11 @@ public record Refusal(Rule rule, String detail) {
      * or relayed too few, foreign or invalid signatures. The site reveals no share.
      */
     INCONSISTENT_SURVIVORS(DeclineReason.DECLINE_REASON_INCONSISTENT_SURVIVORS),
+    /**
+     * A secure round on a base model this site already contributed to with another participant set
+     * ({@link ContributionLedger}).
+     */
+    BASE_MODEL_REUSED(DeclineReason.DECLINE_REASON_BASE_MODEL_REUSED),
     // Found while the task runs.
     /**
      * The global model's chunks do not cover the model exactly once, in order, with finite values.

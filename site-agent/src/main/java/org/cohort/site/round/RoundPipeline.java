@@ -71,9 +71,32 @@ public final class RoundPipeline {
       TaskPolicy policy,
       List<UpdateTransform> transforms,
       Executor trainingThread,
-      Executor secureThread) {
+      Executor secureThread,
+      ContributionLedger contributions) {
     public Config {
       transforms = List.copyOf(transforms);
+    }
+
+    /** With a fresh ledger: one per agent, shared by its successive connections. */
+    public Config(
+        String siteId,
+        Supplier<SigningIdentity> signingIdentity,
+        Consumer<SecAggException> secureAggregationRefusals,
+        LocalTrainer trainer,
+        TaskPolicy policy,
+        List<UpdateTransform> transforms,
+        Executor trainingThread,
+        Executor secureThread) {
+      this(
+          siteId,
+          signingIdentity,
+          secureAggregationRefusals,
+          trainer,
+          policy,
+          transforms,
+          trainingThread,
+          secureThread,
+          new ContributionLedger());
     }
   }
 
@@ -178,6 +201,9 @@ public final class RoundPipeline {
     if (complete) {
       float[] global = job.model.target();
       job.model = null;
+      if (job.secure != null) {
+        job.secure.baseModel(ContributionLedger.BaseModel.of(federationId, global));
+      }
       config.trainingThread().execute(() -> job.work.run(job, global));
     }
   }

@@ -51,6 +51,8 @@ final class SecureRound {
   private SecAggClient client;
   private boolean sharesReceived;
   private TrainedUpdate update;
+  private ContributionLedger.BaseModel baseModel;
+  private List<ParticipantId> advertisers;
   private boolean finished;
   private volatile boolean cancelled;
 
@@ -116,6 +118,7 @@ final class SecureRound {
                     participant));
           }
           send(stamped().setShareBundle(payload(client.shareKeys(bundle).encode())).build());
+          advertisers = bundle.adverts().stream().map(KeyAdvert::participant).toList();
         });
   }
 
@@ -126,6 +129,11 @@ final class SecureRound {
           sharesReceived = true;
           maskWhenReady();
         });
+  }
+
+  /** The global model this round trains on, digested before training starts. */
+  void baseModel(ContributionLedger.BaseModel base) {
+    run(() -> baseModel = base);
   }
 
   /** The encoding stage: masks {@code trained} as soon as the share delivery is in as well. */
@@ -144,6 +152,8 @@ final class SecureRound {
     // The weight is the example count, capped at the round's bound: the coordinator learns only the
     // total.
     // The quantizer clips each coordinate to the round's clip range.
+    // Differencing across rounds (no DP noise): one participant set per base model.
+    contribute(advertisers);
     long weight = Math.min(update.exampleCount(), setup.parameters().maxWeight());
     MaskedInput input = client.maskedInput(update.values(), weight);
     int[] values = input.values();
@@ -164,6 +174,7 @@ final class SecureRound {
     run(
         () -> {
           SurvivorSet survivors = SurvivorSet.decode(message.getCanonical().toByteArray());
+          contribute(survivors.survivors());
           send(
               stamped()
                   .setSurvivorSignature(payload(client.signSurvivors(survivors).encode()))
@@ -180,6 +191,31 @@ final class SecureRound {
                   .setUnmaskResponse(payload(client.unmaskResponse(request).encode()))
                   .build());
         });
+  }
+
+  /** Declines the round (ending this site's part) if the ledger refuses this participant set. */
+  private void contribute(List<ParticipantId> participants) {
+    if (baseModel == null) {
+      throw new IllegalStateException("no base model digest before contributing");
+    }
+    config
+        .contributions()
+        .contribute(baseModel, setup.round(), participants)
+        .ifPresent(
+            refusal -> {
+              throw new BaseModelReused(refusal);
+            });
+  }
+
+  /** A ledger refusal, carried out of an engine step to be declined with its own reason. */
+  private static final class BaseModelReused extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final transient Refusal refusal;
+
+    BaseModelReused(Refusal refusal) {
+      super(refusal.detail(), null, false, false);
+      this.refusal = refusal;
+    }
   }
 
   /** Runs an engine step on the secure thread; a refusal ends this site's part in the round. */
@@ -204,6 +240,11 @@ final class SecureRound {
                 replies.accept(
                     Reply.declined(
                         setup.federationId(), setup.round(), Refusal.secureAggregation(e)));
+              } catch (BaseModelReused e) {
+                finished = true;
+                log.warn(
+                    "{}: round {}: declining: {}", config.siteId(), setup.round(), e.getMessage());
+                replies.accept(Reply.declined(setup.federationId(), setup.round(), e.refusal));
               } catch (RuntimeException e) {
                 finished = true;
                 log.warn(
