@@ -66,9 +66,8 @@ class SecureConsistencyTest {
                 new KnownUpdateTrainer(i, 100),
                 options -> options.envelopeTap(() -> new LyingUnmaskRequest(site))));
       }
-      await().atMost(Duration.ofSeconds(60)).until(() -> coordinator.finished().isDone());
-
-      assertEquals(1, summaries.size());
+      // The coordinator retries abandoned rounds; the first one is enough.
+      await().atMost(Duration.ofSeconds(60)).until(() -> !summaries.isEmpty());
       assertEquals(RoundPhase.ABANDONED, summaries.get(0).phase());
       for (int i = 0; i < SITES.size(); i++) {
         SiteAgent site = sites.get(i);
@@ -76,11 +75,14 @@ class SecureConsistencyTest {
           assertTrue(site.secureAggregationRefusals().isEmpty(), "the victim's request was true");
           continue;
         }
-        assertEquals(1, site.secureAggregationRefusals().size(), SITES.get(i));
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> !site.secureAggregationRefusals().isEmpty());
         SecAggException.ConsistencyCheckFailed refused =
             assertInstanceOf(
                 SecAggException.ConsistencyCheckFailed.class,
-                site.secureAggregationRefusals().get(0));
+                site.secureAggregationRefusals().get(0),
+                SITES.get(i));
         assertEquals(
             SecAggException.ConsistencyCheckFailed.Reason.REQUEST_DIFFERS_FROM_SIGNED_SET,
             refused.reason());

@@ -13,12 +13,12 @@ import java.util.Set;
 import org.cohort.crypto.secagg.ParticipantId;
 
 /**
- * Which participant set this site's secure contribution on a base model went into, per federation
- * (issue 10, finding 7b). Without DP noise, two sums over the same base model whose participant
- * sets differ by one site reveal that site's update by subtraction; so the site contributes to at
- * most one participant set per (federation, base model digest). Bounded (the oldest entries are
- * forgotten first) and in memory only: a restarted site forgets. Thread-safe (one ledger is shared
- * by the agent's successive connections).
+ * For which survivor set this site revealed shares on a base model, per federation (issue 10,
+ * finding 7b). Without DP noise, two sums over the same base model whose participant sets differ by
+ * one site reveal that site's update by subtraction; so the site contributes to at most one
+ * participant set per (federation, base model digest). Bounded (the oldest entries are forgotten
+ * first) and in memory only: a restarted site forgets. Thread-safe (one ledger is shared by the
+ * agent's successive connections).
  */
 public final class ContributionLedger {
 
@@ -60,29 +60,35 @@ public final class ContributionLedger {
   }
 
   /**
-   * Records that round {@code round} may reveal a sum over {@code participants} containing this
-   * site's update on {@code base}; refuses if an earlier round on the same base model went to a
-   * different set. A later call for the same round narrows the set (e.g. from the advertisers to
-   * the survivors).
+   * Refuses round {@code round} if this site already revealed shares in another round on {@code
+   * base} whose survivor set was not {@code participants}.
    */
-  synchronized Optional<Refusal> contribute(
+  synchronized Optional<Refusal> check(
       BaseModel base, long round, List<ParticipantId> participants) {
-    Set<ParticipantId> set = Set.copyOf(participants);
     Contribution earlier = contributions.get(base);
-    if (earlier != null && earlier.round() != round && !earlier.participants().equals(set)) {
-      return Optional.of(
-          new Refusal(
-              Refusal.Rule.BASE_MODEL_REUSED,
-              "round "
-                  + round
-                  + " offers the base model of round "
-                  + earlier.round()
-                  + " with a different participant set; without DP noise the two sums would"
-                  + " reveal one site's update"));
+    if (earlier == null
+        || earlier.round() == round
+        || earlier.participants().equals(Set.copyOf(participants))) {
+      return Optional.empty();
     }
-    if (earlier == null || earlier.round() == round) {
-      contributions.put(base, new Contribution(round, set));
-    }
-    return Optional.empty();
+    return Optional.of(
+        new Refusal(
+            Refusal.Rule.BASE_MODEL_REUSED,
+            "round "
+                + round
+                + " offers the base model of round "
+                + earlier.round()
+                + " with a different participant set; without DP noise the two sums would"
+                + " reveal one site's update"));
+  }
+
+  /**
+   * This site is about to reveal its shares for a sum over {@code survivors} on {@code base}. A sum
+   * can be unmasked only with shares from t neighbours of each survivor, so recording here, where
+   * the site reveals, is what stops a second sum on the same base model (see the docs), and a round
+   * abandoned before anyone revealed leaves no record.
+   */
+  synchronized void revealed(BaseModel base, long round, List<ParticipantId> survivors) {
+    contributions.putIfAbsent(base, new Contribution(round, Set.copyOf(survivors)));
   }
 }

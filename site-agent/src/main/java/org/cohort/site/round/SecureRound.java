@@ -18,6 +18,7 @@ import org.cohort.crypto.secagg.ShareDelivery;
 import org.cohort.crypto.secagg.SigningCertificates;
 import org.cohort.crypto.secagg.SurvivorSet;
 import org.cohort.crypto.secagg.UnmaskRequest;
+import org.cohort.crypto.secagg.UnmaskResponse;
 import org.cohort.protocol.v1.DeclineReason;
 import org.cohort.protocol.v1.Envelope;
 import org.cohort.protocol.v1.MaskedInputHeader;
@@ -53,6 +54,7 @@ final class SecureRound {
   private TrainedUpdate update;
   private ContributionLedger.BaseModel baseModel;
   private List<ParticipantId> advertisers;
+  private List<ParticipantId> signedSurvivors;
   private boolean finished;
   private volatile boolean cancelled;
 
@@ -153,7 +155,7 @@ final class SecureRound {
     // total.
     // The quantizer clips each coordinate to the round's clip range.
     // Differencing across rounds (no DP noise): one participant set per base model.
-    contribute(advertisers);
+    requireUnusedBaseModel(advertisers);
     long weight = Math.min(update.exampleCount(), setup.parameters().maxWeight());
     MaskedInput input = client.maskedInput(update.values(), weight);
     int[] values = input.values();
@@ -174,7 +176,8 @@ final class SecureRound {
     run(
         () -> {
           SurvivorSet survivors = SurvivorSet.decode(message.getCanonical().toByteArray());
-          contribute(survivors.survivors());
+          requireUnusedBaseModel(survivors.survivors());
+          signedSurvivors = survivors.survivors();
           send(
               stamped()
                   .setSurvivorSignature(payload(client.signSurvivors(survivors).encode()))
@@ -186,21 +189,20 @@ final class SecureRound {
     run(
         () -> {
           UnmaskRequest request = UnmaskRequest.decode(message.getCanonical().toByteArray());
-          send(
-              stamped()
-                  .setUnmaskResponse(payload(client.unmaskResponse(request).encode()))
-                  .build());
+          UnmaskResponse response = client.unmaskResponse(request);
+          config.contributions().revealed(baseModel, setup.round(), signedSurvivors);
+          send(stamped().setUnmaskResponse(payload(response.encode())).build());
         });
   }
 
   /** Declines the round (ending this site's part) if the ledger refuses this participant set. */
-  private void contribute(List<ParticipantId> participants) {
+  private void requireUnusedBaseModel(List<ParticipantId> participants) {
     if (baseModel == null) {
       throw new IllegalStateException("no base model digest before contributing");
     }
     config
         .contributions()
-        .contribute(baseModel, setup.round(), participants)
+        .check(baseModel, setup.round(), participants)
         .ifPresent(
             refusal -> {
               throw new BaseModelReused(refusal);

@@ -16,33 +16,32 @@ class ContributionLedgerTest {
       ContributionLedger.BaseModel.of("fed", new float[] {1, 2, 3});
 
   @Test
-  void aSecondRoundOnTheSameBaseModelWithAnotherSetIsRefused() {
+  void afterRevealingOnABaseModelOnlyTheSameSetIsAccepted() {
     ContributionLedger ledger = new ContributionLedger();
-    assertTrue(ledger.contribute(BASE, 1, List.of(A, B, C)).isEmpty());
-    // The same round narrows its set from the advertisers to the survivors.
-    assertTrue(ledger.contribute(BASE, 1, List.of(A, C)).isEmpty());
-    Refusal refusal = ledger.contribute(BASE, 2, List.of(A, B, C)).orElseThrow();
+    assertTrue(ledger.check(BASE, 1, List.of(A, B, C)).isEmpty(), "nothing revealed yet");
+    ledger.revealed(BASE, 1, List.of(A, C));
+    assertTrue(ledger.check(BASE, 1, List.of(A, B, C)).isEmpty(), "the same round");
+    Refusal refusal = ledger.check(BASE, 2, List.of(A, B, C)).orElseThrow();
     assertEquals(DeclineReason.DECLINE_REASON_BASE_MODEL_REUSED, refusal.rule().declineReason());
-    // The same set again reveals nothing new; another model or federation is a new record.
-    assertTrue(ledger.contribute(BASE, 3, List.of(C, A)).isEmpty());
+    assertTrue(ledger.check(BASE, 3, List.of(C, A)).isEmpty(), "the same set reveals nothing new");
+    ledger.revealed(BASE, 3, List.of(C, A));
+    assertTrue(ledger.check(BASE, 4, List.of(A, B)).isPresent(), "the first record stays");
     assertTrue(
         ledger
-            .contribute(
-                ContributionLedger.BaseModel.of("fed", new float[] {1, 2, 4}), 4, List.of(A))
+            .check(ContributionLedger.BaseModel.of("fed", new float[] {1, 2, 4}), 5, List.of(A))
             .isEmpty());
     assertTrue(
         ledger
-            .contribute(
-                ContributionLedger.BaseModel.of("other", new float[] {1, 2, 3}), 5, List.of(A))
+            .check(ContributionLedger.BaseModel.of("other", new float[] {1, 2, 3}), 6, List.of(A))
             .isEmpty());
   }
 
   @Test
   void theLedgerIsBounded() {
     ContributionLedger ledger = new ContributionLedger(2);
-    ledger.contribute(BASE, 1, List.of(A, B));
-    ledger.contribute(ContributionLedger.BaseModel.of("fed", new float[] {7}), 2, List.of(A));
-    ledger.contribute(ContributionLedger.BaseModel.of("fed", new float[] {8}), 3, List.of(A));
-    assertTrue(ledger.contribute(BASE, 4, List.of(A, C)).isEmpty(), "the oldest was forgotten");
+    ledger.revealed(BASE, 1, List.of(A, B));
+    ledger.revealed(ContributionLedger.BaseModel.of("fed", new float[] {7}), 2, List.of(A));
+    ledger.revealed(ContributionLedger.BaseModel.of("fed", new float[] {8}), 3, List.of(A));
+    assertTrue(ledger.check(BASE, 4, List.of(A, C)).isEmpty(), "the oldest was forgotten");
   }
 }
