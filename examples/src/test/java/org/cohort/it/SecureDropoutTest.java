@@ -55,7 +55,9 @@ class SecureDropoutTest {
         e ->
             e.hasTensorChunk()
                 && e.getTensorChunk().getStream() == Stream.STREAM_MASKED_INPUT
-                && e.getTensorChunk().getLast());
+                && e.getTensorChunk().getLast()),
+    /** Dies in CONFIRMING, right after signing the survivor set: still a survivor. */
+    AFTER_SIGNING_THE_SURVIVOR_SET(true, e -> e.hasSurvivorSignature());
 
     final boolean inputCounts;
     final Predicate<Envelope> lastWords;
