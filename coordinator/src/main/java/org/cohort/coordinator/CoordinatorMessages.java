@@ -81,6 +81,8 @@ final class CoordinatorMessages {
                   adverts.signingCertificates().stream().map(ByteString::copyFrom).toList()));
     } else if (message instanceof PhaseMessage.Shares shares) {
       envelope.setShareDelivery(payload(shares.delivery().encode()));
+    } else if (message instanceof PhaseMessage.Survivors survivors) {
+      envelope.setSurvivorSet(payload(survivors.survivors().encode()));
     } else if (message instanceof PhaseMessage.Unmask unmask) {
       envelope.setUnmaskRequest(payload(unmask.request().encode()));
     }

@@ -31,6 +31,7 @@ import org.cohort.crypto.secagg.ParticipantId;
 import org.cohort.crypto.secagg.RoundSetup;
 import org.cohort.crypto.secagg.SecAggException;
 import org.cohort.crypto.secagg.ShareBundle;
+import org.cohort.crypto.secagg.SurvivorSignature;
 import org.cohort.crypto.secagg.UnmaskResponse;
 import org.cohort.protocol.model.ModelLayout;
 import org.cohort.protocol.v1.Envelope;
@@ -432,6 +433,11 @@ final class Federation {
                   round.acceptShares(
                       site,
                       ShareBundle.decode(envelope.getShareBundle().getCanonical().toByteArray()));
+              case SURVIVOR_SIGNATURE ->
+                  round.acceptSurvivorSignature(
+                      site,
+                      SurvivorSignature.decode(
+                          envelope.getSurvivorSignature().getCanonical().toByteArray()));
               case UNMASK_RESPONSE ->
                   round.acceptUnmaskResponse(
                       site,
@@ -601,7 +607,7 @@ final class Federation {
           channel.send(messages.phaseMessage(round.number(), outbound.message()));
         }
       }
-      if (next.phase() == RoundPhase.UNMASKING) {
+      if (next.phase() == RoundPhase.CONFIRMING) {
         revokeUploads();
       }
       armPhaseTimer(round, next.phase(), next.deadline());

@@ -3,6 +3,7 @@ package org.cohort.coordinator;
 import java.util.List;
 import org.cohort.crypto.secagg.AdvertBundle;
 import org.cohort.crypto.secagg.ShareDelivery;
+import org.cohort.crypto.secagg.SurvivorSet;
 import org.cohort.crypto.secagg.UnmaskRequest;
 
 /**
@@ -17,6 +18,12 @@ sealed interface PhaseMessage {
   /** COLLECTING opens: the encrypted shares addressed to this site. */
   record Shares(ShareDelivery delivery) implements PhaseMessage {}
 
-  /** UNMASKING opens: who survived and who dropped, so survivors reveal the right shares. */
+  /** CONFIRMING opens: the survivor set U3, for every site whose masked input arrived to sign. */
+  record Survivors(SurvivorSet survivors) implements PhaseMessage {}
+
+  /**
+   * UNMASKING opens: this site's surviving and dropped neighbours and its neighbours' signatures
+   * over U3, so it reveals the right shares only if the set is consistent.
+   */
   record Unmask(UnmaskRequest request) implements PhaseMessage {}
 }

@@ -18,6 +18,8 @@ import org.cohort.crypto.secagg.ParticipantId;
 import org.cohort.crypto.secagg.SecAggException;
 import org.cohort.crypto.secagg.ShareBundle;
 import org.cohort.crypto.secagg.ShareDelivery;
+import org.cohort.crypto.secagg.SurvivorSet;
+import org.cohort.crypto.secagg.SurvivorSignature;
 import org.cohort.crypto.secagg.UnmaskRequest;
 import org.cohort.crypto.secagg.UnmaskResponse;
 import org.cohort.protocol.v1.ErrorCode;
@@ -36,14 +38,19 @@ import org.cohort.protocol.v1.UpdateHeader;
  * plain:  COLLECTING ─(all answered | deadline)→ APPLYING
  * secure: ADVERTISING ─(all advertised | phase deadline)→ SHARING       adverts + certificates out
  *         SHARING     ─(all shared | phase deadline)→ COLLECTING        each site's shares out
- *         COLLECTING  ─(all sent input | round deadline)→ UNMASKING     unmask request out
- *         UNMASKING   ─(all survivors answered | phase deadline)→ APPLYING
+ *         COLLECTING  ─(all sent input | round deadline)→ CONFIRMING    survivor set U3 out
+ *         CONFIRMING  ─(all survivors signed U3 | phase deadline)→ UNMASKING
+ *                                                each signer's unmask request + its neighbours' signatures out
+ *         UNMASKING   ─(all signers answered | phase deadline)→ APPLYING
  * APPLYING ─(strategy applied, checkpoint written)→ COMPLETED
  * any phase before COMPLETED ─(too few left | hard deadline | failure)→ ABANDONED, nothing applied
  * </pre>
  *
  * No phase deadline lies beyond {@link #hardDeadline()}: the round deadline for a plain round, the
- * round deadline plus two phase deadlines for a secure one (a late COLLECTING and UNMASKING).
+ * round deadline plus three phase deadlines for a secure one (a late COLLECTING, CONFIRMING and
+ * UNMASKING). A survivor that does not sign in time is dropped from the exchange (its input stays
+ * in the sum and its self-mask is rebuilt from its neighbours' shares), like a late answer in any
+ * other secure phase.
  */
 final class Round {
 
@@ -54,6 +61,7 @@ final class Round {
     SHARED,
     UPLOADING,
     CONTRIBUTED,
+    SIGNED,
     RESPONDED,
     DECLINED,
     REJECTED,
@@ -124,7 +132,7 @@ final class Round {
     this.startedAt = clock.instant();
     this.roundDeadline = startedAt.plus(deadline);
     this.hardDeadline =
-        secure == null ? roundDeadline : roundDeadline.plus(phaseDuration.multipliedBy(2));
+        secure == null ? roundDeadline : roundDeadline.plus(phaseDuration.multipliedBy(3));
     this.phase = secure == null ? RoundPhase.COLLECTING : RoundPhase.ADVERTISING;
     this.phaseDeadline = secure == null ? roundDeadline : capped(startedAt.plus(phaseDuration));
     for (String site : participants) {
@@ -300,6 +308,23 @@ final class Round {
     return settle();
   }
 
+  Transition acceptSurvivorSignature(String site, SurvivorSignature signature) throws Refusal {
+    requireSecureMessage(
+        site,
+        signature.signer(),
+        signature.federationId(),
+        signature.round(),
+        RoundPhase.CONFIRMING,
+        ParticipantState.CONTRIBUTED);
+    try {
+      secure.acceptSurvivorSignature(signature);
+    } catch (SecAggException e) {
+      throw refusal(e);
+    }
+    participants.put(site, ParticipantState.SIGNED);
+    return settle();
+  }
+
   Transition acceptUnmaskResponse(String site, UnmaskResponse response) throws Refusal {
     requireSecureMessage(
         site,
@@ -307,7 +332,7 @@ final class Round {
         response.federationId(),
         response.round(),
         RoundPhase.UNMASKING,
-        ParticipantState.CONTRIBUTED);
+        ParticipantState.SIGNED);
     try {
       secure.acceptUnmaskResponse(response);
     } catch (SecAggException e) {
@@ -475,7 +500,7 @@ final class Round {
 
   private Transition advanceSecure(boolean deadlinePassed) {
     int required =
-        phase == RoundPhase.UNMASKING
+        phase == RoundPhase.CONFIRMING || phase == RoundPhase.UNMASKING
             ? secure.threshold()
             : Math.max(secure.threshold(), minContributions);
     int possible =
@@ -490,7 +515,9 @@ final class Round {
           case COLLECTING ->
               secure.maskedInputs()
                   + count(EnumSet.of(ParticipantState.SHARED, ParticipantState.UPLOADING));
-          default -> count(EnumSet.of(ParticipantState.CONTRIBUTED, ParticipantState.RESPONDED));
+          case CONFIRMING ->
+              count(EnumSet.of(ParticipantState.CONTRIBUTED, ParticipantState.SIGNED));
+          default -> count(EnumSet.of(ParticipantState.SIGNED, ParticipantState.RESPONDED));
         };
     if (possible < required) {
       return abandon(
@@ -507,7 +534,8 @@ final class Round {
           case ADVERTISING -> ParticipantState.TASKED;
           case SHARING -> ParticipantState.ADVERTISED;
           case COLLECTING -> ParticipantState.SHARED;
-          default -> ParticipantState.CONTRIBUTED;
+          case CONFIRMING -> ParticipantState.CONTRIBUTED;
+          default -> ParticipantState.SIGNED;
         };
     boolean outstanding =
         participants.containsValue(awaited)
@@ -545,14 +573,22 @@ final class Round {
                     + minContributions
                     + " contributions");
           }
-          UnmaskRequest request = secure.closeInputs();
+          SurvivorSet survivors = secure.closeInputs();
           shareDeliveries = Map.of();
           dropAll(ParticipantState.SHARED);
           dropAll(ParticipantState.UPLOADING);
           yield enter(
+              RoundPhase.CONFIRMING,
+              clock.instant().plus(phaseDuration),
+              site -> new PhaseMessage.Survivors(survivors));
+        }
+        case CONFIRMING -> {
+          Map<String, UnmaskRequest> requests = secure.closeSignatures();
+          dropAll(ParticipantState.CONTRIBUTED);
+          yield enter(
               RoundPhase.UNMASKING,
               clock.instant().plus(phaseDuration),
-              site -> new PhaseMessage.Unmask(request));
+              site -> new PhaseMessage.Unmask(requests.get(site)));
         }
         default -> {
           AggregateUpdate mean = secure.finish();

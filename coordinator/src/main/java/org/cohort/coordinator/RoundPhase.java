@@ -2,8 +2,8 @@ package org.cohort.coordinator;
 
 /**
  * Where a round is. A plain round goes COLLECTING → APPLYING → COMPLETED | ABANDONED. A secure
- * round goes ADVERTISING → SHARING → COLLECTING → UNMASKING → APPLYING → COMPLETED, and may be
- * ABANDONED from any phase before COMPLETED. Each open phase has a deadline ({@link
+ * round goes ADVERTISING → SHARING → COLLECTING → CONFIRMING → UNMASKING → APPLYING → COMPLETED,
+ * and may be ABANDONED from any phase before COMPLETED. Each open phase has a deadline ({@link
  * Round#deadline()}); the last two are final.
  */
 public enum RoundPhase {
@@ -18,6 +18,11 @@ public enum RoundPhase {
    * deadline).
    */
   COLLECTING,
+  /**
+   * Secure round: the survivor set went out; survivors sign it, the consistency check of Bonawitz
+   * et al. that stops different survivor sets being told to different sites (phase deadline).
+   */
+  CONFIRMING,
   /**
    * Secure round: survivors reveal the shares that strip the masks off the sum (phase deadline).
    */

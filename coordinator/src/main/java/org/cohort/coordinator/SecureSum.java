@@ -19,6 +19,8 @@ import org.cohort.crypto.secagg.SecAggServer;
 import org.cohort.crypto.secagg.ShareBundle;
 import org.cohort.crypto.secagg.ShareDelivery;
 import org.cohort.crypto.secagg.SigningCertificates;
+import org.cohort.crypto.secagg.SurvivorSet;
+import org.cohort.crypto.secagg.SurvivorSignature;
 import org.cohort.crypto.secagg.UnmaskRequest;
 import org.cohort.crypto.secagg.UnmaskResponse;
 import org.cohort.protocol.metrics.MetricSums;
@@ -100,8 +102,21 @@ final class SecureSum {
     return engine.maskedInputs();
   }
 
-  UnmaskRequest closeInputs() {
+  SurvivorSet closeInputs() {
     return engine.closeInputs();
+  }
+
+  void acceptSurvivorSignature(SurvivorSignature signature) {
+    engine.acceptSurvivorSignature(signature);
+  }
+
+  /** Each signer's own unmask request (its neighbours and their signatures), by site id. */
+  Map<String, UnmaskRequest> closeSignatures() {
+    Map<String, UnmaskRequest> requests = new HashMap<>();
+    for (UnmaskRequest request : engine.closeSignatures()) {
+      requests.put(request.recipient().value(), request);
+    }
+    return requests;
   }
 
   void acceptUnmaskResponse(UnmaskResponse response) {

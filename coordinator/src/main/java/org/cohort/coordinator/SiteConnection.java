@@ -257,7 +257,7 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope>
     }
     switch (envelope.getBodyCase()) {
       case UPDATE_HEADER, MASKED_INPUT_HEADER -> onUploadHeader(ctx, envelope);
-      case KEY_ADVERT, SHARE_BUNDLE, UNMASK_RESPONSE ->
+      case KEY_ADVERT, SHARE_BUNDLE, SURVIVOR_SIGNATURE, UNMASK_RESPONSE ->
           federation.secureAggregationMessage(this, envelope);
       case TENSOR_CHUNK -> onChunk(ctx, envelope);
       case TASK_DECLINED -> federation.declined(this, envelope.getRound());

@@ -312,6 +312,33 @@ class RoundTest {
       }
     }
 
+    /** Every site told the survivor set signs it; UNMASKING must open once the last has signed. */
+    private Transition.NextPhase confirmAll(Transition afterInputs) throws Round.Refusal {
+      Transition.NextPhase confirming = assertInstanceOf(Transition.NextPhase.class, afterInputs);
+      assertEquals(RoundPhase.CONFIRMING, confirming.phase());
+      Transition last = confirm(confirming, sites(confirming));
+      Transition.NextPhase unmasking = assertInstanceOf(Transition.NextPhase.class, last);
+      return unmasking;
+    }
+
+    private static List<String> sites(Transition.NextPhase phase) {
+      return phase.messages().stream().map(Transition.Outbound::site).toList();
+    }
+
+    private Transition confirm(Transition.NextPhase confirming, List<String> sites)
+        throws Round.Refusal {
+      Transition last = null;
+      for (Transition.Outbound outbound : confirming.messages()) {
+        if (sites.contains(outbound.site())) {
+          var survivors = ((PhaseMessage.Survivors) outbound.message()).survivors();
+          last =
+              round.acceptSurvivorSignature(
+                  outbound.site(), clients.get(outbound.site()).signSurvivors(survivors));
+        }
+      }
+      return last;
+    }
+
     private Transition unmask(Transition.NextPhase unmasking, List<String> sites)
         throws Round.Refusal {
       Transition last = null;
@@ -353,8 +380,7 @@ class RoundTest {
       for (int i = 0; i < SITES.size(); i++) {
         last = sendInput(SITES.get(i), updates[i], weights[i]);
       }
-      Transition.NextPhase unmasking = assertInstanceOf(Transition.NextPhase.class, last);
-      assertEquals(RoundPhase.UNMASKING, unmasking.phase());
+      Transition.NextPhase unmasking = confirmAll(last);
 
       Transition.Aggregated aggregated =
           assertInstanceOf(Transition.Aggregated.class, unmask(unmasking, SITES));
@@ -414,8 +440,7 @@ class RoundTest {
       sendInput("site-b", new float[] {0.1f, 0.1f}, 1);
       assertInstanceOf(Transition.Stay.class, sendInput("site-c", new float[] {0.3f, 0.3f}, 1));
       clock.advance(DEADLINE);
-      Transition.NextPhase unmasking =
-          assertInstanceOf(Transition.NextPhase.class, round.expire(RoundPhase.COLLECTING));
+      Transition.NextPhase unmasking = confirmAll(round.expire(RoundPhase.COLLECTING));
       List<String> survivors = List.of("site-a", "site-b", "site-c");
       assertEquals(
           survivors, unmasking.messages().stream().map(Transition.Outbound::site).toList());
@@ -448,7 +473,7 @@ class RoundTest {
       for (String site : SITES) {
         last = sendInput(site, new float[] {0.1f, 0.1f}, 1);
       }
-      Transition.NextPhase unmasking = assertInstanceOf(Transition.NextPhase.class, last);
+      Transition.NextPhase unmasking = confirmAll(last);
       assertInstanceOf(
           Transition.Stay.class, unmask(unmasking, List.of("site-a", "site-b", "site-c")));
       // Their shares are in the engine already: leaving now takes nothing away.
@@ -490,8 +515,52 @@ class RoundTest {
       for (String site : SITES) {
         last = sendInput(site, update, weight, site.equals("site-d") ? shift : 0);
       }
-      Transition.NextPhase unmasking = assertInstanceOf(Transition.NextPhase.class, last);
+      Transition.NextPhase unmasking = confirmAll(last);
       return unmask(unmasking, SITES);
+    }
+
+    /**
+     * A survivor that goes silent in CONFIRMING is dropped at the phase deadline like a late site
+     * in any other phase: its input stays in the sum, its neighbours reveal its self-mask.
+     */
+    @Test
+    void theConfirmingDeadlineGoesOnWithoutTheSilentSurvivor() throws Exception {
+      start(2, 2);
+      Transition.NextPhase collecting = shareAll(advertiseAll(SITES), SITES);
+      receiveShares(collecting);
+      Transition last = null;
+      for (String site : SITES) {
+        last = sendInput(site, new float[] {0.2f, 0.2f}, 1);
+      }
+      Transition.NextPhase confirming = assertInstanceOf(Transition.NextPhase.class, last);
+      assertEquals(RoundPhase.CONFIRMING, confirming.phase());
+      assertEquals(clock.instant().plus(PHASE), confirming.deadline());
+      List<String> signers = List.of("site-a", "site-b", "site-c");
+      assertInstanceOf(Transition.Stay.class, confirm(confirming, signers));
+      clock.advance(PHASE);
+      Transition.NextPhase unmasking =
+          assertInstanceOf(Transition.NextPhase.class, round.expire(RoundPhase.CONFIRMING));
+      assertEquals(signers, sites(unmasking));
+      Transition outcome = unmask(unmasking, signers);
+      Transition.Aggregated aggregated =
+          assertInstanceOf(Transition.Aggregated.class, outcome, outcome::toString);
+      assertEquals(4, aggregated.aggregate().contributions());
+      assertEquals(0.2, aggregated.aggregate().delta()[0], 1e-4);
+    }
+
+    @Test
+    void theConfirmingDeadlineAbandonsWhenTooFewSigned() throws Exception {
+      start(3, 3);
+      Transition.NextPhase collecting = shareAll(advertiseAll(SITES), SITES);
+      receiveShares(collecting);
+      Transition last = null;
+      for (String site : SITES) {
+        last = sendInput(site, new float[] {0.1f, 0.1f}, 1);
+      }
+      Transition.NextPhase confirming = assertInstanceOf(Transition.NextPhase.class, last);
+      assertInstanceOf(Transition.Stay.class, confirm(confirming, List.of("site-a", "site-b")));
+      assertInstanceOf(Transition.Stay.class, round.leave("site-c", Round.Departure.DROPPED));
+      assertInstanceOf(Transition.Abandoned.class, round.leave("site-d", Round.Departure.DROPPED));
     }
 
     @Test
@@ -503,7 +572,7 @@ class RoundTest {
       for (String site : SITES) {
         last = sendInput(site, new float[] {0.1f, 0.1f}, 1);
       }
-      Transition.NextPhase unmasking = assertInstanceOf(Transition.NextPhase.class, last);
+      Transition.NextPhase unmasking = confirmAll(last);
       assertInstanceOf(Transition.Stay.class, unmask(unmasking, List.of("site-a", "site-b")));
       clock.advance(PHASE);
       assertInstanceOf(Transition.Abandoned.class, round.expire(RoundPhase.UNMASKING));
@@ -531,7 +600,7 @@ class RoundTest {
     void noPhaseDeadlineLiesBeyondTheHardDeadline() throws Exception {
       start(2, 2);
       assertEquals(
-          clock.instant().plus(DEADLINE).plus(PHASE.multipliedBy(2)), round.hardDeadline());
+          clock.instant().plus(DEADLINE).plus(PHASE.multipliedBy(3)), round.hardDeadline());
       Transition.NextPhase sharing = advertiseAll(SITES);
       clock.advance(DEADLINE.plus(PHASE));
       // Sharing closes late: COLLECTING gets at most until the hard deadline.

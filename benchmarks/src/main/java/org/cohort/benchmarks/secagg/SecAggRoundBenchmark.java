@@ -26,6 +26,8 @@ import org.cohort.crypto.secagg.SecAggParameters;
 import org.cohort.crypto.secagg.SecAggServer;
 import org.cohort.crypto.secagg.ShareBundle;
 import org.cohort.crypto.secagg.ShareDelivery;
+import org.cohort.crypto.secagg.SurvivorSet;
+import org.cohort.crypto.secagg.SurvivorSignature;
 import org.cohort.crypto.secagg.UnmaskRequest;
 import org.cohort.crypto.secagg.UnmaskResponse;
 import org.cohort.crypto.secagg.VerificationKeys;
@@ -215,11 +217,21 @@ public final class SecAggRoundBenchmark {
         expected[j] += weight * Math.max(-1.0, Math.min(1.0, update[j]));
       }
     }
-    UnmaskRequest request = server.closeInputs();
+    SurvivorSet survivors = server.closeInputs();
+    List<SurvivorSignature> signatures = new ArrayList<>();
+    for (int i = dropped; i < sites; i++) {
+      Stamp start = Stamp.now();
+      SurvivorSignature signature = clients.get(i).signSurvivors(survivors);
+      start.addTo(clientNanos, clientCpu, i);
+      sentBytes[i] += signature.encode().length;
+      signatures.add(signature);
+      server.acceptSurvivorSignature(signature);
+    }
+    List<UnmaskRequest> requests = server.closeSignatures();
     List<UnmaskResponse> responses = new ArrayList<>();
     for (int i = dropped; i < sites; i++) {
       Stamp start = Stamp.now();
-      UnmaskResponse response = clients.get(i).unmaskResponse(request);
+      UnmaskResponse response = clients.get(i).unmaskResponse(requests.get(i - dropped));
       start.addTo(clientNanos, clientCpu, i);
       sentBytes[i] += response.encode().length;
       responses.add(response);
@@ -233,7 +245,8 @@ public final class SecAggRoundBenchmark {
       SecAggServer replay =
           r < 0
               ? server
-              : replay(setup, keys.verification, adverts, shareBundles, inputs, responses);
+              : replay(
+                  setup, keys.verification, adverts, shareBundles, inputs, signatures, responses);
       Stamp start = Stamp.now();
       result = replay.finish();
       if (r >= 0) {
@@ -269,6 +282,7 @@ public final class SecAggRoundBenchmark {
       List<KeyAdvert> adverts,
       List<ShareBundle> shares,
       List<MaskedInput> inputs,
+      List<SurvivorSignature> signatures,
       List<UnmaskResponse> responses) {
     SecAggServer server = new SecAggServer(setup, keys);
     adverts.forEach(server::acceptAdvert);
@@ -277,6 +291,8 @@ public final class SecAggRoundBenchmark {
     server.closeShares();
     inputs.forEach(server::acceptMaskedInput);
     server.closeInputs();
+    signatures.forEach(server::acceptSurvivorSignature);
+    server.closeSignatures();
     responses.forEach(server::acceptUnmaskResponse);
     return server;
   }

@@ -6,7 +6,8 @@ package org.cohort.crypto.secagg;
  *
  * <h2>Choosing k and t (Bell et al., CCS 2020, §3–4)</h2>
  *
- * Sites sit on a ring in a random order derived from a public seed; each is joined to its k/2
+ * Sites sit on a ring in a random order derived from the round's public seed (chosen by the
+ * coordinator, see docs/secure-aggregation.md for what that allows); each is joined to its k/2
  * nearest ring neighbours on each side (a Harary graph H(k, n), k-regular). With dropout rate δ and
  * a fraction γ of sites colluding with the coordinator, {@link #choose} returns the smallest even k
  * and the smallest t with k/2 < t ≤ k such that, with a union bound over the n sites and neighbour
@@ -22,8 +23,12 @@ package org.cohort.crypto.secagg;
  *       masked by at least one honest survivor's pairwise mask and only the sum is revealed.
  * </ul>
  *
- * t > k/2 additionally stops a coordinator that tells two halves of the neighbourhood different
- * survivor sets from collecting t shares of both secrets of one site. If no k < n−1 qualifies, the
+ * t > k/2 alone does <em>not</em> stop a malicious coordinator: telling every neighbour j of a
+ * victim "the victim survived, the other neighbours dropped" collects t shares of the victim's
+ * self-mask and of every neighbour's mask key. That is stopped by the survivor-set consistency
+ * check ({@link SecAggClient}); with it, in the complete graph, t > (n + c)/2 for c colluding sites
+ * makes any two sets that honest sites answer for share an honest signer. For sparse graphs the
+ * neighbourhood-local check is tested against that attack, not proved. If no k < n−1 qualifies, the
  * complete graph (k = n−1, plain SecAgg) is tried with the first two conditions. Binomial tails
  * over-approximate the hypergeometric counts of a fixed number of dropouts (Hoeffding 1963).
  */

@@ -20,12 +20,30 @@ import java.util.stream.IntStream;
  *   ShareBundle   shareKeys(AdvertBundle)                 KEYS_ADVERTISED  → SHARES_SENT
  *   void          receiveShares(ShareDelivery)            SHARES_SENT      → SHARES_RECEIVED
  *   MaskedInput   maskedInput(float[] update, long weight[, long[] counts]) SHARES_RECEIVED → INPUT_SENT
- *   UnmaskResponse unmaskResponse(UnmaskRequest)          INPUT_SENT       → FINISHED
+ *   SurvivorSignature signSurvivors(SurvivorSet)          INPUT_SENT       → SURVIVORS_SIGNED
+ *   UnmaskResponse unmaskResponse(UnmaskRequest)          SURVIVORS_SIGNED → FINISHED
  * </pre>
  *
  * A call out of order, or a message that fails a check, throws a {@link SecAggException} and leaves
- * the phase unchanged. The site answers at most one unmask request per round and never reveals both
- * the self-mask share and the mask-key share of the same site. Not thread-safe.
+ * the phase unchanged.
+ *
+ * <h2>Consistency check (Bonawitz et al., CCS 2017, malicious-server variant)</h2>
+ *
+ * Checking each unmask request on its own is not enough: a coordinator that tells every neighbour j
+ * of a victim "the victim survived, and every other neighbour dropped" collects the victim's
+ * self-mask from them and every neighbour's mask key from the others, and so the victim's exact
+ * input. So the site signs the survivor set U3 once per round ({@link #signSurvivors}) and reveals
+ * shares only when the unmask request carries at least t valid signatures over that same set from
+ * distinct neighbours of its own that are themselves in the set, and the request's lists are
+ * exactly what the set implies: survivors = U3 ∩ neighbours, dropped = the neighbours that
+ * exchanged shares with this site but are not in U3. Honest sites sign one set, so every honest
+ * site that answers in a neighbourhood answers for the same set.
+ *
+ * <p>Secrets are wiped once their phase is over: the X25519 private-key bytes given to Shamir, the
+ * sealed plaintexts and share-key secrets, the self-mask seed, and the references to the held
+ * shares and key pairs. This is best effort: BouncyCastle's key objects and {@link
+ * java.math.BigInteger} shares cannot be overwritten, and the JVM may have copied any array (GC
+ * moves, JIT spills), so copies can stay in memory until it is reused. Not thread-safe.
  */
 public final class SecAggClient {
   public enum Phase {
@@ -34,6 +52,7 @@ public final class SecAggClient {
     SHARES_SENT,
     SHARES_RECEIVED,
     INPUT_SENT,
+    SURVIVORS_SIGNED,
     FINISHED
   }
 
@@ -53,7 +72,7 @@ public final class SecAggClient {
   private AgreementKeyPair maskKeyPair;
   private AgreementPublicKey[] neighbourShareKeys;
 
-  /** X25519 secrets with each neighbour's share key, kept from sealing to open the replies. */
+  /** X25519 secrets with each neighbour's share key, from sealing until the replies are open. */
   private byte[][] shareSecrets;
 
   private AgreementPublicKey[] neighbourMaskKeys;
@@ -65,6 +84,11 @@ public final class SecAggClient {
   private ShamirShare[] heldSelfMaskShares;
 
   private ShamirShare[] heldMaskKeyShares;
+
+  /** The one survivor set this site signed this round, by index; null until it signs. */
+  private boolean[] signedSurvivors;
+
+  private SurvivorSet signedSet;
 
   public SecAggClient(
       RoundSetup setup,
@@ -155,7 +179,9 @@ public final class SecAggClient {
       points[i] = holders[i] + 1;
     }
     ShamirShare[] seedShares = shamir.shareSeed(seed, points, random);
-    ShamirShare[] keyShares = shamir.shareSeed(maskKeyPair.privateKeyBytes(), points, random);
+    byte[] maskPrivateKey = maskKeyPair.privateKeyBytes();
+    ShamirShare[] keyShares = shamir.shareSeed(maskPrivateKey, points, random);
+    Arrays.fill(maskPrivateKey, (byte) 0);
     List<EncryptedShare> sealed = new ArrayList<>(holders.length);
     byte[][] secrets = new byte[sites][];
     for (int i = 0; i < holders.length; i++) {
@@ -187,8 +213,11 @@ public final class SecAggClient {
                   EncryptedShare.associatedData(
                       setup.federationId(), setup.round(), self, recipient),
                   random)));
+      Arrays.fill(key, (byte) 0);
       Arrays.fill(plaintext, (byte) 0);
     }
+    // The share key pair is needed only for the secrets just derived.
+    shareKeyPair = null;
     neighbourShareKeys = shareKeys;
     shareSecrets = secrets;
     neighbourMaskKeys = maskKeys;
@@ -226,6 +255,7 @@ public final class SecAggClient {
               share.sealedView(),
               EncryptedShare.associatedData(
                   setup.federationId(), setup.round(), share.sender(), self));
+      Arrays.fill(key, (byte) 0);
       if (plaintext.length != EncryptedShare.PLAINTEXT_BYTES) {
         throw new SecAggException.ProtocolViolation(
             "share from " + share.sender() + " has the wrong length");
@@ -244,6 +274,12 @@ public final class SecAggClient {
       Arrays.fill(plaintext, (byte) 0);
     }
     requireEnough(presentIndices(seedShares).length, "neighbours sent shares");
+    for (byte[] secret : shareSecrets) {
+      if (secret != null) {
+        Arrays.fill(secret, (byte) 0);
+      }
+    }
+    shareSecrets = null;
     heldSelfMaskShares = seedShares;
     heldMaskKeyShares = keyShares;
     phase = Phase.SHARES_RECEIVED;
@@ -280,6 +316,12 @@ public final class SecAggClient {
       }
     }
     Keystream.addMasks(masks, values);
+    // The masks are on: the seeds and the mask key are needed no more (their shares are out).
+    for (Keystream.Mask mask : masks) {
+      Arrays.fill(mask.seed(), (byte) 0);
+    }
+    selfMaskSeed = null;
+    maskKeyPair = null;
     int residueMask = parameters.residueMask();
     if (residueMask != -1) {
       for (int i = 0; i < values.length; i++) {
@@ -291,17 +333,61 @@ public final class SecAggClient {
   }
 
   /**
-   * Reveals self-mask shares of survivors and mask-key shares of dropped sites. Refuses a request
-   * that names a site in both lists, that names this site as dropped, or that has fewer than t
-   * survivors; answers only once per round.
+   * Signs the survivor set U3 — the sites whose masked input reached the coordinator — once per
+   * round. Refuses a set that is not in the round's participant order, omits this site, is smaller
+   * than t, or names a neighbour that never exchanged shares with this site.
+   */
+  public SurvivorSignature signSurvivors(SurvivorSet set) {
+    if (phase == Phase.SURVIVORS_SIGNED || phase == Phase.FINISHED) {
+      throw new SecAggException.ConsistencyCheckFailed(
+          SecAggException.ConsistencyCheckFailed.Reason.SECOND_SURVIVOR_SET,
+          self + " already signed a survivor set in round " + setup.round());
+    }
+    requirePhase(Phase.INPUT_SENT);
+    set.requireRound(setup.federationId(), setup.round());
+    boolean[] members = new boolean[graph.size()];
+    int previous = -1;
+    for (ParticipantId survivor : set.survivors()) {
+      int index = indexOf(survivor, "survivor set");
+      if (index <= previous) {
+        throw new SecAggException.ProtocolViolation(
+            "survivor set is not in participant order or lists a site twice");
+      }
+      previous = index;
+      if (graph.adjacent(selfIndex, index) && heldSelfMaskShares[index] == null) {
+        throw new SecAggException.ConflictingUnmaskRequest(
+            "survivor set names " + survivor + ", which exchanged no shares with " + self);
+      }
+      members[index] = true;
+    }
+    if (!members[selfIndex]) {
+      throw new SecAggException.ConflictingUnmaskRequest(
+          "survivor set does not list " + self + " although it sent its masked input");
+    }
+    requireEnough(set.survivors().size(), "survivors in the survivor set");
+    SurvivorSignature signature = SurvivorSignature.sign(set, self, signingKey);
+    signedSurvivors = members;
+    signedSet = set;
+    phase = Phase.SURVIVORS_SIGNED;
+    return signature;
+  }
+
+  /**
+   * Reveals self-mask shares of surviving neighbours and mask-key shares of dropped ones, after the
+   * consistency check (class comment); answers only once per round.
    */
   public UnmaskResponse unmaskResponse(UnmaskRequest request) {
     if (phase == Phase.FINISHED) {
       throw new SecAggException.ProtocolViolation(
           self + " already answered an unmask request in round " + setup.round());
     }
-    requirePhase(Phase.INPUT_SENT);
+    requirePhase(Phase.SURVIVORS_SIGNED);
     request.requireRound(setup.federationId(), setup.round());
+    if (!request.recipient().equals(self)) {
+      throw new SecAggException.ProtocolViolation(
+          "unmask request addressed to " + request.recipient());
+    }
+    requireConsistentSignatures(request.signatures());
     Set<ParticipantId> survivors = distinct(request.survivors(), "survivors");
     Set<ParticipantId> dropped = distinct(request.dropped(), "dropped");
     for (ParticipantId site : dropped) {
@@ -310,23 +396,87 @@ public final class SecAggClient {
             "unmask request asks for both masks of " + site);
       }
     }
-    if (!survivors.contains(self)) {
-      throw new SecAggException.ConflictingUnmaskRequest(
-          "unmask request does not list "
-              + self
-              + " as a survivor although it sent its masked input");
-    }
-    requireEnough(survivors.size(), "survivors in the unmask request");
-    List<UnmaskResponse.RevealedShare> seedShares = reveal(request.survivors(), heldSelfMaskShares);
-    List<UnmaskResponse.RevealedShare> keyShares = reveal(request.dropped(), heldMaskKeyShares);
-    Arrays.fill(selfMaskSeed, (byte) 0);
-    for (byte[] secret : shareSecrets) {
-      if (secret != null) {
-        Arrays.fill(secret, (byte) 0);
+    Set<ParticipantId> expectedSurvivors = new HashSet<>();
+    Set<ParticipantId> expectedDropped = new HashSet<>();
+    for (int peer = 0; peer < heldSelfMaskShares.length; peer++) {
+      if (heldSelfMaskShares[peer] != null) {
+        (signedSurvivors[peer] ? expectedSurvivors : expectedDropped).add(participant(peer));
       }
     }
+    if (!survivors.equals(expectedSurvivors) || !dropped.equals(expectedDropped)) {
+      throw new SecAggException.ConsistencyCheckFailed(
+          SecAggException.ConsistencyCheckFailed.Reason.REQUEST_DIFFERS_FROM_SIGNED_SET,
+          "unmask request for "
+              + self
+              + " does not match the survivor set it signed in round "
+              + setup.round());
+    }
+    List<UnmaskResponse.RevealedShare> seedShares = reveal(request.survivors(), heldSelfMaskShares);
+    List<UnmaskResponse.RevealedShare> keyShares = reveal(request.dropped(), heldMaskKeyShares);
+    wipeSecrets();
     phase = Phase.FINISHED;
     return new UnmaskResponse(setup.federationId(), setup.round(), self, seedShares, keyShares);
+  }
+
+  /**
+   * At least t valid signatures over the set this site signed, from distinct neighbours in that
+   * set; any signature that is not one of those refuses the whole request.
+   */
+  private void requireConsistentSignatures(List<SurvivorSignature> signatures) {
+    boolean[] counted = new boolean[graph.size()];
+    int valid = 0;
+    for (SurvivorSignature signature : signatures) {
+      signature.requireRound(setup.federationId(), setup.round());
+      int signer = indexOf(signature.signer(), "survivor signature");
+      if (!graph.adjacent(selfIndex, signer)) {
+        throw consistency(
+            SecAggException.ConsistencyCheckFailed.Reason.NOT_A_NEIGHBOUR,
+            "a survivor signature is from " + signature.signer() + ", not a neighbour of " + self);
+      }
+      if (!signedSurvivors[signer]) {
+        throw consistency(
+            SecAggException.ConsistencyCheckFailed.Reason.NOT_A_SURVIVOR,
+            "a survivor signature is from " + signature.signer() + ", outside the signed set");
+      }
+      if (counted[signer]) {
+        throw consistency(
+            SecAggException.ConsistencyCheckFailed.Reason.DUPLICATE_SIGNER,
+            "two survivor signatures from " + signature.signer());
+      }
+      if (!signature.verifies(signedSet, verificationKeys)) {
+        throw consistency(
+            SecAggException.ConsistencyCheckFailed.Reason.INVALID_SIGNATURE,
+            "the survivor signature of "
+                + signature.signer()
+                + " does not verify over the set "
+                + self
+                + " signed");
+      }
+      counted[signer] = true;
+      valid++;
+    }
+    int threshold = parameters.graph().threshold();
+    if (valid < threshold) {
+      throw consistency(
+          SecAggException.ConsistencyCheckFailed.Reason.TOO_FEW_SIGNATURES,
+          "only "
+              + valid
+              + " neighbours of "
+              + self
+              + " signed its survivor set, threshold is "
+              + threshold);
+    }
+  }
+
+  private static SecAggException.ConsistencyCheckFailed consistency(
+      SecAggException.ConsistencyCheckFailed.Reason reason, String message) {
+    return new SecAggException.ConsistencyCheckFailed(reason, message);
+  }
+
+  /** Best effort (class comment): overwrite what can be overwritten, drop the rest. */
+  private void wipeSecrets() {
+    Arrays.fill(heldSelfMaskShares, null);
+    Arrays.fill(heldMaskKeyShares, null);
   }
 
   private List<UnmaskResponse.RevealedShare> reveal(

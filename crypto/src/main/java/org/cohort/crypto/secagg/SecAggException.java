@@ -68,6 +68,44 @@ public abstract sealed class SecAggException extends RuntimeException {
     }
   }
 
+  /**
+   * The survivor-set consistency check failed: the site reveals nothing for this unmask request.
+   */
+  public static final class ConsistencyCheckFailed extends SecAggException {
+    private static final long serialVersionUID = 1L;
+
+    /** Which check refused the request. */
+    public enum Reason {
+      /** Fewer than t valid signatures from distinct neighbours over the set the site signed. */
+      TOO_FEW_SIGNATURES,
+      /** A relayed signature is from a site that is not this site's neighbour. */
+      NOT_A_NEIGHBOUR,
+      /** A relayed signature is from a site outside the signed survivor set. */
+      NOT_A_SURVIVOR,
+      /** Two relayed signatures name the same signer. */
+      DUPLICATE_SIGNER,
+      /**
+       * A relayed signature does not verify over the set this site signed (forged or other set).
+       */
+      INVALID_SIGNATURE,
+      /** A second, different survivor set in the same round: a site signs only one. */
+      SECOND_SURVIVOR_SET,
+      /** The unmask request's survivors and dropped sites are not what the signed set implies. */
+      REQUEST_DIFFERS_FROM_SIGNED_SET
+    }
+
+    private final Reason reason;
+
+    public ConsistencyCheckFailed(Reason reason, String message) {
+      super(message);
+      this.reason = reason;
+    }
+
+    public Reason reason() {
+      return reason;
+    }
+  }
+
   /** Too few participants remain to finish the round safely; nothing from it may be applied. */
   public static final class RoundAbandoned extends SecAggException {
     private static final long serialVersionUID = 1L;

@@ -12,6 +12,8 @@ public sealed interface SecAggMessage
         ShareBundle,
         ShareDelivery,
         MaskedInput,
+        SurvivorSet,
+        SurvivorSignature,
         UnmaskRequest,
         UnmaskResponse {
   String federationId();

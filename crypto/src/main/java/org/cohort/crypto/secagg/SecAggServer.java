@@ -18,22 +18,28 @@ import java.util.stream.IntStream;
  * <pre>
  *   acceptAdvert(KeyAdvert)*            closeAdverts()      → AdvertBundle         (U1 = advertised)
  *   acceptShares(ShareBundle)*          closeShares()       → List&lt;ShareDelivery&gt; (U2 = shared)
- *   acceptMaskedInput(MaskedInput)*     closeInputs()       → UnmaskRequest        (U3 = sent input)
+ *   acceptMaskedInput(MaskedInput)*     closeInputs()       → SurvivorSet          (U3 = sent input)
+ *   acceptSurvivorSignature(SurvivorSignature)* closeSignatures() → List&lt;UnmaskRequest&gt; (U4 = signed U3)
  *   acceptUnmaskResponse(UnmaskResponse)* finish()          → AggregateResult
  * </pre>
  *
- * Masked inputs are added into one int[] as they arrive (O(model) memory, never one site's unmasked
- * update: a masked input is uniformly random on its own, and the masks only come off the sum, after
- * at least t inputs are in). A refused message throws a {@link SecAggException} and changes
- * nothing; when too few sites remain, the round becomes {@link Phase#ABANDONED} and yields nothing.
- * Not thread-safe: the transport must serialise calls (e.g. one executor per round) and keep them
- * off I/O threads; {@link #finish()} expands the masks on the common ForkJoinPool.
+ * The survivor set goes to every site in U3; each signs it (the consistency check of Bonawitz et
+ * al.'s malicious-server variant, see {@link SecAggClient}). Each signer then gets its own unmask
+ * request: its surviving and dropped neighbours and the signatures of its neighbours that signed.
+ *
+ * <p>Masked inputs are added into one int[] as they arrive (O(model) memory, never one site's
+ * unmasked update: a masked input is uniformly random on its own, and the masks only come off the
+ * sum, after at least t inputs are in). A refused message throws a {@link SecAggException} and
+ * changes nothing; when too few sites remain, the round becomes {@link Phase#ABANDONED} and yields
+ * nothing. Not thread-safe: the transport must serialise calls (e.g. one executor per round) and
+ * keep them off I/O threads; {@link #finish()} expands the masks on the common ForkJoinPool.
  */
 public final class SecAggServer {
   public enum Phase {
     COLLECTING_ADVERTS,
     COLLECTING_SHARES,
     COLLECTING_INPUTS,
+    COLLECTING_SIGNATURES,
     COLLECTING_UNMASK_RESPONSES,
     COMPLETE,
     ABANDONED
@@ -53,10 +59,12 @@ public final class SecAggServer {
   private final boolean[] shared;
   private final boolean[] sentInput;
   private final boolean[] droppedAfterSharing;
+  private final SurvivorSignature[] signatures;
   private final boolean[] responded;
   private final List<List<ShamirShare>> selfMaskShares;
   private final List<List<ShamirShare>> maskKeyShares;
   private int[] accumulator;
+  private SurvivorSet survivorSet;
 
   public SecAggServer(RoundSetup setup, VerificationKeys verificationKeys) {
     this.setup = setup;
@@ -71,6 +79,7 @@ public final class SecAggServer {
     this.shared = new boolean[sites];
     this.sentInput = new boolean[sites];
     this.droppedAfterSharing = new boolean[sites];
+    this.signatures = new SurvivorSignature[sites];
     this.responded = new boolean[sites];
     this.selfMaskShares = perSite();
     this.maskKeyShares = perSite();
@@ -205,32 +214,95 @@ public final class SecAggServer {
   }
 
   /**
-   * Names survivors (reveal self-mask shares) and sites that shared but sent no input (mask keys).
+   * Closes the input phase: the survivor set U3 (sites whose masked input is in the sum), in
+   * participant order, for every survivor to sign. Sites that shared but sent no input are dropped.
    */
-  public UnmaskRequest closeInputs() {
+  public SurvivorSet closeInputs() {
     requirePhase(Phase.COLLECTING_INPUTS);
     requireEnough(count(i -> sentInput[i]), "sites sent masked inputs");
     List<ParticipantId> survivors = new ArrayList<>();
-    List<ParticipantId> dropped = new ArrayList<>();
     for (int i = 0; i < sites; i++) {
       if (sentInput[i]) {
         survivors.add(participant(i));
       } else if (shared[i]) {
         droppedAfterSharing[i] = true;
-        dropped.add(participant(i));
       }
     }
+    survivorSet = new SurvivorSet(setup.federationId(), setup.round(), survivors);
+    phase = Phase.COLLECTING_SIGNATURES;
+    return survivorSet;
+  }
+
+  /** Keeps a survivor's signature over U3 if it verifies; refused otherwise (never relayed). */
+  public void acceptSurvivorSignature(SurvivorSignature signature) {
+    requirePhase(Phase.COLLECTING_SIGNATURES);
+    signature.requireRound(setup.federationId(), setup.round());
+    int signer = indexOf(signature.signer());
+    if (!sentInput[signer]) {
+      throw new SecAggException.ProtocolViolation(
+          signature.signer() + " signed the survivor set but is not a survivor");
+    }
+    if (signatures[signer] != null) {
+      throw new SecAggException.ProtocolViolation(
+          "second survivor signature from " + signature.signer());
+    }
+    if (!signature.verifies(survivorSet, verificationKeys)) {
+      throw new SecAggException.InvalidAdvertSignature(
+          "survivor signature of " + signature.signer() + " does not verify");
+    }
+    signatures[signer] = signature;
+  }
+
+  /** How many survivors signed U3 so far. */
+  public int survivorSignatures() {
+    return count(i -> signatures[i] != null);
+  }
+
+  /**
+   * One unmask request per survivor that signed: survivors = U3 ∩ its neighbours, dropped = its
+   * neighbours that shared but sent no input, and the signatures of its neighbours that signed.
+   */
+  public List<UnmaskRequest> closeSignatures() {
+    requirePhase(Phase.COLLECTING_SIGNATURES);
+    requireEnough(survivorSignatures(), "survivors signed the survivor set");
+    List<UnmaskRequest> requests = new ArrayList<>();
+    for (int site = 0; site < sites; site++) {
+      if (signatures[site] == null) {
+        continue;
+      }
+      List<ParticipantId> survivors = new ArrayList<>();
+      List<ParticipantId> dropped = new ArrayList<>();
+      List<SurvivorSignature> neighbourSignatures = new ArrayList<>();
+      for (int neighbour : graph.neighboursView(site)) {
+        if (sentInput[neighbour]) {
+          survivors.add(participant(neighbour));
+        } else if (droppedAfterSharing[neighbour]) {
+          dropped.add(participant(neighbour));
+        }
+        if (signatures[neighbour] != null) {
+          neighbourSignatures.add(signatures[neighbour]);
+        }
+      }
+      requests.add(
+          new UnmaskRequest(
+              setup.federationId(),
+              setup.round(),
+              participant(site),
+              survivors,
+              dropped,
+              neighbourSignatures));
+    }
     phase = Phase.COLLECTING_UNMASK_RESPONSES;
-    return new UnmaskRequest(setup.federationId(), setup.round(), survivors, dropped);
+    return requests;
   }
 
   public void acceptUnmaskResponse(UnmaskResponse response) {
     requirePhase(Phase.COLLECTING_UNMASK_RESPONSES);
     response.requireRound(setup.federationId(), setup.round());
     int responder = indexOf(response.responder());
-    if (!sentInput[responder]) {
+    if (signatures[responder] == null) {
       throw new SecAggException.ProtocolViolation(
-          response.responder() + " is not a survivor of this round");
+          response.responder() + " is not a survivor that signed the survivor set");
     }
     if (responded[responder]) {
       throw new SecAggException.ProtocolViolation(

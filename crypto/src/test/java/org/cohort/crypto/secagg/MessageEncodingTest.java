@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
@@ -28,7 +29,13 @@ class MessageEncodingTest {
       round.server().acceptMaskedInput(masked);
       input = masked;
     }
-    UnmaskRequest request = round.server().closeInputs();
+    SurvivorSet survivors = round.server().closeInputs();
+    List<SurvivorSignature> signatures = new ArrayList<>();
+    for (SecAggClient client : round.clients()) {
+      signatures.add(client.signSurvivors(survivors));
+      round.server().acceptSurvivorSignature(signatures.get(signatures.size() - 1));
+    }
+    UnmaskRequest request = round.server().closeSignatures().get(0);
     UnmaskResponse response = round.clients().get(0).unmaskResponse(request);
     return List.of(
         new Case(setup.encode(), RoundSetup::decode),
@@ -37,6 +44,8 @@ class MessageEncodingTest {
         new Case(round.shareBundles().get(0).encode(), ShareBundle::decode),
         new Case(round.deliveries().get(0).encode(), ShareDelivery::decode),
         new Case(input.encode(), MaskedInput::decode),
+        new Case(survivors.encode(), SurvivorSet::decode),
+        new Case(signatures.get(0).encode(), SurvivorSignature::decode),
         new Case(request.encode(), UnmaskRequest::decode),
         new Case(response.encode(), UnmaskResponse::decode));
   }

@@ -27,6 +27,8 @@ final class RoundHarness {
     AFTER_ADVERTISING,
     AFTER_SHARING,
     AFTER_MASKED_INPUT,
+    /** Signed the survivor set, then vanished before the unmask request. */
+    DURING_CONSISTENCY_CHECK,
     DURING_UNMASKING
   }
 
@@ -157,6 +159,22 @@ final class RoundHarness {
   }
 
   /**
+   * Closes the input phase; every client that sent its input signs the survivor set. The unmask
+   * requests, by recipient.
+   */
+  static Map<ParticipantId, UnmaskRequest> closeInputsAndSign(Prepared round) {
+    SurvivorSet survivors = round.server().closeInputs();
+    for (SecAggClient client : round.clients()) {
+      if (client.phase() == SecAggClient.Phase.INPUT_SENT) {
+        round.server().acceptSurvivorSignature(client.signSurvivors(survivors));
+      }
+    }
+    Map<ParticipantId, UnmaskRequest> requests = new HashMap<>();
+    round.server().closeSignatures().forEach(r -> requests.put(r.recipient(), r));
+    return requests;
+  }
+
+  /**
    * Runs one round; sites in {@code dropouts} vanish after the given step, the others follow the
    * protocol.
    */
@@ -201,9 +219,17 @@ final class RoundHarness {
         server.acceptMaskedInput(clients.get(i).maskedInput(updates[i], weights[i]));
         contributors.add(ids.get(i));
       }
-      UnmaskRequest request = server.closeInputs();
+      SurvivorSet survivors = server.closeInputs();
       vanish(alive, dropouts, Dropout.AFTER_MASKED_INPUT);
       for (int i : alive) {
+        server.acceptSurvivorSignature(clients.get(i).signSurvivors(survivors));
+      }
+      vanish(alive, dropouts, Dropout.DURING_CONSISTENCY_CHECK);
+      for (UnmaskRequest request : server.closeSignatures()) {
+        int i = ids.indexOf(request.recipient());
+        if (!alive.contains(i)) {
+          continue;
+        }
         UnmaskResponse response = clients.get(i).unmaskResponse(request);
         if (dropouts.get(ids.get(i)) != Dropout.DURING_UNMASKING) {
           server.acceptUnmaskResponse(response);

@@ -106,7 +106,9 @@ class SecAggRoundTest {
             RoundHarness.updates(10, LENGTH, 41),
             RoundHarness.weights(10, MAX_WEIGHT, 42));
     boolean dropoutsContribute =
-        step == Dropout.AFTER_MASKED_INPUT || step == Dropout.DURING_UNMASKING;
+        step == Dropout.AFTER_MASKED_INPUT
+            || step == Dropout.DURING_CONSISTENCY_CHECK
+            || step == Dropout.DURING_UNMASKING;
     assertEquals(dropoutsContribute ? 10 : 7, outcome.contributors().size());
     assertMatchesPlainFedAvg(parameters, outcome);
   }
@@ -151,7 +153,12 @@ class SecAggRoundTest {
   @ParameterizedTest
   @EnumSource(
       value = Dropout.class,
-      names = {"AFTER_SHARING", "AFTER_MASKED_INPUT", "DURING_UNMASKING"})
+      names = {
+        "AFTER_SHARING",
+        "AFTER_MASKED_INPUT",
+        "DURING_CONSISTENCY_CHECK",
+        "DURING_UNMASKING"
+      })
   void sparseGraphSurvivesThirtyPercentDropout(Dropout step) {
     int sites = 30;
     RoundHarness harness = new RoundHarness(sites, 7);
@@ -201,6 +208,7 @@ class SecAggRoundTest {
       boolean ownerContributes =
           !gone.contains(owner)
               || step == Dropout.AFTER_MASKED_INPUT
+              || step == Dropout.DURING_CONSISTENCY_CHECK
               || step == Dropout.DURING_UNMASKING;
       if (!ownerContributes && step != Dropout.AFTER_SHARING) {
         continue; // never shared: nobody masked with it

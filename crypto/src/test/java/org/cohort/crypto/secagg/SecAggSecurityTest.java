@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.cohort.crypto.secagg.RoundHarness.Prepared;
 import org.junit.jupiter.api.Test;
 
@@ -172,22 +173,38 @@ class SecAggSecurityTest {
     }
     List<ParticipantId> all = harness.ids;
     SecAggClient site = round.clients().get(0);
+    Map<ParticipantId, UnmaskRequest> requests = RoundHarness.closeInputsAndSign(round);
+    UnmaskRequest honest = requests.get(all.get(0));
     SecAggException.ConflictingUnmaskRequest both =
         assertThrows(
             SecAggException.ConflictingUnmaskRequest.class,
             () ->
                 site.unmaskResponse(
-                    new UnmaskRequest(RoundHarness.FEDERATION, 1, all, List.of(all.get(2)))));
+                    new UnmaskRequest(
+                        RoundHarness.FEDERATION,
+                        1,
+                        all.get(0),
+                        all.subList(1, 4),
+                        List.of(all.get(2)),
+                        honest.signatures())));
     assertTrue(both.getMessage().contains(all.get(2).value()));
-    assertThrows(
-        SecAggException.ConflictingUnmaskRequest.class,
-        () ->
-            site.unmaskResponse(
-                new UnmaskRequest(
-                    RoundHarness.FEDERATION, 1, all.subList(1, 4), List.of(all.get(0)))));
-    assertEquals(SecAggClient.Phase.INPUT_SENT, site.phase());
+    SecAggException.ConsistencyCheckFailed differs =
+        assertThrows(
+            SecAggException.ConsistencyCheckFailed.class,
+            () ->
+                site.unmaskResponse(
+                    new UnmaskRequest(
+                        RoundHarness.FEDERATION,
+                        1,
+                        all.get(0),
+                        all.subList(1, 3),
+                        List.of(all.get(3)),
+                        honest.signatures())));
+    assertEquals(
+        SecAggException.ConsistencyCheckFailed.Reason.REQUEST_DIFFERS_FROM_SIGNED_SET,
+        differs.reason());
+    assertEquals(SecAggClient.Phase.SURVIVORS_SIGNED, site.phase());
 
-    UnmaskRequest honest = round.server().closeInputs();
     UnmaskResponse response = site.unmaskResponse(honest);
     assertEquals(3, response.selfMaskShares().size());
     assertEquals(0, response.maskKeyShares().size());
@@ -275,9 +292,10 @@ class SecAggSecurityTest {
             server.acceptUnmaskResponse(
                 new UnmaskResponse(
                     RoundHarness.FEDERATION, 1, harness.ids.get(0), List.of(), List.of())));
-    UnmaskRequest request = server.closeInputs();
-    for (SecAggClient client : round.clients()) {
-      server.acceptUnmaskResponse(client.unmaskResponse(request));
+    Map<ParticipantId, UnmaskRequest> requests = RoundHarness.closeInputsAndSign(round);
+    for (int i = 0; i < 4; i++) {
+      server.acceptUnmaskResponse(
+          round.clients().get(i).unmaskResponse(requests.get(harness.ids.get(i))));
     }
     AggregateResult result = server.finish();
     assertEquals(1 + 2 + 3 + 4, result.totalWeight());
@@ -331,7 +349,13 @@ class SecAggSecurityTest {
         SecAggException.ProtocolViolation.class,
         () ->
             client.unmaskResponse(
-                new UnmaskRequest(RoundHarness.FEDERATION, 1, harness.ids, List.of())));
+                new UnmaskRequest(
+                    RoundHarness.FEDERATION,
+                    1,
+                    harness.ids.get(0),
+                    harness.ids,
+                    List.of(),
+                    List.of())));
     assertEquals(SecAggClient.Phase.CREATED, client.phase());
   }
 }

@@ -94,6 +94,7 @@ final class CoordinatorSession extends SimpleChannelInboundHandler<Envelope> {
         }
       }
       case SHARE_DELIVERY -> pipeline.shares(round, envelope.getShareDelivery());
+      case SURVIVOR_SET -> pipeline.survivors(round, envelope.getSurvivorSet());
       case UNMASK_REQUEST -> pipeline.unmask(round, envelope.getUnmaskRequest());
       case ROUND_RESULT -> {
         pipeline.roundEnded(round);

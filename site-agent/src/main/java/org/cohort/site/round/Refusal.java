@@ -42,6 +42,17 @@ public record Refusal(Rule rule, String detail) {
      * or site; see {@link TaskPolicy#checkSetup}) or, later, one of the round's messages.
      */
     SECURE_AGGREGATION(DeclineReason.DECLINE_REASON_SECAGG_REFUSED),
+    /**
+     * The survivor-set consistency check failed (the engine's {@link
+     * SecAggException.ConsistencyCheckFailed}): the coordinator told sites different survivor sets,
+     * or relayed too few, foreign or invalid signatures. The site reveals no share.
+     */
+    INCONSISTENT_SURVIVORS(DeclineReason.DECLINE_REASON_INCONSISTENT_SURVIVORS),
+    /**
+     * A secure round on a base model this site already contributed to with another participant set
+     * ({@link ContributionLedger}).
+     */
+    BASE_MODEL_REUSED(DeclineReason.DECLINE_REASON_BASE_MODEL_REUSED),
     // Found while the task runs.
     /**
      * The global model's chunks do not cover the model exactly once, in order, with finite values.
@@ -78,6 +89,9 @@ public record Refusal(Rule rule, String detail) {
    */
   static Refusal secureAggregation(SecAggException refusal) {
     return new Refusal(
-        Rule.SECURE_AGGREGATION, refusal.getClass().getSimpleName() + ": " + refusal.getMessage());
+        refusal instanceof SecAggException.ConsistencyCheckFailed
+            ? Rule.INCONSISTENT_SURVIVORS
+            : Rule.SECURE_AGGREGATION,
+        refusal.getClass().getSimpleName() + ": " + refusal.getMessage());
   }
 }

@@ -75,9 +75,32 @@ public final class RoundPipeline {
       TaskPolicy policy,
       List<UpdateTransform> transforms,
       Executor trainingThread,
-      Executor secureThread) {
+      Executor secureThread,
+      ContributionLedger contributions) {
     public Config {
       transforms = List.copyOf(transforms);
+    }
+
+    /** With a fresh ledger: one per agent, shared by its successive connections. */
+    public Config(
+        String siteId,
+        Supplier<SigningIdentity> signingIdentity,
+        Consumer<SecAggException> secureAggregationRefusals,
+        LocalTrainer trainer,
+        TaskPolicy policy,
+        List<UpdateTransform> transforms,
+        Executor trainingThread,
+        Executor secureThread) {
+      this(
+          siteId,
+          signingIdentity,
+          secureAggregationRefusals,
+          trainer,
+          policy,
+          transforms,
+          trainingThread,
+          secureThread,
+          new ContributionLedger());
     }
   }
 
@@ -188,6 +211,9 @@ public final class RoundPipeline {
     if (complete) {
       float[] global = job.model.target();
       job.model = null;
+      if (job.secure != null) {
+        job.secure.baseModel(ContributionLedger.BaseModel.of(federationId, global));
+      }
       config.trainingThread().execute(() -> job.work.run(job, global));
     }
   }
@@ -198,6 +224,10 @@ public final class RoundPipeline {
 
   public void shares(long round, SecAggPayload delivery) {
     secureRound(round).ifPresent(secure -> secure.shares(delivery));
+  }
+
+  public void survivors(long round, SecAggPayload survivorSet) {
+    secureRound(round).ifPresent(secure -> secure.survivors(survivorSet));
   }
 
   public void unmask(long round, SecAggPayload request) {

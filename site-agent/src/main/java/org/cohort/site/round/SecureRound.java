@@ -16,7 +16,9 @@ import org.cohort.crypto.secagg.SecAggClient;
 import org.cohort.crypto.secagg.SecAggException;
 import org.cohort.crypto.secagg.ShareDelivery;
 import org.cohort.crypto.secagg.SigningCertificates;
+import org.cohort.crypto.secagg.SurvivorSet;
 import org.cohort.crypto.secagg.UnmaskRequest;
+import org.cohort.crypto.secagg.UnmaskResponse;
 import org.cohort.protocol.metrics.MetricSums;
 import org.cohort.protocol.metrics.SlotLayout;
 import org.cohort.protocol.v1.DeclineReason;
@@ -34,8 +36,10 @@ import org.slf4j.LoggerFactory;
  * secure-aggregation thread (never the connection thread; the client is not thread-safe, one thread
  * serialises it), in this order: advertise keys at once; share keys when the advert bundle arrives
  * (each relayed signing certificate checked against the consortium CA first); mask when both the
- * share delivery and the trained update are there; answer the unmask request. Any refusal by the
- * engine is reported as a decline with {@link DeclineReason#DECLINE_REASON_SECAGG_REFUSED} and ends
+ * share delivery and the trained update are there; sign the survivor set; answer the unmask request
+ * only if the consistency check passes. Any refusal by the engine is reported as a decline with
+ * {@link DeclineReason#DECLINE_REASON_SECAGG_REFUSED} ({@link
+ * DeclineReason#DECLINE_REASON_INCONSISTENT_SURVIVORS} for a failed consistency check) and ends
  * this site's part in the round.
  */
 final class SecureRound {
@@ -50,6 +54,9 @@ final class SecureRound {
   private SecAggClient client;
   private boolean sharesReceived;
   private TrainedUpdate update;
+  private ContributionLedger.BaseModel baseModel;
+  private List<ParticipantId> advertisers;
+  private List<ParticipantId> signedSurvivors;
   private boolean finished;
   private volatile boolean cancelled;
 
@@ -115,6 +122,7 @@ final class SecureRound {
                     participant));
           }
           send(stamped().setShareBundle(payload(client.shareKeys(bundle).encode())).build());
+          advertisers = bundle.adverts().stream().map(KeyAdvert::participant).toList();
         });
   }
 
@@ -125,6 +133,11 @@ final class SecureRound {
           sharesReceived = true;
           maskWhenReady();
         });
+  }
+
+  /** The global model this round trains on, digested before training starts. */
+  void baseModel(ContributionLedger.BaseModel base) {
+    run(() -> baseModel = base);
   }
 
   /** The encoding stage: masks {@code trained} as soon as the share delivery is in as well. */
@@ -143,6 +156,8 @@ final class SecureRound {
     // The weight is the example count, capped at the round's bound: the coordinator learns only the
     // total. The quantizer clips each coordinate to the round's clip range. The metrics travel as
     // count slots inside the masked vector, never beside it.
+    // Differencing across rounds (no DP noise): one participant set per base model.
+    requireUnusedBaseModel(advertisers);
     long weight = Math.min(update.exampleCount(), setup.parameters().maxWeight());
     MaskedInput input = client.maskedInput(update.values(), weight, metricSlots(update.sums()));
     int[] values = input.values();
@@ -178,15 +193,53 @@ final class SecureRound {
     return new long[parameters.countSlots()];
   }
 
+  /** Signs the survivor set; the engine signs at most one per round. */
+  void survivors(SecAggPayload message) {
+    run(
+        () -> {
+          SurvivorSet survivors = SurvivorSet.decode(message.getCanonical().toByteArray());
+          requireUnusedBaseModel(survivors.survivors());
+          signedSurvivors = survivors.survivors();
+          send(
+              stamped()
+                  .setSurvivorSignature(payload(client.signSurvivors(survivors).encode()))
+                  .build());
+        });
+  }
+
   void unmask(SecAggPayload message) {
     run(
         () -> {
           UnmaskRequest request = UnmaskRequest.decode(message.getCanonical().toByteArray());
-          send(
-              stamped()
-                  .setUnmaskResponse(payload(client.unmaskResponse(request).encode()))
-                  .build());
+          UnmaskResponse response = client.unmaskResponse(request);
+          config.contributions().revealed(baseModel, setup.round(), signedSurvivors);
+          send(stamped().setUnmaskResponse(payload(response.encode())).build());
         });
+  }
+
+  /** Declines the round (ending this site's part) if the ledger refuses this participant set. */
+  private void requireUnusedBaseModel(List<ParticipantId> participants) {
+    if (baseModel == null) {
+      throw new IllegalStateException("no base model digest before contributing");
+    }
+    config
+        .contributions()
+        .check(baseModel, setup.round(), participants)
+        .ifPresent(
+            refusal -> {
+              throw new BaseModelReused(refusal);
+            });
+  }
+
+  /** A ledger refusal, carried out of an engine step to be declined with its own reason. */
+  private static final class BaseModelReused extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final transient Refusal refusal;
+
+    BaseModelReused(Refusal refusal) {
+      super(refusal.detail(), null, false, false);
+      this.refusal = refusal;
+    }
   }
 
   /** Runs an engine step on the secure thread; a refusal ends this site's part in the round. */
@@ -211,6 +264,11 @@ final class SecureRound {
                 replies.accept(
                     Reply.declined(
                         setup.federationId(), setup.round(), Refusal.secureAggregation(e)));
+              } catch (BaseModelReused e) {
+                finished = true;
+                log.warn(
+                    "{}: round {}: declining: {}", config.siteId(), setup.round(), e.getMessage());
+                replies.accept(Reply.declined(setup.federationId(), setup.round(), e.refusal));
               } catch (RuntimeException e) {
                 finished = true;
                 log.warn(

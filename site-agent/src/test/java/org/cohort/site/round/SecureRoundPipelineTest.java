@@ -33,11 +33,14 @@ import org.cohort.crypto.secagg.SecAggServer;
 import org.cohort.crypto.secagg.ShareBundle;
 import org.cohort.crypto.secagg.ShareDelivery;
 import org.cohort.crypto.secagg.SigningCertificates;
+import org.cohort.crypto.secagg.SurvivorSet;
+import org.cohort.crypto.secagg.SurvivorSignature;
 import org.cohort.crypto.secagg.UnmaskRequest;
 import org.cohort.crypto.secagg.UnmaskResponse;
 import org.cohort.crypto.secagg.VerificationKeys;
 import org.cohort.protocol.metrics.MetricSums;
 import org.cohort.protocol.metrics.SlotLayout;
+import org.cohort.protocol.v1.DeclineReason;
 import org.cohort.protocol.v1.Envelope;
 import org.cohort.protocol.v1.SecAggPayload;
 import org.junit.jupiter.api.Test;
@@ -162,14 +165,24 @@ class SecureRoundPipelineTest {
     for (SecAggClient other : others) {
       coordinator.acceptMaskedInput(other.maskedInput(otherUpdate, 10));
     }
-    UnmaskRequest request = coordinator.closeInputs();
-    siteA.unmask(ROUND, payload(request.encode()));
-    coordinator.acceptUnmaskResponse(
-        UnmaskResponse.decode(message(sent, 3).getUnmaskResponse().getCanonical().toByteArray()));
+    SurvivorSet survivors = coordinator.closeInputs();
+    siteA.survivors(ROUND, payload(survivors.encode()));
+    coordinator.acceptSurvivorSignature(
+        SurvivorSignature.decode(
+            message(sent, 3).getSurvivorSignature().getCanonical().toByteArray()));
     for (SecAggClient other : others) {
-      coordinator.acceptUnmaskResponse(other.unmaskResponse(request));
+      coordinator.acceptSurvivorSignature(other.signSurvivors(survivors));
+    }
+    List<UnmaskRequest> requests = coordinator.closeSignatures();
+    siteA.unmask(ROUND, payload(requests.get(0).encode()));
+    coordinator.acceptUnmaskResponse(
+        UnmaskResponse.decode(message(sent, 4).getUnmaskResponse().getCanonical().toByteArray()));
+    for (int i = 0; i < others.size(); i++) {
+      coordinator.acceptUnmaskResponse(others.get(i).unmaskResponse(requests.get(i + 1)));
     }
     AggregateResult aggregate = coordinator.finish();
+    assertSecondRoundOnTheSameBaseModelWithOtherSitesIsDeclined(
+        siteA, sent, parameters, kits, keys);
 
     assertEquals(
         42 + 10 + 10, aggregate.totalWeight(), "hospital-a is weighted by its example count");
@@ -185,6 +198,80 @@ class SecureRoundPipelineTest {
     }
   }
 
+  /**
+   * Finding 7b: the coordinator offers the same global model again, and this time claims that
+   * hospital-c dropped after sharing. The difference of the two sums would be hospital-c's update,
+   * so hospital-a declines to sign the survivor set: it reveals none of its shares.
+   */
+  private static void assertSecondRoundOnTheSameBaseModelWithOtherSitesIsDeclined(
+      RoundPipeline siteA,
+      List<Reply> sent,
+      SecAggParameters parameters,
+      Map<ParticipantId, StartupKit> kits,
+      VerificationKeys keys) {
+    long round = ROUND + 1;
+    RoundSetup setup = new RoundSetup(FEDERATION, round, SITES, new byte[32], parameters);
+    int before = sent.size();
+    siteA.roundTask(
+        round,
+        RoundPipelineTest.task().toBuilder()
+            .setSecureAggregationSetup(ByteString.copyFrom(setup.encode()))
+            .build());
+    SecAggServer coordinator = new SecAggServer(setup, keys);
+    List<SecAggClient> others = List.of(client(setup, 1, kits, keys), client(setup, 2, kits, keys));
+    coordinator.acceptAdvert(
+        KeyAdvert.decode(message(sent, before, round).getKeyAdvert().getAdvert().toByteArray()));
+    others.forEach(other -> coordinator.acceptAdvert(other.advertiseKeys()));
+    AdvertBundle adverts = coordinator.closeAdverts();
+    org.cohort.protocol.v1.AdvertBundle.Builder relayed =
+        org.cohort.protocol.v1.AdvertBundle.newBuilder()
+            .setBundle(ByteString.copyFrom(adverts.encode()));
+    for (KeyAdvert advert : adverts.adverts()) {
+      relayed.addSigningCertificates(
+          ByteString.copyFrom(
+              uncheckedEncoded(kits.get(advert.participant()).signingCertificate())));
+    }
+    siteA.adverts(round, relayed.build());
+    coordinator.acceptShares(
+        ShareBundle.decode(
+            message(sent, before + 1, round).getShareBundle().getCanonical().toByteArray()));
+    others.forEach(other -> coordinator.acceptShares(other.shareKeys(adverts)));
+    for (ShareDelivery delivery : coordinator.closeShares()) {
+      int index = SITES.indexOf(delivery.recipient());
+      if (index == 0) {
+        siteA.shares(round, payload(delivery.encode()));
+      } else {
+        others.get(index - 1).receiveShares(delivery);
+      }
+    }
+    RoundPipelineTest.sendModel(siteA, round, RoundPipelineTest.global());
+    Reply.MaskedUpload masked = assertInstanceOf(Reply.MaskedUpload.class, sent.get(before + 2));
+    coordinator.acceptMaskedInput(
+        new MaskedInput(
+            FEDERATION,
+            round,
+            SITES.get(0),
+            masked.header().getMaskedInputHeader().getBits(),
+            masked.residues()));
+    coordinator.acceptMaskedInput(
+        others.get(0).maskedInput(new float[RoundPipelineTest.ELEMENTS], 10));
+    siteA.survivors(round, payload(coordinator.closeInputs().encode()));
+
+    assertEquals(before + 4, sent.size());
+    assertEquals(
+        DeclineReason.DECLINE_REASON_BASE_MODEL_REUSED,
+        message(sent, before + 3, round).getTaskDeclined().getReason(),
+        "no survivor signature, so no share, on a reused base model with another set");
+  }
+
+  private static byte[] uncheckedEncoded(java.security.cert.X509Certificate certificate) {
+    try {
+      return certificate.getEncoded();
+    } catch (CertificateEncodingException e) {
+      throw new AssertionError(e);
+    }
+  }
+
   private static SecAggClient client(
       RoundSetup setup, int index, Map<ParticipantId, StartupKit> kits, VerificationKeys keys) {
     ParticipantId site = SITES.get(index);
@@ -193,8 +280,12 @@ class SecureRoundPipelineTest {
   }
 
   private static Envelope message(List<Reply> sent, int index) {
+    return message(sent, index, ROUND);
+  }
+
+  private static Envelope message(List<Reply> sent, int index, long round) {
     Envelope envelope = assertInstanceOf(Reply.Message.class, sent.get(index)).envelope();
-    assertEquals(ROUND, envelope.getRound());
+    assertEquals(round, envelope.getRound());
     return envelope;
   }
 
