@@ -6,12 +6,12 @@ package org.cohort.crypto.secagg;
  *
  * <h2>Choosing k and t (Bell et al., CCS 2020, §3–4)</h2>
  *
- * Sites sit on a ring in a random order derived from the round's public seed (chosen by the
- * coordinator, see docs/secure-aggregation.md for what that allows); each is joined to its k/2
- * nearest ring neighbours on each side (a Harary graph H(k, n), k-regular). With dropout rate δ and
- * a fraction γ of sites colluding with the coordinator, {@link #choose} returns the smallest even k
- * and the smallest t with k/2 < t ≤ k such that, with a union bound over the n sites and neighbour
- * counts modelled as Binomial(k, ·):
+ * Sites sit on a ring in a random order derived from the round's public seed and the signed advert
+ * set (see docs/secure-aggregation.md for what a coordinator can still choose); each is joined to
+ * its k/2 nearest ring neighbours on each side (a Harary graph H(k, n), k-regular). With dropout
+ * rate δ and a fraction γ of sites colluding with the coordinator, {@link #choose} returns the
+ * smallest even k and the smallest t with k/2 < t ≤ k such that, with a union bound over the n
+ * sites and neighbour counts modelled as Binomial(k, ·):
  *
  * <ul>
  *   <li>correctness: n · P[Bin(k, 1−δ) &lt; t] ≤ 2^−η — every site keeps t live neighbours, so its

@@ -1,14 +1,16 @@
 package org.cohort.crypto.secagg;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The coordinator's public announcement that starts a round: who takes part (list order fixes each
- * participant's index and Shamir point), the parameters, and the public seed of the neighbour
- * graph. 32-byte seed; encoded size ≈ 60 + 4·sites + Σ id lengths bytes.
+ * participant's index and Shamir point), the parameters, and a public seed that, with the signed
+ * adverts, lays out the neighbour graph ({@link #graph}). 32-byte seed; encoded size ≈ 60 + 4·sites
+ * + Σ id lengths bytes.
  */
 public record RoundSetup(
     String federationId,
@@ -53,8 +55,17 @@ public record RoundSetup(
     return indices;
   }
 
-  NeighbourGraph graph() {
-    return NeighbourGraph.of(parameters.graph(), participants.size(), graphSeed);
+  /**
+   * The round's neighbour graph, fixed only once the advert set is: it is laid out from this
+   * setup's seed together with the canonical encoding of the signed adverts, whose fresh keys the
+   * coordinator cannot know when it picks the seed. (It can still choose which adverts to admit,
+   * and so grind over subsets of them; see the threat model.)
+   */
+  NeighbourGraph graph(AdvertBundle adverts) {
+    byte[] bundle = adverts.encode();
+    byte[] material = Arrays.copyOf(graphSeed, graphSeed.length + bundle.length);
+    System.arraycopy(bundle, 0, material, graphSeed.length, bundle.length);
+    return NeighbourGraph.of(parameters.graph(), participants.size(), material);
   }
 
   @Override

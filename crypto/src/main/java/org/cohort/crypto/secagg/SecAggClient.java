@@ -61,7 +61,10 @@ public final class SecAggClient {
   private final ParticipantId self;
   private final int selfIndex;
   private final Map<ParticipantId, Integer> indices;
-  private final NeighbourGraph graph;
+
+  /** Null until the advert set, which fixes the graph, is known. */
+  private NeighbourGraph graph;
+
   private final PrivateKey signingKey;
   private final VerificationKeys verificationKeys;
   private final SecureRandom random;
@@ -106,7 +109,6 @@ public final class SecAggClient {
           self + " is not a participant of round " + setup.round());
     }
     this.selfIndex = index;
-    this.graph = setup.graph();
     this.signingKey = signingKey;
     this.verificationKeys = verificationKeys;
     this.random = random;
@@ -142,6 +144,7 @@ public final class SecAggClient {
   public ShareBundle shareKeys(AdvertBundle bundle) {
     requirePhase(Phase.KEYS_ADVERTISED);
     bundle.requireRound(setup.federationId(), setup.round());
+    graph = setup.graph(bundle);
     int sites = graph.size();
     AgreementPublicKey[] shareKeys = new AgreementPublicKey[sites];
     AgreementPublicKey[] maskKeys = new AgreementPublicKey[sites];

@@ -48,7 +48,10 @@ public final class SecAggServer {
   private final RoundSetup setup;
   private final SecAggParameters parameters;
   private final Map<ParticipantId, Integer> indices;
-  private final NeighbourGraph graph;
+
+  /** Null until {@link #closeAdverts} fixes the advert set, and with it the graph. */
+  private NeighbourGraph graph;
+
   private final VerificationKeys verificationKeys;
   private final ShamirScheme shamir;
   private final int sites;
@@ -70,10 +73,9 @@ public final class SecAggServer {
     this.setup = setup;
     this.parameters = setup.parameters();
     this.indices = setup.indexMap();
-    this.graph = setup.graph();
     this.verificationKeys = verificationKeys;
     this.shamir = ShamirScheme.forSeeds(parameters.graph().threshold());
-    this.sites = graph.size();
+    this.sites = setup.participants().size();
     this.adverts = new KeyAdvert[sites];
     this.inboxes = perSite();
     this.shared = new boolean[sites];
@@ -111,9 +113,11 @@ public final class SecAggServer {
   public AdvertBundle closeAdverts() {
     requirePhase(Phase.COLLECTING_ADVERTS);
     requireEnough(count(i -> adverts[i] != null), "sites advertised keys");
-    List<KeyAdvert> bundle = Arrays.stream(adverts).filter(a -> a != null).toList();
+    List<KeyAdvert> admitted = Arrays.stream(adverts).filter(a -> a != null).toList();
+    AdvertBundle bundle = new AdvertBundle(setup.federationId(), setup.round(), admitted);
+    graph = setup.graph(bundle);
     phase = Phase.COLLECTING_SHARES;
-    return new AdvertBundle(setup.federationId(), setup.round(), bundle);
+    return bundle;
   }
 
   /** Accepts a site's shares if they go exactly to its neighbours that advertised keys. */

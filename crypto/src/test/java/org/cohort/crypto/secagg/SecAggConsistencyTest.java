@@ -58,7 +58,7 @@ class SecAggConsistencyTest {
     for (int i = 0; i < sites; i++) {
       round.server().acceptMaskedInput(round.clients().get(i).maskedInput(updates[i], 1 + i));
     }
-    NeighbourGraph graph = setup.graph();
+    NeighbourGraph graph = setup.graph(round.advertBundle());
     int threshold = plan.threshold();
 
     List<Set<Integer>> survivorSets = new ArrayList<>();
@@ -189,7 +189,8 @@ class SecAggConsistencyTest {
     for (SecAggClient client : round.clients()) {
       round.server().acceptMaskedInput(client.maskedInput(new float[LENGTH], 1));
     }
-    return new Honest(harness, round, setup.graph(), RoundHarness.closeInputsAndSign(round));
+    return new Honest(
+        harness, round, setup.graph(round.advertBundle()), RoundHarness.closeInputsAndSign(round));
   }
 
   private static Reason refusal(Honest honest, List<SurvivorSignature> signatures) {

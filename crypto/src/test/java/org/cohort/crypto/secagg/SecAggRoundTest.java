@@ -172,7 +172,8 @@ class SecAggRoundTest {
             dropouts(harness, step, lost),
             RoundHarness.updates(sites, LENGTH, 71),
             RoundHarness.weights(sites, MAX_WEIGHT, 72));
-    assertTrue(everySecretRecoverable(setup, lost, step), "scenario should be recoverable");
+    assertTrue(
+        everySecretRecoverable(harness, setup, lost, step), "scenario should be recoverable");
     assertMatchesPlainFedAvg(parameters, outcome);
   }
 
@@ -183,7 +184,7 @@ class SecAggRoundTest {
     SecAggParameters parameters =
         new SecAggParameters(sites, LENGTH, GraphPlan.harary(6, 4), 1.0, MAX_WEIGHT);
     RoundSetup setup = harness.setup(1, parameters);
-    int[] neighbours = setup.graph().neighbours(0);
+    int[] neighbours = graph(harness, setup).neighbours(0);
     int[] lost = {neighbours[0], neighbours[1], neighbours[2]}; // site 0 keeps 3 < t = 4 neighbours
     Outcome outcome =
         harness.run(
@@ -191,14 +192,41 @@ class SecAggRoundTest {
             dropouts(harness, Dropout.DURING_UNMASKING, lost),
             RoundHarness.updates(sites, LENGTH, 81),
             RoundHarness.weights(sites, MAX_WEIGHT, 82));
-    assertTrue(!everySecretRecoverable(setup, lost, Dropout.DURING_UNMASKING));
+    assertTrue(!everySecretRecoverable(harness, setup, lost, Dropout.DURING_UNMASKING));
     assertNotNull(outcome.abandoned());
     assertNull(outcome.result());
   }
 
   /** Independent oracle: does each secret the coordinator needs have t live holders? */
-  private static boolean everySecretRecoverable(RoundSetup setup, int[] lost, Dropout step) {
-    NeighbourGraph graph = setup.graph();
+  /**
+   * The graph of a round in which every site advertises: it depends on the adverts, which the
+   * harness draws deterministically, so a dry run shows the graph the real run will have.
+   */
+  private static NeighbourGraph graph(RoundHarness harness, RoundSetup setup) {
+    return setup.graph(harness.prepareUntilShares(setup).advertBundle());
+  }
+
+  @Test
+  void theSparseGraphIsFixedByTheSignedAdvertsNotByTheSetupAlone() {
+    SecAggParameters parameters =
+        new SecAggParameters(30, LENGTH, GraphPlan.harary(6, 4), 1.0, MAX_WEIGHT);
+    RoundHarness first = new RoundHarness(30, 1);
+    RoundSetup setup = first.setup(1, parameters);
+    // The same setup (participants and seed), other sites' keys: a coordinator that picked the
+    // seed could not have known which graph it would give.
+    RoundHarness second = new RoundHarness(30, 2);
+    NeighbourGraph a = graph(first, setup);
+    NeighbourGraph b = graph(second, setup);
+    boolean differ = false;
+    for (int site = 0; site < 30; site++) {
+      differ |= !java.util.Arrays.equals(a.neighbours(site), b.neighbours(site));
+    }
+    assertTrue(differ, "the graph must change with the adverts");
+  }
+
+  private static boolean everySecretRecoverable(
+      RoundHarness harness, RoundSetup setup, int[] lost, Dropout step) {
+    NeighbourGraph graph = graph(harness, setup);
     Set<Integer> gone = new HashSet<>();
     for (int i : lost) {
       gone.add(i);
