@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -48,18 +49,21 @@ final class LoopbackFederation {
   private final List<SiteData> sites;
   private final List<String> siteIds;
   private final CoordinatorConfig config;
+  private final long trainingSeed;
 
   private LoopbackFederation(
       Path workDirectory,
       ConsortiumCa ca,
       List<SiteData> sites,
       List<String> siteIds,
-      CoordinatorConfig config) {
+      CoordinatorConfig config,
+      long trainingSeed) {
     this.workDirectory = workDirectory;
     this.ca = ca;
     this.sites = List.copyOf(sites);
     this.siteIds = List.copyOf(siteIds);
     this.config = config;
+    this.trainingSeed = trainingSeed;
   }
 
   /**
@@ -106,7 +110,7 @@ final class LoopbackFederation {
             secureAggregation ? null : CoordinatorConfig.SecureAggregation.DISABLED)
         .write(configFile);
     return new LoopbackFederation(
-        workDirectory, ca, sites, siteIds, CoordinatorConfig.load(configFile));
+        workDirectory, ca, sites, siteIds, CoordinatorConfig.load(configFile), settings.getSeed());
   }
 
   /** The strategy as the coordinator runs it, every default filled in. */
@@ -157,6 +161,9 @@ final class LoopbackFederation {
           SiteConfig siteConfig = SiteConfig.load(siteConfigFile);
           agents.add(
               SiteAgent.builder(siteConfig, new DatasetTrainer(sites.get(i).split()))
+                  // Every site runs in this process under one operator, so a fixed per-site seed
+                  // makes the simulation reproducible; a real site draws its own.
+                  .trainingSeeds(new SplittableRandom(trainingSeed * 31L + i))
                   .build()
                   .start());
         }

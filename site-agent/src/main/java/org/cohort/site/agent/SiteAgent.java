@@ -16,6 +16,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.math.BigInteger;
+import java.security.SecureRandom;
 import java.security.cert.CertificateEncodingException;
 import java.time.Duration;
 import java.util.List;
@@ -29,6 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 import org.cohort.crypto.pki.StartupKit;
 import org.cohort.crypto.secagg.SecAggException;
 import org.cohort.crypto.secagg.SigningCertificates;
@@ -39,6 +41,7 @@ import org.cohort.protocol.wire.FrameCodec;
 import org.cohort.protocol.wire.HeartbeatHandler;
 import org.cohort.protocol.wire.ProtocolFailureHandler;
 import org.cohort.protocol.wire.RejectionListener;
+import org.cohort.site.round.ContributionLedger;
 import org.cohort.site.round.L2Clip;
 import org.cohort.site.round.RoundPipeline;
 import org.cohort.site.round.SigningIdentity;
@@ -129,7 +132,9 @@ public final class SiteAgent implements AutoCloseable {
                 revocationList),
             b.transforms,
             trainingThread,
-            secureThread);
+            secureThread,
+            new ContributionLedger(),
+            b.trainingSeeds != null ? b.trainingSeeds : new SecureRandom());
     this.bootstrap =
         new Bootstrap()
             .group(group)
@@ -188,6 +193,7 @@ public final class SiteAgent implements AutoCloseable {
     private String claimedSiteId;
     private long maxModelElements = 64L * 1024 * 1024;
     private List<UpdateTransform> transforms = List.of();
+    private RandomGenerator trainingSeeds;
 
     private Builder(SiteConfig config, LocalTrainer trainer) {
       this.config = config;
@@ -237,6 +243,16 @@ public final class SiteAgent implements AutoCloseable {
      */
     public Builder clipUpdateNorm(double maxNorm) {
       this.transforms = List.of(new L2Clip(maxNorm));
+      return this;
+    }
+
+    /**
+     * Where the site draws its training seeds; a SecureRandom unless set. A simulation that runs
+     * every site in one process may fix it for reproducible runs: the seed is still the site's
+     * choice, never the coordinator's.
+     */
+    public Builder trainingSeeds(RandomGenerator seeds) {
+      this.trainingSeeds = seeds;
       return this;
     }
 

@@ -7,6 +7,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 import org.cohort.crypto.secagg.ParticipantId;
 import org.cohort.crypto.secagg.RoundSetup;
 import org.cohort.crypto.secagg.SecAggException;
@@ -66,6 +67,9 @@ public final class RoundPipeline {
    * @param transforms applied to every update, plain or secure, in order, before it is encoded
    * @param trainingThread runs training and evaluation
    * @param secureThread runs every secure-aggregation engine step, one at a time
+   * @param contributions the base models this site revealed shares for (against differencing)
+   * @param trainingSeeds the site's own source of training seeds, used on the training thread only
+   *     (never the task's seed: a coordinator that chose it could replay the site's training)
    */
   public record Config(
       String siteId,
@@ -76,12 +80,16 @@ public final class RoundPipeline {
       List<UpdateTransform> transforms,
       Executor trainingThread,
       Executor secureThread,
-      ContributionLedger contributions) {
+      ContributionLedger contributions,
+      RandomGenerator trainingSeeds) {
     public Config {
       transforms = List.copyOf(transforms);
     }
 
-    /** With a fresh ledger: one per agent, shared by its successive connections. */
+    /**
+     * With a fresh ledger (one per agent, shared by its successive connections) and training seeds
+     * from a SecureRandom.
+     */
     public Config(
         String siteId,
         Supplier<SigningIdentity> signingIdentity,
@@ -100,12 +108,12 @@ public final class RoundPipeline {
           transforms,
           trainingThread,
           secureThread,
-          new ContributionLedger());
+          new ContributionLedger(),
+          new SecureRandom());
     }
   }
 
   private final Config config;
-  private final SecureRandom trainingSeeds = new SecureRandom();
   private final Executor connectionThread;
   private final Outbox outbox;
   // Confined to the connection thread.
@@ -248,7 +256,7 @@ public final class RoundPipeline {
     LocalTrainer.Outcome outcome;
     try {
       TrainingSettings settings =
-          task.getTraining().toBuilder().setSeed(trainingSeeds.nextLong()).build();
+          task.getTraining().toBuilder().setSeed(config.trainingSeeds().nextLong()).build();
       outcome = config.trainer().train(task.getModel(), settings, global);
     } catch (RuntimeException e) {
       log.warn("{}: local training for round {} failed", config.siteId(), job.round, e);
