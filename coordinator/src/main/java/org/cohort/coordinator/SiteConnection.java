@@ -13,6 +13,7 @@ import java.util.Deque;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.cohort.coordinator.config.CoordinatorConfig;
 import org.cohort.crypto.pki.ParticipantIdentity;
 import org.cohort.crypto.pki.RevocationList;
@@ -60,6 +61,7 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope>
   private Upload upload = Upload.NONE;
   private long uploadRound;
   private StagedUpload staged;
+  private long lastProgressNanos;
   private final Deque<Envelope> heldWhileWaiting = new ArrayDeque<>();
 
   SiteConnection(
@@ -130,8 +132,42 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope>
               }
               upload = Upload.RECEIVING;
               staged = granted;
+              lastProgressNanos = System.nanoTime();
+              checkProgressLater(config.idleTimeoutMs());
               resumeReading();
             });
+  }
+
+  /**
+   * A granted upload must keep moving: one that sends no chunk for transport.idle_timeout_ms gives
+   * its buffer back and its site leaves the round, so a site that announces an upload and then
+   * sends only heartbeats cannot keep other sites' uploads waiting for the buffer until the phase
+   * ends. Event-loop confined.
+   */
+  private void checkProgressLater(long delayMs) {
+    channel.eventLoop().schedule(this::checkProgress, delayMs, TimeUnit.MILLISECONDS);
+  }
+
+  private void checkProgress() {
+    if (upload != Upload.RECEIVING || staged == null) {
+      return;
+    }
+    long idleMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastProgressNanos);
+    if (idleMs < config.idleTimeoutMs()) {
+      checkProgressLater(config.idleTimeoutMs() - idleMs);
+      return;
+    }
+    log.info(
+        "{}: upload for round {} stalled; its staging buffer is taken back", siteId(), uploadRound);
+    metrics.rejected(ErrorCode.ERROR_CODE_INVALID_UPDATE);
+    channel.writeAndFlush(
+        messages.error(
+            uploadRound,
+            ErrorCode.ERROR_CODE_INVALID_UPDATE,
+            "upload made no progress for " + config.idleTimeoutMs() + " ms; it is dropped"));
+    staged.failed();
+    staged = null;
+    upload = Upload.DISCARDING;
   }
 
   @Override
@@ -343,6 +379,7 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope>
                     + " inside an update for round "
                     + uploadRound);
           }
+          lastProgressNanos = System.nanoTime();
           if (staged.accept(chunk)) {
             upload = Upload.NONE;
             staged.completed();
