@@ -6,19 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOutboundHandlerAdapter;
-import io.netty.channel.ChannelPromise;
-import io.netty.util.ReferenceCountUtil;
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.cohort.coordinator.Coordinator;
 import org.cohort.coordinator.RoundListener;
@@ -42,48 +35,12 @@ class HostileWeightTest {
   private static final List<String> SITES = List.of("hospital-a", "hospital-b", "hospital-c");
   private static final int WEIGHT_SHIFT = -(1 << 30);
 
-  /**
-   * Rewrites the plaintext frames a site sends (after framing, before TLS): the masked-input chunk
-   * that holds the weight element gets WEIGHT_SHIFT added to it. Frames split across writes are
-   * held until complete.
-   */
-  private static final class WeightForger extends ChannelOutboundHandlerAdapter {
+  /** The masked-input chunk that holds the weight element gets WEIGHT_SHIFT added to it. */
+  private static final class WeightForger {
     private final int weightIndex;
-    private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
 
     WeightForger(int weightIndex) {
       this.weightIndex = weightIndex;
-    }
-
-    @Override
-    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise)
-        throws Exception {
-      if (!(msg instanceof ByteBuf buf)) {
-        ctx.write(msg, promise);
-        return;
-      }
-      byte[] bytes = ByteBufUtil.getBytes(buf);
-      ReferenceCountUtil.release(msg);
-      pending.write(bytes, 0, bytes.length);
-      ByteBuffer frames = ByteBuffer.wrap(pending.toByteArray());
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      while (frames.remaining() >= 4
-          && frames.remaining() - 4 >= frames.getInt(frames.position())) {
-        byte[] body = new byte[frames.getInt()];
-        frames.get(body);
-        byte[] rewritten = forge(Envelope.parseFrom(body)).toByteArray();
-        out.write(ByteBuffer.allocate(4).putInt(rewritten.length).array());
-        out.write(rewritten);
-      }
-      byte[] rest = new byte[frames.remaining()];
-      frames.get(rest);
-      pending.reset();
-      pending.write(rest);
-      if (out.size() == 0) {
-        promise.setSuccess();
-        return;
-      }
-      ctx.write(Unpooled.wrappedBuffer(out.toByteArray()), promise);
     }
 
     private Envelope forge(Envelope envelope) {
@@ -131,7 +88,13 @@ class HostileWeightTest {
             i > 0
                 ? options -> options
                 // The weight follows the model's parameters in the masked vector.
-                : options -> options.plaintextTap(() -> new WeightForger(initial.length)));
+                : options ->
+                    options.plaintextTap(
+                        () ->
+                            new FrameRewriter(
+                                envelope ->
+                                    Optional.of(
+                                        new WeightForger(initial.length).forge(envelope)))));
       }
       await().atMost(Duration.ofSeconds(60)).until(() -> summaries.size() >= 2);
       for (RoundSummary summary : summaries) {

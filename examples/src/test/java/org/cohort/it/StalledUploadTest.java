@@ -3,26 +3,17 @@ package org.cohort.it;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOutboundHandlerAdapter;
-import io.netty.channel.ChannelPromise;
-import io.netty.util.ReferenceCountUtil;
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.cohort.coordinator.Coordinator;
 import org.cohort.coordinator.RoundListener;
 import org.cohort.coordinator.RoundPhase;
 import org.cohort.coordinator.RoundSummary;
-import org.cohort.protocol.v1.Envelope;
 import org.cohort.site.agent.SiteAgent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,49 +30,12 @@ class StalledUploadTest {
   private static final String HOSTILE = "hospital-d";
 
   /** Passes every frame except the update's chunks: the header goes out, the data never does. */
-  private static final class WithholdUpdateChunks extends ChannelOutboundHandlerAdapter {
-    private final AtomicBoolean headerSent;
-    private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
-
-    WithholdUpdateChunks(AtomicBoolean headerSent) {
-      this.headerSent = headerSent;
-    }
-
-    @Override
-    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise)
-        throws Exception {
-      if (!(msg instanceof ByteBuf buf)) {
-        ctx.write(msg, promise);
-        return;
-      }
-      byte[] bytes = ByteBufUtil.getBytes(buf);
-      ReferenceCountUtil.release(msg);
-      pending.write(bytes, 0, bytes.length);
-      ByteBuffer frames = ByteBuffer.wrap(pending.toByteArray());
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      while (frames.remaining() >= 4
-          && frames.remaining() - 4 >= frames.getInt(frames.position())) {
-        int length = frames.getInt();
-        byte[] body = new byte[length];
-        frames.get(body);
-        Envelope envelope = Envelope.parseFrom(body);
-        if (envelope.hasTensorChunk()) {
-          continue;
-        }
-        headerSent.compareAndSet(false, envelope.hasUpdateHeader());
-        out.write(ByteBuffer.allocate(4).putInt(length).array());
-        out.write(body);
-      }
-      byte[] rest = new byte[frames.remaining()];
-      frames.get(rest);
-      pending.reset();
-      pending.write(rest);
-      if (out.size() == 0) {
-        promise.setSuccess();
-        return;
-      }
-      ctx.write(Unpooled.wrappedBuffer(out.toByteArray()), promise);
-    }
+  private static FrameRewriter withholdUpdateChunks(AtomicBoolean headerSent) {
+    return new FrameRewriter(
+        envelope -> {
+          headerSent.compareAndSet(false, envelope.hasUpdateHeader());
+          return envelope.hasTensorChunk() ? Optional.empty() : Optional.of(envelope);
+        });
   }
 
   @Test
@@ -122,7 +76,7 @@ class StalledUploadTest {
               HOSTILE,
               coordinator.port(),
               new KnownUpdateTrainer(HONEST.size(), 100),
-              options -> options.plaintextTap(() -> new WithholdUpdateChunks(headerSent)));
+              options -> options.plaintextTap(() -> withholdUpdateChunks(headerSent)));
       await().atMost(Duration.ofSeconds(30)).until(() -> hostile.welcomes() > 0);
       firstCalls.forEach(GatedTrainer::release);
 
