@@ -35,8 +35,8 @@ final class HandshakeLimiter extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
-    if (pending.incrementAndGet() > maxPending) {
-      pending.decrementAndGet();
+    // Admitted only while under the limit, so pending() never reads above it.
+    if (pending.getAndUpdate(p -> p < maxPending ? p + 1 : p) >= maxPending) {
       ctx.pipeline().remove(this);
       metrics.handshakeShed();
       log.debug(

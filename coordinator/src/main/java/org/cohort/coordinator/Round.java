@@ -225,8 +225,8 @@ final class Round {
     } catch (IllegalArgumentException e) {
       return leave(site, Departure.REJECTED);
     }
-    // Its metrics are inside the masked vector: only the federation's sums are ever seen.
     participants.put(site, ParticipantState.CONTRIBUTED);
+    evaluation.add(header.getMetrics());
     return settle();
   }
 

@@ -13,6 +13,7 @@ import java.util.Deque;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.cohort.coordinator.config.CoordinatorConfig;
 import org.cohort.crypto.pki.ParticipantIdentity;
@@ -62,6 +63,7 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope>
   private long uploadRound;
   private StagedUpload staged;
   private long lastProgressNanos;
+  private ScheduledFuture<?> progressCheck;
   private final Deque<Envelope> heldWhileWaiting = new ArrayDeque<>();
 
   SiteConnection(
@@ -145,7 +147,11 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope>
    * ends. Event-loop confined.
    */
   private void checkProgressLater(long delayMs) {
-    channel.eventLoop().schedule(this::checkProgress, delayMs, TimeUnit.MILLISECONDS);
+    if (progressCheck != null) {
+      progressCheck.cancel(false);
+    }
+    progressCheck =
+        channel.eventLoop().schedule(this::checkProgress, delayMs, TimeUnit.MILLISECONDS);
   }
 
   private void checkProgress() {
@@ -420,6 +426,9 @@ final class SiteConnection extends SimpleChannelInboundHandler<Envelope>
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
     revocation.unsubscribe(this);
+    if (progressCheck != null) {
+      progressCheck.cancel(false);
+    }
     if (upload == Upload.RECEIVING) {
       // The partial upload never reaches the sum: its buffer goes straight back to the pool.
       staged.failed();

@@ -1,11 +1,16 @@
 package org.cohort.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.cohort.coordinator.Coordinator;
+import org.cohort.coordinator.RoundListener;
+import org.cohort.coordinator.RoundSummary;
 import org.cohort.protocol.v1.LocalMetrics;
 import org.cohort.protocol.v1.ModelSpec;
 import org.cohort.protocol.v1.TrainingSettings;
@@ -55,6 +60,14 @@ class PlainRoundBoundsTest {
               new TestFederation.Settings(SITES, SITES.size(), 1, 30)
                   .plain()
                   .withContributionBounds(MAX_WEIGHT, MAX_UPDATE_NORM));
+      List<RoundSummary> summaries = new CopyOnWriteArrayList<>();
+      coordinator.addListener(
+          new RoundListener() {
+            @Override
+            public void roundFinished(RoundSummary summary) {
+              summaries.add(summary);
+            }
+          });
       float[] initial = coordinator.globalModel().parameters();
       KnownUpdateTrainer[] honest = new KnownUpdateTrainer[SITES.size() - 1];
       for (int i = 0; i < honest.length; i++) {
@@ -83,6 +96,10 @@ class PlainRoundBoundsTest {
         assertEquals(
             expected, applied[j] - initial[j], 1e-4, "parameter " + j + " of the applied model");
       }
+      // A plain round reports the sites' own metrics: the honest ones evaluated 10 examples at
+      // losses 0.5, 1.5, 2.5, 3.5; the hostile one reported none.
+      await().atMost(Duration.ofSeconds(10)).until(() -> !summaries.isEmpty());
+      assertEquals(2.0, summaries.get(0).meanEvalLoss(), 1e-9);
     }
   }
 }

@@ -28,7 +28,7 @@ public final class BoundedAggregator implements UpdateAggregator {
     try {
       norm = L2Clipping.clipInPlace(delta, bounds.maxUpdateNorm());
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("update from " + site + " contains a non-finite value");
+      throw new IllegalArgumentException("update from " + site + " contains a non-finite value", e);
     }
     if (norm > bounds.maxUpdateNorm()) {
       log.info("update from {} clipped to aggregation.max_update_norm", site);

@@ -111,12 +111,12 @@ public record CoordinatorConfig(
 
   public record Checkpoint(Path directory) {}
 
-  /** heartbeat and idle timeout are optional (defaults 5 s and 20 s). */
   /**
    * transport: frame and chunk sizes, heartbeats, and the bounds on connections that have not
    * authenticated yet: {@code max_pending_handshakes} (default 64) TLS handshakes under way at
    * once, further connections closed at accept; each handshake must finish within {@code
-   * handshake_timeout_ms} (default 10000).
+   * handshake_timeout_ms} (default 10000). Heartbeat and idle timeout are optional (defaults 5 s
+   * and 20 s); a granted upload that sends no chunk for the idle timeout is dropped.
    */
   public record Transport(
       int maxFrameBytes,
@@ -147,7 +147,7 @@ public record CoordinatorConfig(
    * 4. max_weight and max_update_norm bound what one site can do to a plain (unmasked) round: its
    * example count counts for at most max_weight (default 100,000, as in secure rounds) and its
    * update is scaled down to L2 norm max_update_norm (default 10) when longer. See {@link
-   * org.cohort.coordinator.aggregate.BoundedContributions}.
+   * org.cohort.coordinator.aggregate.ContributionBounds}.
    */
   public record Aggregation(Integer stagingBuffers, Long maxWeight, Double maxUpdateNorm) {}
 

@@ -32,7 +32,7 @@ import java.util.stream.IntStream;
  * sum, after at least t inputs are in). A refused message throws a {@link SecAggException} and
  * changes nothing; when too few sites remain, the round becomes {@link Phase#ABANDONED} and yields
  * nothing. Not thread-safe: the transport must serialise calls (e.g. one executor per round) and
- * keep them off I/O threads; {@link #finish()} expands the masks on the common ForkJoinPool.
+ * keep them off I/O threads; {@link #finish()} expands the masks on the calling thread.
  */
 public final class SecAggServer {
   public enum Phase {

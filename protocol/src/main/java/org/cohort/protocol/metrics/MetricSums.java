@@ -44,6 +44,18 @@ public record MetricSums(
     negatives = negatives.clone();
   }
 
+  /** A copy: the sums are values, and {@link #NONE} is shared. */
+  @Override
+  public long[] positives() {
+    return positives.clone();
+  }
+
+  /** A copy: the sums are values, and {@link #NONE} is shared. */
+  @Override
+  public long[] negatives() {
+    return negatives.clone();
+  }
+
   /** Binary cross-entropy of a logit, log(1 + e^z) − y·z, stable for saturated predictions. */
   public static double logLoss(double logit, float label) {
     return Math.max(logit, 0.0) + Math.log1p(Math.exp(-Math.abs(logit))) - label * logit;

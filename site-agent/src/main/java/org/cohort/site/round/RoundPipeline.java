@@ -220,7 +220,7 @@ public final class RoundPipeline {
       float[] global = job.model.target();
       job.model = null;
       if (job.secure != null) {
-        job.secure.baseModel(ContributionLedger.BaseModel.of(federationId, global));
+        job.secure.baseModel(global);
       }
       config.trainingThread().execute(() -> job.work.run(job, global));
     }

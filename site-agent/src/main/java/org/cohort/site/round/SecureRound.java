@@ -17,6 +17,7 @@ import org.cohort.crypto.secagg.SecAggException;
 import org.cohort.crypto.secagg.ShareDelivery;
 import org.cohort.crypto.secagg.SigningCertificates;
 import org.cohort.crypto.secagg.SurvivorSet;
+import org.cohort.crypto.secagg.SurvivorSignature;
 import org.cohort.crypto.secagg.UnmaskRequest;
 import org.cohort.crypto.secagg.UnmaskResponse;
 import org.cohort.protocol.metrics.MetricSums;
@@ -136,8 +137,9 @@ final class SecureRound {
   }
 
   /** The global model this round trains on, digested before training starts. */
-  void baseModel(ContributionLedger.BaseModel base) {
-    run(() -> baseModel = base);
+  void baseModel(float[] global) {
+    // Hashed on the secure thread, off the connection's event loop; training only reads global.
+    run(() -> baseModel = ContributionLedger.BaseModel.of(global));
   }
 
   /** The encoding stage: masks {@code trained} as soon as the share delivery is in as well. */
@@ -199,11 +201,9 @@ final class SecureRound {
         () -> {
           SurvivorSet survivors = SurvivorSet.decode(message.getCanonical().toByteArray());
           requireUnusedBaseModel(survivors.survivors());
+          SurvivorSignature signature = client.signSurvivors(survivors);
           signedSurvivors = survivors.survivors();
-          send(
-              stamped()
-                  .setSurvivorSignature(payload(client.signSurvivors(survivors).encode()))
-                  .build());
+          send(stamped().setSurvivorSignature(payload(signature.encode())).build());
         });
   }
 
