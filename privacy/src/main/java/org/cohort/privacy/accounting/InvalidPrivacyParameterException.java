@@ -44,6 +44,21 @@ public final class InvalidPrivacyParameterException extends IllegalArgumentExcep
     return steps;
   }
 
+  static double requireSensitivity(String name, double sensitivity) {
+    if (!(sensitivity > 0) || Double.isInfinite(sensitivity)) {
+      throw new InvalidPrivacyParameterException(
+          name + " must be > 0 and finite, got " + sensitivity);
+    }
+    return sensitivity;
+  }
+
+  static int requireAtLeastOne(String name, int value) {
+    if (value < 1) {
+      throw new InvalidPrivacyParameterException(name + " must be >= 1, got " + value);
+    }
+    return value;
+  }
+
   static double requireOrder(double order) {
     if (!(order > 1)) {
       throw new InvalidPrivacyParameterException("Renyi order must be > 1, got " + order);

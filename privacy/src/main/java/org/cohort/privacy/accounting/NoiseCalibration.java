@@ -1,10 +1,13 @@
 package org.cohort.privacy.accounting;
 
+import java.util.function.DoubleFunction;
+
 /**
- * Finds the smallest noise multiplier σ for which {@code steps} Poisson-subsampled Gaussian steps
- * meet a target (ε, δ). ε(σ) is a minimum over orders of functions decreasing in σ, so it is
- * decreasing in σ and bisection on σ converges to the threshold; the returned σ is always on the
- * safe side (its ε is at most the target).
+ * Finds the smallest noise parameter σ for which a planned event meets a target (ε, δ), for any
+ * event family given as a function of σ (the Gaussian noise multiplier, the distributed discrete
+ * Gaussian's share σ, ...). The family's ε(σ) must be non-increasing in σ: it is for every family
+ * here, since each order's RDP is. Bisection on σ then converges to the threshold, and the returned
+ * σ is always on the safe side (its ε, which is returned with it, is at most the target).
  */
 public final class NoiseCalibration {
 
@@ -12,9 +15,9 @@ public final class NoiseCalibration {
   private static final double RELATIVE_PRECISION = 1e-9;
 
   private static final double MIN_NOISE_MULTIPLIER = 1e-4;
-  private static final double MAX_NOISE_MULTIPLIER = 1e6;
+  private static final double MAX_NOISE_MULTIPLIER = 1e9;
 
-  /** The calibrated noise multiplier and the guarantee it achieves. */
+  /** The calibrated noise parameter and the guarantee it achieves. */
   public record Result(double noiseMultiplier, PrivacySpent achieved) {}
 
   private final double[] orders;
@@ -33,53 +36,89 @@ public final class NoiseCalibration {
   }
 
   /**
-   * Smallest σ (to relative precision 1e-9, rounded up) with ε(σ) <= targetEpsilon.
+   * Smallest Gaussian noise multiplier (to relative precision 1e-9, rounded up) with ε <=
+   * targetEpsilon after {@code steps} Poisson-subsampled Gaussian steps.
    *
-   * @throws UnattainablePrivacyTargetException if even σ = 1e6 does not meet the target
+   * @throws UnattainablePrivacyTargetException if even σ = 1e9 does not meet the target
    */
   public Result noiseMultiplier(
       double targetEpsilon, double delta, double samplingRate, long steps) {
-    InvalidPrivacyParameterException.requireEpsilon(targetEpsilon);
-    InvalidPrivacyParameterException.requireDelta(delta);
     InvalidPrivacyParameterException.requireSamplingRate(samplingRate);
     InvalidPrivacyParameterException.requireSteps(steps);
+    return noiseMultiplier(
+        targetEpsilon,
+        delta,
+        sigma -> new PrivacyEvent.SubsampledGaussian(samplingRate, sigma, steps));
+  }
+
+  /**
+   * Smallest σ (to relative precision 1e-9, rounded up) with ε(eventForNoiseMultiplier(σ)) <=
+   * targetEpsilon. Values of σ below 1 that the family rejects (e.g. a share σ below 1/2) count as
+   * not meeting the target; the family must accept every σ >= 1.
+   *
+   * @throws UnattainablePrivacyTargetException if even σ = 1e9 does not meet the target
+   */
+  public Result noiseMultiplier(
+      double targetEpsilon,
+      double delta,
+      DoubleFunction<PrivacyEvent> eventForNoiseMultiplier) {
+    InvalidPrivacyParameterException.requireEpsilon(targetEpsilon);
+    InvalidPrivacyParameterException.requireDelta(delta);
+    Search search = new Search(eventForNoiseMultiplier, delta);
     double hi = 1.0;
-    while (epsilon(hi, delta, samplingRate, steps) > targetEpsilon) {
+    while (search.epsilon(hi) > targetEpsilon) {
       hi *= 2;
       if (hi > MAX_NOISE_MULTIPLIER) {
         throw new UnattainablePrivacyTargetException(
             "no noise multiplier up to "
                 + MAX_NOISE_MULTIPLIER
                 + " reaches epsilon "
-                + targetEpsilon);
+                + targetEpsilon
+                + " at delta "
+                + delta);
       }
     }
     double lo = hi / 2;
-    while (epsilon(lo, delta, samplingRate, steps) <= targetEpsilon) {
+    while (search.epsilon(lo) <= targetEpsilon) {
       hi = lo;
       lo /= 2;
       if (lo < MIN_NOISE_MULTIPLIER) {
-        return new Result(hi, spent(hi, delta, samplingRate, steps));
+        return new Result(hi, search.spent(hi));
       }
     }
     while (hi - lo > RELATIVE_PRECISION * hi) {
       double mid = 0.5 * (lo + hi);
-      if (epsilon(mid, delta, samplingRate, steps) <= targetEpsilon) {
+      if (search.epsilon(mid) <= targetEpsilon) {
         hi = mid;
       } else {
         lo = mid;
       }
     }
-    return new Result(hi, spent(hi, delta, samplingRate, steps));
+    return new Result(hi, search.spent(hi));
   }
 
-  private double epsilon(double sigma, double delta, double q, long steps) {
-    return spent(sigma, delta, q, steps).epsilon();
-  }
+  private final class Search {
+    private final DoubleFunction<PrivacyEvent> family;
+    private final double delta;
 
-  private PrivacySpent spent(double sigma, double delta, double q, long steps) {
-    return RdpAccountant.withOrders(orders)
-        .compose(new PrivacyEvent.SubsampledGaussian(q, sigma, steps))
-        .epsilon(delta);
+    Search(DoubleFunction<PrivacyEvent> family, double delta) {
+      this.family = family;
+      this.delta = delta;
+    }
+
+    double epsilon(double sigma) {
+      if (sigma < 1) {
+        try {
+          return spent(sigma).epsilon();
+        } catch (InvalidPrivacyParameterException belowTheFamilysDomain) {
+          return Double.POSITIVE_INFINITY;
+        }
+      }
+      return spent(sigma).epsilon();
+    }
+
+    PrivacySpent spent(double sigma) {
+      return RdpAccountant.withOrders(orders).compose(family.apply(sigma)).epsilon(delta);
+    }
   }
 }

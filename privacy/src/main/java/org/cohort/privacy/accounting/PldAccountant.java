@@ -11,17 +11,25 @@ import org.cohort.privacy.math.SpecialFunctions;
  *
  * <p>Pessimistic throughout, so the result is an upper bound on the true ε: each bucket's mass is
  * split between its two grid losses by "connect the dots" (dp_accounting's default), lower-tail
- * mass is moved up to the lowest kept loss, and upper-tail mass (below {@link #TAIL_MASS} per
- * truncation) is counted as infinite loss, i.e. added to δ. Both directions of add-or-remove
- * adjacency are computed and the larger ε is reported. Double FFT rounding (about 1e-16 of the
- * largest cell) is the remaining approximation.
+ * mass is moved up to the lowest kept loss, and upper-tail mass is counted as infinite loss, i.e.
+ * added to δ. The tails are sized to the horizon: all the mass sent to infinity, over every step
+ * and every truncation after a convolution, is at most {@link #INFINITY_BUDGET} of δ (the tail
+ * beyond ±8σ, at most 1e-15 per truncation, if that is smaller), so that a million steps do not
+ * add up to more than δ and return ∞. The upper tail of each step is computed directly, not as 1 -
+ * CDF. Both directions of add-or-remove adjacency are computed and the larger ε is reported. Double
+ * FFT rounding (about 1e-16 of the largest cell) is the remaining approximation.
  */
 public final class PldAccountant {
 
   static final double TAIL_MASS = 1e-15;
 
-  /** Standard normal quantile for TAIL_MASS / 2 (Φ(-8.0) ≈ 6.2e-16). */
-  private static final double TAIL_SIGMAS = 8.0;
+  /** Fraction of δ that all the mass sent to +∞ by tail cuts may use up. */
+  static final double INFINITY_BUDGET = 1e-3;
+
+  /** The narrowest per-step cut, Φ(-8.0) ≈ 6.2e-16 on each side. */
+  private static final double MIN_TAIL_SIGMAS = 8.0;
+
+  private static final double MAX_TAIL_SIGMAS = 38.0;
 
   private static final int DIRECT_CONVOLUTION_LIMIT = 1 << 16;
 
@@ -32,6 +40,44 @@ public final class PldAccountant {
 
   /** A discretised PLD: pmf[i] is the probability of loss (offset + i)·h; plus mass at +∞. */
   private record Pld(long offset, double[] pmf, double infinityMass, double h) {}
+
+  /**
+   * How far the tails reach: each step is cut at ±tailSigmas·σ and each convolution's upper tail
+   * below truncationMass is cut; chosen so that the total mass sent to +∞ stays within budget.
+   */
+  private record Tails(double tailSigmas, double truncationMass) {
+
+    static Tails forHorizon(List<? extends PrivacyEvent> events, double delta) {
+      double budget = INFINITY_BUDGET * delta;
+      double totalSteps = 0;
+      double convolutions = 0;
+      for (PrivacyEvent event : events) {
+        totalSteps += event.steps();
+        convolutions += 2 * (64 - Long.numberOfLeadingZeros(event.steps())) + 1;
+      }
+      // each step cuts at most Φ(-z) from each direction's upper tail
+      double perStep = budget / (2 * totalSteps);
+      double tailSigmas = Math.max(MIN_TAIL_SIGMAS, upperNormalQuantile(perStep));
+      double truncationMass = Math.min(TAIL_MASS, budget / (2 * convolutions));
+      return new Tails(tailSigmas, truncationMass);
+    }
+
+    /** The z with Φ(-z) = p, by bisection on log Φ (p may be far below 1e-16). */
+    private static double upperNormalQuantile(double p) {
+      double logP = Math.log(p);
+      double lo = 0;
+      double hi = MAX_TAIL_SIGMAS;
+      for (int i = 0; i < 100; i++) {
+        double mid = 0.5 * (lo + hi);
+        if (SpecialFunctions.logNormalCdf(-mid) > logP) {
+          lo = mid;
+        } else {
+          hi = mid;
+        }
+      }
+      return hi;
+    }
+  }
 
   /**
    * Smallest ε with δ(ε) <= delta after the event, on a loss grid of width {@code discretization}
@@ -53,16 +99,21 @@ public final class PldAccountant {
     if (events.isEmpty()) {
       return new PrivacySpent(0, delta, Double.NaN);
     }
+    for (PrivacyEvent event : events) {
+      if (!(event instanceof PrivacyEvent.SubsampledGaussian)) {
+        throw new InvalidPrivacyParameterException("the PLD accountant has no model for " + event);
+      }
+    }
+    Tails tails = Tails.forHorizon(events, delta);
     Pld remove = null;
     Pld add = null;
     for (PrivacyEvent event : events) {
-      if (!(event instanceof PrivacyEvent.SubsampledGaussian gaussian)) {
-        throw new InvalidPrivacyParameterException("the PLD accountant has no model for " + event);
-      }
-      Pld removeStep = compose(removeDirection(gaussian, discretization), gaussian.steps());
-      Pld addStep = compose(addDirection(gaussian, discretization), gaussian.steps());
-      remove = remove == null ? removeStep : convolve(remove, removeStep);
-      add = add == null ? addStep : convolve(add, addStep);
+      PrivacyEvent.SubsampledGaussian gaussian = (PrivacyEvent.SubsampledGaussian) event;
+      Pld removeStep =
+          compose(removeDirection(gaussian, discretization, tails), gaussian.steps(), tails);
+      Pld addStep = compose(addDirection(gaussian, discretization, tails), gaussian.steps(), tails);
+      remove = remove == null ? removeStep : convolve(remove, removeStep, tails);
+      add = add == null ? addStep : convolve(add, addStep, tails);
     }
     return new PrivacySpent(
         Math.max(epsilon(remove, delta), epsilon(add, delta)), delta, Double.NaN);
@@ -72,11 +123,12 @@ public final class PldAccountant {
    * x ~ P = (1-q)N(0,σ²) + qN(1,σ²), L(x) = log(1 - q + q exp((2x-1)/(2σ²))), increasing in x.
    * Bucket k holds x in (inverseLoss((k-1)h), inverseLoss(kh)], i.e. losses in ((k-1)h, kh].
    */
-  private static Pld removeDirection(PrivacyEvent.SubsampledGaussian event, double h) {
+  private static Pld removeDirection(
+      PrivacyEvent.SubsampledGaussian event, double h, Tails tails) {
     double q = event.samplingRate();
     double sigma = event.noiseMultiplier();
-    double xLow = -TAIL_SIGMAS * sigma;
-    double xHigh = 1 + TAIL_SIGMAS * sigma;
+    double xLow = -tails.tailSigmas() * sigma;
+    double xHigh = 1 + tails.tailSigmas() * sigma;
     long kLow = (long) Math.ceil(loss(q, sigma, xLow) / h);
     long kHigh = (long) Math.ceil(loss(q, sigma, xHigh) / h);
     checkGridSize(kHigh - kLow + 1);
@@ -91,18 +143,20 @@ public final class PldAccountant {
       splitBetweenGridPoints(pmf, (int) (k - kLow), mass, expMinusLossMass, (k - 1) * h, k * h);
       lowerX = upperX;
     }
-    return new Pld(kLow, pmf, 1 - mixtureCdf(q, sigma, xHigh), h);
+    double upperTail =
+        (1 - q) * normalCdf(-xHigh / sigma) + q * normalCdf((1 - xHigh) / sigma); // 1 - CDF
+    return new Pld(kLow, pmf, upperTail, h);
   }
 
   /**
    * x ~ Q = N(0,σ²), L(x) = -log(1 - q + q exp((2x-1)/(2σ²))), decreasing in x and below -log(1-q).
    * Bucket k holds x in [inverseLoss(-kh), inverseLoss(-(k-1)h)).
    */
-  private static Pld addDirection(PrivacyEvent.SubsampledGaussian event, double h) {
+  private static Pld addDirection(PrivacyEvent.SubsampledGaussian event, double h, Tails tails) {
     double q = event.samplingRate();
     double sigma = event.noiseMultiplier();
-    double xHigh = TAIL_SIGMAS * sigma;
-    double xLow = q == 1 ? -TAIL_SIGMAS * sigma : Double.NEGATIVE_INFINITY;
+    double xHigh = tails.tailSigmas() * sigma;
+    double xLow = q == 1 ? -tails.tailSigmas() * sigma : Double.NEGATIVE_INFINITY;
     long kLow = (long) Math.ceil(-loss(q, sigma, xHigh) / h);
     long kHigh = (long) Math.ceil((q == 1 ? -loss(q, sigma, xLow) : -Math.log1p(-q)) / h);
     checkGridSize(kHigh - kLow + 1);
@@ -172,27 +226,28 @@ public final class PldAccountant {
     return (1 - q) * normalCdf(x / sigma) + q * normalCdf((x - 1) / sigma);
   }
 
-  private static Pld compose(Pld base, long times) {
+  private static Pld compose(Pld base, long times, Tails tails) {
     Pld result = null;
     Pld power = base;
     for (long remaining = times; remaining > 0; remaining >>= 1) {
       if ((remaining & 1) == 1) {
-        result = result == null ? power : convolve(result, power);
+        result = result == null ? power : convolve(result, power, tails);
       }
       if (remaining > 1) {
-        power = convolve(power, power);
+        power = convolve(power, power, tails);
       }
     }
     return result;
   }
 
-  private static Pld convolve(Pld a, Pld b) {
+  private static Pld convolve(Pld a, Pld b, Tails tails) {
     double[] pmf =
         a.pmf.length * (long) b.pmf.length <= DIRECT_CONVOLUTION_LIMIT * 16L
             ? directConvolution(a.pmf, b.pmf)
             : Fft.convolve(a.pmf, b.pmf);
-    double infinity = 1 - (1 - a.infinityMass) * (1 - b.infinityMass);
-    return truncate(new Pld(a.offset + b.offset, pmf, infinity, a.h));
+    // 1 - (1 - a)(1 - b), without losing tiny masses to the subtraction from 1
+    double infinity = a.infinityMass + b.infinityMass - a.infinityMass * b.infinityMass;
+    return truncate(new Pld(a.offset + b.offset, pmf, infinity, a.h), tails.truncationMass());
   }
 
   private static double[] directConvolution(double[] a, double[] b) {
@@ -205,8 +260,8 @@ public final class PldAccountant {
     return out;
   }
 
-  /** Drops tails of mass below TAIL_MASS each: the lower one moves up, the upper one goes to +∞. */
-  private static Pld truncate(Pld pld) {
+  /** Drops tails of mass below tailMass each: the lower one moves up, the upper one goes to +∞. */
+  private static Pld truncate(Pld pld, double tailMass) {
     double[] p = pld.pmf;
     for (int i = 0; i < p.length; i++) {
       if (p[i] < 0) {
@@ -215,12 +270,12 @@ public final class PldAccountant {
     }
     int low = 0;
     double lowMass = 0;
-    while (low < p.length - 1 && lowMass + p[low] < TAIL_MASS) {
+    while (low < p.length - 1 && lowMass + p[low] < tailMass) {
       lowMass += p[low++];
     }
     int high = p.length - 1;
     double highMass = 0;
-    while (high > low && highMass + p[high] < TAIL_MASS) {
+    while (high > low && highMass + p[high] < tailMass) {
       highMass += p[high--];
     }
     double[] kept = java.util.Arrays.copyOfRange(p, low, high + 1);

@@ -12,7 +12,8 @@ import static org.cohort.privacy.math.SpecialFunctions.logSub;
  * log(A_α) / (α - 1) with A_α = E_{z~μ0}[((1-q) + q μ1(z)/μ0(z))^α] (Mironov, Talwar, Zhang 2019,
  * "Rényi Differential Privacy of the Sampled Gaussian Mechanism").
  *
- * <p>The value is exact (up to floating-point rounding), never an upper bound:
+ * <p>The value is exact (up to floating-point rounding) except in the two cases marked below,
+ * where it is an upper bound:
  *
  * <ul>
  *   <li>q = 1: the closed form α / (2σ²).
@@ -31,10 +32,22 @@ import static org.cohort.privacy.math.SpecialFunctions.logSub;
  *       integrand is a smooth mixture of Gaussians of width σ and the rule is accurate to about
  *       1e-15 relative. Both routes agree with 50-digit mpmath quadrature in the tests. Unlike the
  *       integer path they carry an absolute error of about 1e-16 in log(A_α), so a per-step RDP of
- *       4e-8 at α = 1.01 (q = 1e-7, σ = 0.1) is right to 9 digits, not 15.
+ *       4e-8 at α = 1.01 (q = 1e-7, σ = 0.1) is right to 9 digits, not 15. When log(A_α) is
+ *       below {@link #MIN_RESOLVED_LOG_A} (A_α - 1 drowns in that error, e.g. q = 1e-7, σ = 5) the
+ *       value is not used: log(A_α) is convex in α, so the chord between the exact integer orders
+ *       ⌊α⌋ and ⌈α⌉ is an upper bound with full relative precision (an upper bound, not exact).
+ *   <li>α above {@link PoissonSubsampledRdp#MAX_SUMMED_ORDER} (4096) with q < 1: α/(2σ²), the
+ *       unsubsampled value, a valid upper bound (subsampling never increases RDP) that avoids an
+ *       O(α) sum; such orders are only optimal far outside any amplified regime.
  * </ul>
  */
 public final class SubsampledGaussianRdp {
+
+  /**
+   * Below this value the fractional-order log A_α (absolute error about 1e-16) is not trusted and
+   * the log-convexity chord from the neighbouring integer orders is used instead.
+   */
+  static final double MIN_RESOLVED_LOG_A = 1e-6;
 
   /** Terms of the fractional-order series before switching to numerical integration. */
   static final int SERIES_TERMS = 1_000;
@@ -68,11 +81,23 @@ public final class SubsampledGaussianRdp {
     if (q == 1.0) {
       return alpha / (2 * sigma * sigma);
     }
-    double logA =
-        alpha == Math.rint(alpha) && alpha <= Integer.MAX_VALUE
-            ? logAIntegerOrder(q, sigma, (int) alpha)
-            : logAFractionalOrder(q, sigma, alpha);
-    return logA / (alpha - 1);
+    if (alpha > PoissonSubsampledRdp.MAX_SUMMED_ORDER) {
+      return alpha / (2 * sigma * sigma); // no amplification claimed: see the class comment
+    }
+    if (alpha == Math.rint(alpha)) {
+      return logAIntegerOrder(q, sigma, (int) alpha) / (alpha - 1);
+    }
+    double logA = logAFractionalOrder(q, sigma, alpha);
+    if (logA >= MIN_RESOLVED_LOG_A) {
+      return logA / (alpha - 1);
+    }
+    // log A_α = log E[(μ1/μ0 mixture ratio)^α] is a cumulant generating function, convex in α,
+    // so it lies below its chord between the neighbouring integer orders (log A_1 = 0), which the
+    // exact integer sums give with full relative precision.
+    int below = (int) Math.floor(alpha);
+    double logBelow = below == 1 ? 0 : logAIntegerOrder(q, sigma, below);
+    double logAbove = logAIntegerOrder(q, sigma, below + 1);
+    return ((below + 1 - alpha) * logBelow + (alpha - below) * logAbove) / (alpha - 1);
   }
 
   private static double logAIntegerOrder(double q, double sigma, int alpha) {
@@ -124,7 +149,8 @@ public final class SubsampledGaussianRdp {
         logNegative = logAdd(logNegative, term);
       }
       if (i > alpha && term < previousTerm && term < logPositive - RELATIVE_CUTOFF) {
-        return logSub(logPositive, logNegative);
+        // A_α ≈ 1 can round to a negative difference; the caller then uses the chord bound
+        return logNegative < logPositive ? logSub(logPositive, logNegative) : Double.NaN;
       }
       previousTerm = term;
       double factor = alpha - i; // C(alpha, i+1) = C(alpha, i) * (alpha - i) / (i + 1)
