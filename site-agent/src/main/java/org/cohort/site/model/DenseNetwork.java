@@ -94,9 +94,9 @@ public final class DenseNetwork {
     return parameters.length();
   }
 
-  /** A copy of the current parameters in layout order. */
+  /** A copy of the current parameters in layout order (one bulk copy of their buffer). */
   public float[] parameters() {
-    return parameters.toFloatVector();
+    return parameters.data().asFloat();
   }
 
   /**
@@ -166,9 +166,9 @@ public final class DenseNetwork {
     accumulateGradient(inputs, deltas, 1.0);
   }
 
-  /** A copy of the internal gradient in layout order. */
+  /** A copy of the internal gradient in layout order (one bulk copy of its buffer). */
   public float[] gradient() {
-    return gradient.toFloatVector();
+    return gradient.data().asFloat();
   }
 
   /**
@@ -180,7 +180,7 @@ public final class DenseNetwork {
       throw new IllegalArgumentException(
           "the gradient holds " + values.length + " values, the model " + gradient.length());
     }
-    gradient.assign(Nd4j.createFromArray(values));
+    gradient.data().setData(values);
   }
 
   /**
