@@ -94,9 +94,9 @@ public final class DenseNetwork {
     return parameters.length();
   }
 
-  /** A copy of the current parameters in layout order. */
+  /** A copy of the current parameters in layout order (one bulk copy of their buffer). */
   public float[] parameters() {
-    return parameters.toFloatVector();
+    return parameters.data().asFloat();
   }
 
   /**
@@ -111,19 +111,111 @@ public final class DenseNetwork {
    * + 1], labels [n, 1].
    */
   public void computeGradient(INDArray design, INDArray labels) {
+    INDArray[] inputs = new INDArray[weights.length];
+    INDArray[] deltas = backpropagate(design, labels, inputs);
+    // The 1/n of the mean goes into each gemm's alpha.
+    accumulateGradient(inputs, deltas, 1.0 / design.rows());
+  }
+
+  /**
+   * Sets the internal gradient to the DP-SGD sum Σ_j clip(g_j) over the rows j of one batch (design
+   * [m, input_features + 1], labels [m, 1], m ≥ 1), where g_j is the gradient of row j's own BCE
+   * loss (not divided by m) and clip(g) = g · min(1, clipNorm / ||g||₂) with the norm over all
+   * parameters. Replacing one row therefore moves the sum by at most 2 · clipNorm in L2, and adding
+   * or removing one by at most clipNorm (the sensitivity of the subsampled Gaussian mechanism).
+   *
+   * <p>Vectorised, without a per-example gradient (Goodfellow 2015, "Efficient per-example gradient
+   * computations"): a dense layer with inputs A [m, in] and output deltas Δ [m, out] has
+   * per-example weight gradients a_jᵀ δ_j, an outer product whose squared norm is ||a_j||² ·
+   * ||δ_j||², and bias gradients δ_j. The squared norms of all layers add up per example, and the
+   * clipped sum is Aᵀ · diag(s) · Δ per layer with s_j = min(1, C / norm_j): the ordinary gemm on
+   * row-scaled deltas. All deltas are back-propagated unscaled first, because clipping scales an
+   * example's whole gradient, which is known only once every layer's norm is.
+   *
+   * <p>The norms are accumulated in double, and C is shrunk by 2^-22 as in {@link
+   * org.cohort.privacy.noise.L2Clipping} so that the float rounding of s_j, of the scaled deltas
+   * and of the products cannot lift an example's clipped norm above C. Nothing per example leaves
+   * this method.
+   */
+  public void computeClippedGradientSum(INDArray design, INDArray labels, double clipNorm) {
+    if (!(clipNorm > 0) || Double.isInfinite(clipNorm)) {
+      throw new IllegalArgumentException("clip norm must be > 0 and finite, got " + clipNorm);
+    }
+    if (design.rows() < 1) {
+      throw new IllegalArgumentException("a batch needs at least one row");
+    }
+    INDArray[] inputs = new INDArray[weights.length];
+    INDArray[] deltas = backpropagate(design, labels, inputs);
+    INDArray squaredNorms = Nd4j.zeros(DataType.DOUBLE, design.rows(), 1);
+    for (int i = 0; i < weights.length; i++) {
+      INDArray inputSquares = rowSquaredNorms(inputs[i]);
+      if (i > 0) {
+        inputSquares.addi(1.0); // the bias, an input that is always 1 (layer 0's design has it)
+      }
+      squaredNorms.addi(inputSquares.muli(rowSquaredNorms(deltas[i])));
+    }
+    double bound = clipNorm * (1 - 0x1.0p-22);
+    // min(1, C / norm) as C / max(norm, C), which also keeps a zero gradient at scale 1.
+    INDArray scales =
+        Transforms.max(Transforms.sqrt(squaredNorms, false), bound, false)
+            .rdivi(bound)
+            .castTo(DataType.FLOAT);
+    for (INDArray delta : deltas) {
+      delta.muliColumnVector(scales);
+    }
+    accumulateGradient(inputs, deltas, 1.0);
+  }
+
+  /** A copy of the internal gradient in layout order (one bulk copy of its buffer). */
+  public float[] gradient() {
+    return gradient.data().asFloat();
+  }
+
+  /**
+   * Replaces the internal gradient, e.g. by a noised and averaged {@link
+   * #computeClippedGradientSum}, before {@link #addProximalGradient} or {@link #step}.
+   */
+  public void setGradient(float[] values) {
+    if (values.length != gradient.length()) {
+      throw new IllegalArgumentException(
+          "the gradient holds " + values.length + " values, the model " + gradient.length());
+    }
+    gradient.data().setData(values);
+  }
+
+  /**
+   * Runs the batch forward and back. Fills {@code inputs} with each layer's input (layer 0: the
+   * design, whose ones column carries the bias) and returns each layer's deltas: the derivative of
+   * every row's own loss with respect to that layer's outputs, not divided by the batch size.
+   */
+  private INDArray[] backpropagate(INDArray design, INDArray labels, INDArray[] inputs) {
     int layers = weights.length;
-    INDArray[] hiddenOutputs = new INDArray[layers];
-    INDArray delta = Transforms.sigmoid(forward(design, hiddenOutputs), false).subi(labels);
-    // d(BCE)/d(logit) = sigmoid(logit) - label; the 1/n of the mean goes into each gemm's alpha.
-    double scale = 1.0 / design.rows();
+    inputs[0] = design;
+    INDArray[] deltas = new INDArray[layers];
+    // d(BCE)/d(logit) = sigmoid(logit) - label.
+    INDArray delta = Transforms.sigmoid(forward(design, inputs), false).subi(labels);
     for (int i = layers - 1; i > 0; i--) {
-      INDArray input = hiddenOutputs[i];
-      Nd4j.gemm(input, delta, weightGradients[i], true, false, scale, 0.0);
-      Nd4j.gemm(onesRow(delta.rows()), delta, biasGradients[i], false, false, scale, 0.0);
-      INDArray active = input.gt(0).castTo(DataType.FLOAT);
+      deltas[i] = delta;
+      INDArray active = inputs[i].gt(0).castTo(DataType.FLOAT);
       delta = delta.mmul(weights[i].transpose()).muli(active);
     }
-    Nd4j.gemm(design, delta, weightsAndBiasGradients[0], true, false, scale, 0.0);
+    deltas[0] = delta;
+    return deltas;
+  }
+
+  /** gradient = scale · Σ_rows (per-layer outer products of inputs and deltas). */
+  private void accumulateGradient(INDArray[] inputs, INDArray[] deltas, double scale) {
+    for (int i = weights.length - 1; i > 0; i--) {
+      Nd4j.gemm(inputs[i], deltas[i], weightGradients[i], true, false, scale, 0.0);
+      Nd4j.gemm(onesRow(deltas[i].rows()), deltas[i], biasGradients[i], false, false, scale, 0.0);
+    }
+    Nd4j.gemm(inputs[0], deltas[0], weightsAndBiasGradients[0], true, false, scale, 0.0);
+  }
+
+  /** Σ_k x[j, k]² per row j, as a double [rows, 1] column. */
+  private static INDArray rowSquaredNorms(INDArray matrix) {
+    INDArray squares = matrix.castTo(DataType.DOUBLE);
+    return squares.muli(squares).sum(true, 1);
   }
 
   /**
@@ -149,7 +241,10 @@ public final class DenseNetwork {
     optimizer.step(parameters, gradient);
   }
 
-  /** Logits [n, 1]; when {@code hiddenOutputs} is given, stores each layer's (ReLU) input there. */
+  /**
+   * Logits [n, 1]; when {@code hiddenOutputs} is given, stores layer i's (ReLU) input at index i
+   * for i ≥ 1.
+   */
   private INDArray forward(INDArray design, INDArray[] hiddenOutputs) {
     if (design.columns() != inputFeatures + 1) {
       throw new IllegalArgumentException(

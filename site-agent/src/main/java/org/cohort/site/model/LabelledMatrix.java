@@ -41,6 +41,28 @@ public record LabelledMatrix(INDArray design, INDArray labels, float[] labelValu
         data.labels().clone());
   }
 
+  /**
+   * The given rows, in the given order (repeats allowed), gathered into new contiguous c-order
+   * matrices: one vectorised copy each, so that batches can then be cut out as cheap views.
+   */
+  public LabelledMatrix select(int[] rowIndices) {
+    if (rowIndices.length == 0) {
+      throw new IllegalArgumentException("select at least one row");
+    }
+    float[] selectedLabels = new float[rowIndices.length];
+    for (int i = 0; i < rowIndices.length; i++) {
+      selectedLabels[i] = labelValues[rowIndices[i]];
+    }
+    return new LabelledMatrix(
+        contiguous(design.getRows(rowIndices)),
+        contiguous(labels.getRows(rowIndices)),
+        selectedLabels);
+  }
+
+  private static INDArray contiguous(INDArray matrix) {
+    return matrix.ordering() == 'c' && !matrix.isView() ? matrix : matrix.dup('c');
+  }
+
   public int rows() {
     return labelValues.length;
   }

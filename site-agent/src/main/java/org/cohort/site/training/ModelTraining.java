@@ -21,7 +21,6 @@ public final class ModelTraining {
 
   private ModelTraining() {}
 
-  /** Parameters after training and the mean loss over the whole training set afterwards. */
   /** The trained parameters and their evaluation on the training records. */
   public record Fit(float[] parameters, Evaluation training) {
     public double trainLoss() {
@@ -47,20 +46,14 @@ public final class ModelTraining {
     DenseNetwork network = network(model, initialParameters, train);
     double mu = settings.getProximalMu();
     INDArray anchor = mu > 0 ? Nd4j.createFromArray(initialParameters.clone()) : null;
-    Optimizer optimizer =
-        switch (settings.getOptimizer()) {
-          case OPTIMIZER_SGD -> Optimizer.sgd(settings.getLearningRate());
-          case OPTIMIZER_ADAM ->
-              Optimizer.adam(settings.getLearningRate(), network.parameterCount());
-          default -> throw new InvalidTaskException("training.optimizer", "must be sgd or adam");
-        };
+    Optimizer optimizer = optimizer(settings, network.parameterCount());
     SplittableRandom random = new SplittableRandom(settings.getSeed());
     int rows = train.rows();
     int batchSize = settings.getBatchSize();
     for (int epoch = 0; epoch < settings.getEpochs(); epoch++) {
-      int[] order = permutation(rows, random);
-      INDArray design = contiguous(train.design().getRows(order));
-      INDArray labels = contiguous(train.labels().getRows(order));
+      LabelledMatrix shuffled = train.select(permutation(rows, random));
+      INDArray design = shuffled.design();
+      INDArray labels = shuffled.labels();
       for (int start = 0; start < rows; start += batchSize) {
         int end = Math.min(rows, start + batchSize);
         network.computeGradient(rowBlock(design, start, end), rowBlock(labels, start, end));
@@ -84,7 +77,17 @@ public final class ModelTraining {
     return Evaluation.fromLogits(network.logits(data.design()), data.labelValues());
   }
 
-  private static DenseNetwork network(ModelSpec model, float[] parameters, LabelledMatrix data) {
+  /** A fresh optimizer as {@code settings} name it. */
+  static Optimizer optimizer(TrainingSettings settings, long parameterCount) {
+    return switch (settings.getOptimizer()) {
+      case OPTIMIZER_SGD -> Optimizer.sgd(settings.getLearningRate());
+      case OPTIMIZER_ADAM -> Optimizer.adam(settings.getLearningRate(), parameterCount);
+      default -> throw new InvalidTaskException("training.optimizer", "must be sgd or adam");
+    };
+  }
+
+  /** A network of {@code model} for {@code data}'s width, after checking the task's shapes. */
+  static DenseNetwork network(ModelSpec model, float[] parameters, LabelledMatrix data) {
     if (model.getInputFeatures() != data.featureCount()) {
       throw new InvalidTaskException(
           "model.input_features",
@@ -120,6 +123,11 @@ public final class ModelTraining {
     if (settings.getBatchSize() < 1) {
       throw new InvalidTaskException("training.batch_size", "must be >= 1");
     }
+    validateStepSettings(settings);
+  }
+
+  /** The settings every optimizer step uses: learning rate and FedProx's mu. */
+  static void validateStepSettings(TrainingSettings settings) {
     double rate = settings.getLearningRate();
     if (!(rate > 0) || Double.isInfinite(rate)) {
       throw new InvalidTaskException("training.learning_rate", "must be positive and finite");
@@ -128,10 +136,6 @@ public final class ModelTraining {
     if (!(mu >= 0) || Double.isInfinite(mu)) {
       throw new InvalidTaskException("training.proximal_mu", "must be zero or positive and finite");
     }
-  }
-
-  private static INDArray contiguous(INDArray matrix) {
-    return matrix.ordering() == 'c' && !matrix.isView() ? matrix : matrix.dup('c');
   }
 
   /** Rows [start, end) of a contiguous c-order matrix as a view; cheaper than general indexing. */
