@@ -1,6 +1,8 @@
 package org.cohort.auditor;
 
 import java.io.PrintWriter;
+import org.cohort.privacy.accounting.InvalidPrivacyParameterException;
+import org.cohort.privacy.accounting.UnattainablePrivacyTargetException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,7 +11,9 @@ import picocli.CommandLine.Command;
     name = "auditor",
     mixinStandardHelpOptions = true,
     version = "cohort auditor 0.1.0",
-    description = "Recompute and calibrate differential-privacy spend (Renyi DP accountant).",
+    description =
+        "Recompute and calibrate differential-privacy spend (Renyi DP or PLD accountant; Gaussian,"
+            + " distributed discrete Gaussian and Skellam mechanisms).",
     subcommands = {EpsilonCommand.class, CalibrateCommand.class})
 public final class AuditorCommand implements Runnable {
 
@@ -26,7 +30,9 @@ public final class AuditorCommand implements Runnable {
         new CommandLine(new AuditorCommand())
             .setOut(out)
             .setErr(err)
-            .setParameterExceptionHandler(AuditorCommand::oneLineUsageError);
+            .setCaseInsensitiveEnumValuesAllowed(true)
+            .setParameterExceptionHandler(AuditorCommand::oneLineUsageError)
+            .setExecutionExceptionHandler(AuditorCommand::oneLineFailure);
     int exitCode = commandLine.execute(args);
     out.flush();
     err.flush();
@@ -39,6 +45,22 @@ public final class AuditorCommand implements Runnable {
     cmd.getErr().println(cmd.getCommandName() + ": " + e.getMessage());
     cmd.getErr().flush();
     return CommandLine.ExitCode.USAGE;
+  }
+
+  /**
+   * Arguments that pass their own checks but not the accountant's (a privacy target no noise
+   * reaches, a mechanism a chosen accountant has no model for) are bad input too: one line, exit 2.
+   * Anything else is a bug, still reported on one line (exit 1), never as a stack trace.
+   */
+  static int oneLineFailure(Exception e, CommandLine cmd, CommandLine.ParseResult parseResult) {
+    boolean badInput =
+        e instanceof InvalidPrivacyParameterException
+            || e instanceof UnattainablePrivacyTargetException;
+    cmd.getErr()
+        .println(
+            cmd.getCommandName() + ": " + (badInput ? e.getMessage() : "internal error: " + e));
+    cmd.getErr().flush();
+    return badInput ? CommandLine.ExitCode.USAGE : CommandLine.ExitCode.SOFTWARE;
   }
 
   @Override

@@ -4,7 +4,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.cohort.privacy.accounting.NoiseCalibration;
-import org.cohort.privacy.accounting.UnattainablePrivacyTargetException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -36,16 +35,11 @@ public final class CalibrateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    NoiseCalibration.Result result;
-    try {
-      result =
-          NoiseCalibration.withDefaultOrders()
-              .noiseMultiplier(
-                  targetEpsilon, arguments.delta, arguments.samplingRate, arguments.steps);
-    } catch (UnattainablePrivacyTargetException e) {
-      spec.commandLine().getErr().println("calibrate: " + e.getMessage());
-      return CommandLine.ExitCode.SOFTWARE;
-    }
+    // An unattainable target is reported by AuditorCommand's handler: one line, exit 2.
+    NoiseCalibration.Result result =
+        NoiseCalibration.withDefaultOrders()
+            .noiseMultiplier(
+                targetEpsilon, arguments.delta, arguments.samplingRate, arguments.steps);
     if (arguments.json) {
       Map<String, Object> fields = new LinkedHashMap<>();
       fields.put("noise_multiplier", result.noiseMultiplier());

@@ -160,6 +160,31 @@ class AuditorCommandTest {
         "calibrate --epsilon 1 --sampling-rate 0.1 --steps -3 --delta 1e-5 | --steps must be >= 1",
         "calibrate --epsilon 1 --sampling-rate 0.1 --steps 10 --delta 2 | --delta must be in (0, 1)",
         "frobnicate | frobnicate",
+        "epsilon --noise-multiplier NaN --sampling-rate 0.1 --steps 10 --delta 1e-5 | --noise-multiplier must be > 0",
+        "epsilon --noise-multiplier Infinity --sampling-rate 0.1 --steps 10 --delta 1e-5 | --noise-multiplier must be > 0",
+        "epsilon --noise-multiplier 1 --sampling-rate NaN --steps 10 --delta 1e-5 | --sampling-rate must be in (0, 1]",
+        "epsilon --noise-multiplier 1 --sampling-rate -0.1 --steps 10 --delta 1e-5 | --sampling-rate must be in (0, 1]",
+        "epsilon --noise-multiplier 1 --sampling-rate 0.1 --steps 10 --delta NaN | --delta must be in (0, 1)",
+        "epsilon --noise-multiplier 1 --sampling-rate 0.1 --steps 10 --delta -Infinity | --delta must be in (0, 1)",
+        "epsilon --noise-multiplier 1 --sampling-rate 0.1 --steps 1e3 --delta 1e-5 | 1e3",
+        "epsilon --noise-multiplier 1 --steps 10 --delta 1e-5 | --sampling-rate",
+        "epsilon --noise-multiplier 1 --sampling-rate 0.1 --delta 1e-5 | --steps",
+        "epsilon --noise-multiplier 1 --sampling-rate 0.1 --steps 10 | --delta",
+        "epsilon --mechanism laplace --sampling-rate 0.1 --steps 10 --delta 1e-5 | laplace",
+        "epsilon --mechanism ddg --sampling-rate 0.1 --steps 10 --delta 1e-5 | missing option --l2-sensitivity",
+        "epsilon --mechanism ddg --l2-sensitivity 1 --l1-sensitivity 1 --share-sigma 0.2 --shares 2 --dimension 3 --sampling-rate 0.1 --steps 10 --delta 1e-5 | --share-sigma must be >= 0.5",
+        "epsilon --mechanism ddg --l2-sensitivity 1 --l1-sensitivity 1 --share-sigma 2 --shares 0 --dimension 3 --sampling-rate 0.1 --steps 10 --delta 1e-5 | --shares must be >= 1",
+        "epsilon --mechanism ddg --l2-sensitivity 1 --l1-sensitivity 1 --share-sigma 2 --shares 2 --sampling-rate 0.1 --steps 10 --delta 1e-5 | missing option --dimension",
+        "epsilon --mechanism skellam --l2-sensitivity 1 --l1-sensitivity -1 --variance 10 --sampling-rate 0.1 --steps 10 --delta 1e-5 | --l1-sensitivity must be > 0",
+        "epsilon --mechanism skellam --l2-sensitivity 1 --l1-sensitivity 1 --variance NaN --sampling-rate 0.1 --steps 10 --delta 1e-5 | --variance must be > 0",
+        "epsilon --mechanism skellam --l2-sensitivity 1 --l1-sensitivity 1 --sampling-rate 0.1 --steps 10 --delta 1e-5 | missing option --variance",
+        "epsilon --mechanism skellam --accountant pld --l2-sensitivity 1 --l1-sensitivity 1 --variance 10 --sampling-rate 0.1 --steps 10 --delta 1e-5 | --accountant pld supports only",
+        "epsilon --accountant pld --discretization 0 --noise-multiplier 1 --sampling-rate 0.1 --steps 10 --delta 1e-5 | --discretization must be in (0, 0.1]",
+        "epsilon --accountant pld --noise-multiplier 0.001 --sampling-rate 0.5 --steps 10 --delta 1e-5 | too fine",
+        "calibrate --epsilon NaN --sampling-rate 0.1 --steps 10 --delta 1e-5 | --epsilon must be > 0",
+        "calibrate --epsilon Infinity --sampling-rate 0.1 --steps 10 --delta 1e-5 | --epsilon must be > 0",
+        "calibrate --sampling-rate 0.1 --steps 10 --delta 1e-5 | --epsilon",
+        "calibrate --epsilon 1e-9 --sampling-rate 1 --steps 1000 --delta 1e-10 | no noise multiplier",
       })
   void badArgumentsGetOneLineAndExitCode2(String commandLine, String expectedMessage) {
     Run run = run(commandLine.split(" "));
@@ -196,7 +221,142 @@ class AuditorCommandTest {
             "1000",
             "--delta",
             "1e-10");
-    assertEquals(1, run.exitCode());
+    // An unattainable target is bad input like any other: one line, exit 2 (was 1).
+    assertEquals(2, run.exitCode());
     assertTrue(run.err().startsWith("calibrate: no noise multiplier"), run.err());
+    assertEquals(1, run.err().strip().lines().count(), run.err());
+  }
+
+  // The review's crash cases: fractional orders with A - 1 below 1e-15 (values checked against
+  // mpmath in ReviewedNumericsTest), and the small-epsilon calibrations (mpmath: 799.983760351279
+  // and 530.502463655455 on the default grid).
+  @Test
+  void reviewedCasesAnswerInsteadOfCrashing() throws Exception {
+    Run longRun =
+        run(
+            "epsilon",
+            "--noise-multiplier",
+            "5",
+            "--sampling-rate",
+            "1e-7",
+            "--steps",
+            "1000000",
+            "--delta",
+            "1e-5",
+            "--json");
+    assertEquals(0, longRun.exitCode(), longRun.err());
+    double eps = new ObjectMapper().readTree(longRun.out()).get("epsilon").asDouble();
+    assertTrue(eps > 0 && eps < 0.01, longRun.out());
+    Run oneStep =
+        run(
+            "epsilon",
+            "--noise-multiplier",
+            "5000",
+            "--sampling-rate",
+            "1e-5",
+            "--steps",
+            "1",
+            "--delta",
+            "1e-5");
+    assertEquals(0, oneStep.exitCode(), oneStep.err());
+    Run small =
+        run(
+            "calibrate",
+            "--epsilon",
+            "0.01",
+            "--sampling-rate",
+            "1",
+            "--steps",
+            "1",
+            "--delta",
+            "1e-10",
+            "--json");
+    assertEquals(0, small.exitCode(), small.err());
+    double sigma = new ObjectMapper().readTree(small.out()).get("noise_multiplier").asDouble();
+    assertEquals(530.502463655455, sigma, 530.5 * 1e-8);
+  }
+
+  // Distributed DP: the CLI recomputes the same epsilon as the library's event for the same
+  // parameters (the event's RDP is checked against mpmath in DistributedMechanismsTest).
+  @Test
+  void distributedMechanismsRecomputeTheLibrarysEpsilon() throws Exception {
+    Run ddg =
+        run(
+            "epsilon",
+            "--mechanism",
+            "ddg",
+            "--l2-sensitivity",
+            "10",
+            "--l1-sensitivity",
+            "40",
+            "--share-sigma",
+            "2",
+            "--shares",
+            "50",
+            "--dimension",
+            "16",
+            "--sampling-rate",
+            "0.01",
+            "--steps",
+            "300",
+            "--delta",
+            "1e-5",
+            "--json");
+    assertEquals(0, ddg.exitCode(), ddg.err());
+    JsonNode ddgJson = new ObjectMapper().readTree(ddg.out());
+    assertEquals(
+        org.cohort.privacy.accounting.RdpAccountant.create()
+            .compose(
+                new org.cohort.privacy.accounting.PrivacyEvent.DistributedDiscreteGaussian(
+                    0.01, 10, 40, 2, 50, 16, 300))
+            .epsilon(1e-5)
+            .epsilon(),
+        ddgJson.get("epsilon").asDouble(),
+        0);
+    assertEquals("ddg", ddgJson.get("mechanism").asText());
+    Run skellam =
+        run(
+            "epsilon",
+            "--mechanism",
+            "skellam",
+            "--l2-sensitivity",
+            "1000",
+            "--l1-sensitivity",
+            "30000",
+            "--variance",
+            "1e8",
+            "--sampling-rate",
+            "0.01",
+            "--steps",
+            "1000",
+            "--delta",
+            "1e-5");
+    assertEquals(0, skellam.exitCode(), skellam.err());
+    assertTrue(skellam.out().startsWith("epsilon = 0.48437"), skellam.out());
+  }
+
+  // PLD: tighter than RDP on the TF Privacy setting of PldAccountantTest (published 2.4612381).
+  @Test
+  void pldAccountantIsSelectable() throws Exception {
+    Run pld =
+        run(
+            "epsilon",
+            "--accountant",
+            "pld",
+            "--discretization",
+            "1e-3",
+            "--noise-multiplier",
+            "0.7",
+            "--sampling-rate",
+            "0.01",
+            "--steps",
+            "120",
+            "--delta",
+            "1e-5",
+            "--json");
+    assertEquals(0, pld.exitCode(), pld.err());
+    double eps = new ObjectMapper().readTree(pld.out()).get("epsilon").asDouble();
+    assertEquals(2.4612381, eps, 1e-4);
+    assertTrue(eps < 3.23919219391, "below the RDP value");
   }
 }

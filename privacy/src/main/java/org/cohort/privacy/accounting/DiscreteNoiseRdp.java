@@ -14,7 +14,9 @@ final class DiscreteNoiseRdp {
 
   private DiscreteNoiseRdp() {}
 
-  /** One round of the distributed discrete Gaussian, with its n-dependent constants computed once. */
+  /**
+   * One round of the distributed discrete Gaussian, with its n-dependent constants computed once.
+   */
   record DistributedDiscreteGaussianRound(
       double l2Scale, double l1Scale, double tau, int dimension) {
 

@@ -59,9 +59,7 @@ public final class NoiseCalibration {
    * @throws UnattainablePrivacyTargetException if even σ = 1e9 does not meet the target
    */
   public Result noiseMultiplier(
-      double targetEpsilon,
-      double delta,
-      DoubleFunction<PrivacyEvent> eventForNoiseMultiplier) {
+      double targetEpsilon, double delta, DoubleFunction<PrivacyEvent> eventForNoiseMultiplier) {
     InvalidPrivacyParameterException.requireEpsilon(targetEpsilon);
     InvalidPrivacyParameterException.requireDelta(delta);
     Search search = new Search(eventForNoiseMultiplier, delta);

@@ -13,11 +13,12 @@ import org.cohort.privacy.math.SpecialFunctions;
  * split between its two grid losses by "connect the dots" (dp_accounting's default), lower-tail
  * mass is moved up to the lowest kept loss, and upper-tail mass is counted as infinite loss, i.e.
  * added to δ. The tails are sized to the horizon: all the mass sent to infinity, over every step
- * and every truncation after a convolution, is at most {@link #INFINITY_BUDGET} of δ (the tail
- * beyond ±8σ, at most 1e-15 per truncation, if that is smaller), so that a million steps do not
- * add up to more than δ and return ∞. The upper tail of each step is computed directly, not as 1 -
- * CDF. Both directions of add-or-remove adjacency are computed and the larger ε is reported. Double
- * FFT rounding (about 1e-16 of the largest cell) is the remaining approximation.
+ * and every truncation after a convolution (counting that a cut made early is multiplied by the
+ * later convolutions), is at most {@link #INFINITY_BUDGET} of δ (or the tail beyond ±8σ and 1e-15
+ * per truncation, if smaller), so that a million steps do not add up to more than δ and return ∞.
+ * The upper tail of each step is computed directly, not as 1 - CDF. Both directions of
+ * add-or-remove adjacency are computed and the larger ε is reported. Double FFT rounding (about
+ * 1e-16 of the largest cell) is the remaining approximation.
  */
 public final class PldAccountant {
 
@@ -38,14 +39,24 @@ public final class PldAccountant {
 
   private PldAccountant() {}
 
-  /** A discretised PLD: pmf[i] is the probability of loss (offset + i)·h; plus mass at +∞. */
-  private record Pld(long offset, double[] pmf, double infinityMass, double h) {}
+  /**
+   * A discretised PLD of {@code steps} composed steps: pmf[i] is the probability of loss (offset +
+   * i)·h; plus mass at +∞.
+   */
+  private record Pld(long offset, double[] pmf, double infinityMass, double h, long steps) {}
 
   /**
-   * How far the tails reach: each step is cut at ±tailSigmas·σ and each convolution's upper tail
-   * below truncationMass is cut; chosen so that the total mass sent to +∞ stays within budget.
+   * How far the tails reach: each step is cut at ±tailSigmas·σ, and a convolution's result of m
+   * steps has its upper tail below m·truncationMassPerStep cut. Mass sent to +∞ in a PLD of m steps
+   * reaches the final one multiplied by at most T/m (it is convolved with the other T - m steps'
+   * worth and survives), so each cut costs at most T·truncationMassPerStep at the end; with C
+   * convolutions in all, the total stays within budget.
    */
-  private record Tails(double tailSigmas, double truncationMass) {
+  private record Tails(double tailSigmas, double truncationMassPerStep) {
+
+    double truncationMass(long steps) {
+      return Math.min(TAIL_MASS, truncationMassPerStep * steps);
+    }
 
     static Tails forHorizon(List<? extends PrivacyEvent> events, double delta) {
       double budget = INFINITY_BUDGET * delta;
@@ -58,8 +69,7 @@ public final class PldAccountant {
       // each step cuts at most Φ(-z) from each direction's upper tail
       double perStep = budget / (2 * totalSteps);
       double tailSigmas = Math.max(MIN_TAIL_SIGMAS, upperNormalQuantile(perStep));
-      double truncationMass = Math.min(TAIL_MASS, budget / (2 * convolutions));
-      return new Tails(tailSigmas, truncationMass);
+      return new Tails(tailSigmas, budget / (2 * convolutions * totalSteps));
     }
 
     /** The z with Φ(-z) = p, by bisection on log Φ (p may be far below 1e-16). */
@@ -123,8 +133,7 @@ public final class PldAccountant {
    * x ~ P = (1-q)N(0,σ²) + qN(1,σ²), L(x) = log(1 - q + q exp((2x-1)/(2σ²))), increasing in x.
    * Bucket k holds x in (inverseLoss((k-1)h), inverseLoss(kh)], i.e. losses in ((k-1)h, kh].
    */
-  private static Pld removeDirection(
-      PrivacyEvent.SubsampledGaussian event, double h, Tails tails) {
+  private static Pld removeDirection(PrivacyEvent.SubsampledGaussian event, double h, Tails tails) {
     double q = event.samplingRate();
     double sigma = event.noiseMultiplier();
     double xLow = -tails.tailSigmas() * sigma;
@@ -145,7 +154,7 @@ public final class PldAccountant {
     }
     double upperTail =
         (1 - q) * normalCdf(-xHigh / sigma) + q * normalCdf((1 - xHigh) / sigma); // 1 - CDF
-    return new Pld(kLow, pmf, upperTail, h);
+    return new Pld(kLow, pmf, upperTail, h, 1);
   }
 
   /**
@@ -171,7 +180,7 @@ public final class PldAccountant {
       upperX = lowerX;
     }
     double infinity = q == 1 ? normalCdf(xLow / sigma) : 0;
-    return new Pld(kLow, pmf, infinity, h);
+    return new Pld(kLow, pmf, infinity, h, 1);
   }
 
   /**
@@ -247,7 +256,9 @@ public final class PldAccountant {
             : Fft.convolve(a.pmf, b.pmf);
     // 1 - (1 - a)(1 - b), without losing tiny masses to the subtraction from 1
     double infinity = a.infinityMass + b.infinityMass - a.infinityMass * b.infinityMass;
-    return truncate(new Pld(a.offset + b.offset, pmf, infinity, a.h), tails.truncationMass());
+    long steps = a.steps + b.steps;
+    return truncate(
+        new Pld(a.offset + b.offset, pmf, infinity, a.h, steps), tails.truncationMass(steps));
   }
 
   private static double[] directConvolution(double[] a, double[] b) {
@@ -280,7 +291,7 @@ public final class PldAccountant {
     }
     double[] kept = java.util.Arrays.copyOfRange(p, low, high + 1);
     kept[0] += lowMass;
-    return new Pld(pld.offset + low, kept, pld.infinityMass + highMass, pld.h);
+    return new Pld(pld.offset + low, kept, pld.infinityMass + highMass, pld.h, pld.steps);
   }
 
   /**

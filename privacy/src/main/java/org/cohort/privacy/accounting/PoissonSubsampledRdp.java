@@ -8,9 +8,9 @@ import java.util.function.IntToDoubleFunction;
 
 /**
  * RDP upper bound for one step of any mechanism run on a Poisson sample (each record included
- * independently with probability γ), from the mechanism's own RDP curve ε(ℓ) at integer orders ℓ
- * = 2..α: Zhu and Wang, "Poisson Subsampled Rényi Differential Privacy" (ICML 2019), Theorem 5
- * (the general upper bound), for integer α ≥ 2:
+ * independently with probability γ), from the mechanism's own RDP curve ε(ℓ) at integer orders ℓ =
+ * 2..α: Zhu and Wang, "Poisson Subsampled Rényi Differential Privacy" (ICML 2019), Theorem 5 (the
+ * general upper bound), for integer α ≥ 2:
  *
  * <pre>
  * ε'(α) ≤ 1/(α-1) · log( (1-γ)^(α-1) (αγ - γ + 1)
@@ -20,8 +20,8 @@ import java.util.function.IntToDoubleFunction;
  *
  * <p>The first term is the ℓ = 0 and ℓ = 1 binomial weights, so the argument of the log is 1 +
  * Σ_{ℓ≥2} C(α,ℓ) γ^ℓ (1-γ)^(α-ℓ) (w_ℓ e^{(ℓ-1)ε(ℓ)} - 1) with w_2 = 1, w_ℓ = 3: a sum of
- * non-negative terms, accumulated in log space (log-sum-exp) and passed through log1p, so a per-step
- * RDP of 1e-20 keeps its relative precision.
+ * non-negative terms, accumulated in log space (log-sum-exp) and passed through log1p, so a
+ * per-step RDP of 1e-20 keeps its relative precision.
  *
  * <p>The bound is also capped by ε(α) itself (a Poisson sample is a mixture, and Rényi divergence
  * is jointly quasi-convex, so subsampling never hurts). A fractional α uses the bound at ⌈α⌉: RDP

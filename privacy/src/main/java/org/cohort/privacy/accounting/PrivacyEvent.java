@@ -74,8 +74,8 @@ public sealed interface PrivacyEvent {
    * (google-research/federated, distributed_dp/accounting_utils.py, compute_rdp_dgaussian); their
    * Theorem 1 (½ε²-concentrated DP) follows from its first and third terms with α ≥ 1, so this is
    * never looser. It needs σ ≥ 1/2. With q < 1 the per-round curve is amplified by {@link
-   * PoissonSubsampledRdp}; fractional orders use the bound at ⌈α⌉ (RDP is non-decreasing in α).
-   * For n = 1, τ = 0 and ε(α) = α Δ₂²/(2σ²), the discrete Gaussian of Canonne, Kamath, Steinke.
+   * PoissonSubsampledRdp}; fractional orders use the bound at ⌈α⌉ (RDP is non-decreasing in α). For
+   * n = 1, τ = 0 and ε(α) = α Δ₂²/(2σ²), the discrete Gaussian of Canonne, Kamath, Steinke.
    */
   record DistributedDiscreteGaussian(
       @JsonProperty("sampling_rate") double samplingRate,
@@ -127,10 +127,10 @@ public sealed interface PrivacyEvent {
    * 3Δ₁/(2V)) at integer α > 1: the multi-dimensional Skellam RDP bound of Agarwal, Kairouz, Liu,
    * "The Skellam Mechanism for Differentially Private Federated Learning" (NeurIPS 2021,
    * arXiv:2110.04995), written in the variance as the authors' code evaluates it
-   * (google-research/federated, distributed_dp/accounting_utils.py, _skellam_rdp, with
-   * central_var = V). The paper parametrises Skellam noise by μ with variance 2μ; this record
-   * takes the variance so that the two cannot be confused. Fractional orders use ⌈α⌉; q < 1 goes
-   * through {@link PoissonSubsampledRdp}.
+   * (google-research/federated, distributed_dp/accounting_utils.py, _skellam_rdp, with central_var
+   * = V). The paper parametrises Skellam noise by μ with variance 2μ; this record takes the
+   * variance so that the two cannot be confused. Fractional orders use ⌈α⌉; q < 1 goes through
+   * {@link PoissonSubsampledRdp}.
    */
   record Skellam(
       @JsonProperty("sampling_rate") double samplingRate,

@@ -12,8 +12,8 @@ import static org.cohort.privacy.math.SpecialFunctions.logSub;
  * log(A_α) / (α - 1) with A_α = E_{z~μ0}[((1-q) + q μ1(z)/μ0(z))^α] (Mironov, Talwar, Zhang 2019,
  * "Rényi Differential Privacy of the Sampled Gaussian Mechanism").
  *
- * <p>The value is exact (up to floating-point rounding) except in the two cases marked below,
- * where it is an upper bound:
+ * <p>The value is exact (up to floating-point rounding) except in the two cases marked below, where
+ * it is an upper bound:
  *
  * <ul>
  *   <li>q = 1: the closed form α / (2σ²).
@@ -32,10 +32,10 @@ import static org.cohort.privacy.math.SpecialFunctions.logSub;
  *       integrand is a smooth mixture of Gaussians of width σ and the rule is accurate to about
  *       1e-15 relative. Both routes agree with 50-digit mpmath quadrature in the tests. Unlike the
  *       integer path they carry an absolute error of about 1e-16 in log(A_α), so a per-step RDP of
- *       4e-8 at α = 1.01 (q = 1e-7, σ = 0.1) is right to 9 digits, not 15. When log(A_α) is
- *       below {@link #MIN_RESOLVED_LOG_A} (A_α - 1 drowns in that error, e.g. q = 1e-7, σ = 5) the
- *       value is not used: log(A_α) is convex in α, so the chord between the exact integer orders
- *       ⌊α⌋ and ⌈α⌉ is an upper bound with full relative precision (an upper bound, not exact).
+ *       4e-8 at α = 1.01 (q = 1e-7, σ = 0.1) is right to 9 digits, not 15. When log(A_α) is below
+ *       {@link #MIN_RESOLVED_LOG_A} (A_α - 1 drowns in that error, e.g. q = 1e-7, σ = 5) the value
+ *       is not used: log(A_α) is convex in α, so the chord between the exact integer orders ⌊α⌋ and
+ *       ⌈α⌉ is an upper bound with full relative precision (an upper bound, not exact).
  *   <li>α above {@link PoissonSubsampledRdp#MAX_SUMMED_ORDER} (4096) with q < 1: α/(2σ²), the
  *       unsubsampled value, a valid upper bound (subsampling never increases RDP) that avoids an
  *       O(α) sum; such orders are only optimal far outside any amplified regime.
