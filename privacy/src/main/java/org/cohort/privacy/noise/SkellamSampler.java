@@ -3,17 +3,24 @@ package org.cohort.privacy.noise;
 import org.cohort.privacy.math.SpecialFunctions;
 
 /**
- * Symmetric Skellam noise Sk(μ, μ) = Poisson(μ) - Poisson(μ) on the integers, variance 2μ, for the
+ * Symmetric Skellam noise Sk(μ, μ) = Poisson(μ) - Poisson(μ) on the integers, for the
  * distributed-DP Skellam mechanism (Agarwal, Kairouz, Liu, NeurIPS 2021): sums of independent
  * Skellam shares are Skellam again, so each site adds its share and the aggregate carries the full
- * noise.
+ * noise. Built from its variance ({@link #withVariance}), which is 2μ: the Poisson mean μ is an
+ * internal detail, so nobody passes a variance where μ was meant and halves the noise.
  *
  * <p>Poisson variates: sequential inversion for μ < 10; above, Hörmann's PTRS transformed rejection
  * (1993). Both accept or reject with floating-point comparisons, so the law is the Poisson law up
- * to double rounding in those comparisons (relative 1e-15 per probability), not bit-exact like
- * {@link DiscreteGaussianSampler}; outputs are integers, so there are no low-order bits to leak.
+ * to double rounding in those comparisons, not bit-exact like {@link DiscreteGaussianSampler}. The
+ * PTRS test compares log-probabilities of magnitude about μ·ln μ, so its absolute rounding error,
+ * and hence the relative error of each probability, grows like μ·ln μ·2^-52: below 1e-9 up to
+ * {@link #MAX_VARIANCE}, which is why larger variances are refused. Outputs are integers, so there
+ * are no low-order bits to leak.
  */
 public final class SkellamSampler {
+
+  /** Largest variance 2μ accepted: μ = 2^16 keeps the PTRS rounding error below 1e-9. */
+  public static final double MAX_VARIANCE = 0x1.0p17;
 
   private static final double INVERSION_LIMIT = 10;
 
@@ -26,10 +33,7 @@ public final class SkellamSampler {
   private final double ptrsVr;
   private final double logMu;
 
-  public SkellamSampler(AesCtrDrbg random, double mu) {
-    if (!(mu > 0) || Double.isInfinite(mu)) {
-      throw new IllegalArgumentException("Skellam mu must be > 0 and finite, got " + mu);
-    }
+  private SkellamSampler(AesCtrDrbg random, double mu) {
     this.random = random;
     this.mu = mu;
     this.expMinusMu = Math.exp(-mu);
@@ -39,6 +43,15 @@ public final class SkellamSampler {
     this.ptrsA = -0.059 + 0.02483 * ptrsB;
     this.ptrsLogInverseAlpha = Math.log(1.1239 + 1.1328 / (ptrsB - 3.4));
     this.ptrsVr = 0.9277 - 3.6224 / (ptrsB - 2);
+  }
+
+  /** Sk(v/2, v/2): zero mean and variance {@code variance}, in (0, {@link #MAX_VARIANCE}]. */
+  public static SkellamSampler withVariance(AesCtrDrbg random, double variance) {
+    if (!(variance > 0 && variance <= MAX_VARIANCE)) {
+      throw new IllegalArgumentException(
+          "Skellam variance must be in (0, " + MAX_VARIANCE + "], got " + variance);
+    }
+    return new SkellamSampler(random, variance / 2);
   }
 
   public long sample() {

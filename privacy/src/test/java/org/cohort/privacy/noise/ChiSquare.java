@@ -2,15 +2,18 @@ package org.cohort.privacy.noise;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Pearson's goodness-of-fit statistic against exact bin probabilities. */
-final class ChiSquare {
+/**
+ * Pearson's goodness-of-fit statistic against exact bin probabilities (public for the tests of the
+ * distributed pipeline).
+ */
+public final class ChiSquare {
 
   /**
    * Upper 1e-7 quantiles of the chi-square distribution (scipy.stats.chi2.isf(1e-7, df)), keyed by
    * degrees of freedom: a correct sampler fails with probability 1e-7 per seed, and the tests use
    * fixed seeds, so they are deterministic.
    */
-  static double criticalValue(int degreesOfFreedom) {
+  public static double criticalValue(int degreesOfFreedom) {
     return switch (degreesOfFreedom) {
       case 6 -> 43.337757113294245;
       case 10 -> 52.30953841065543;
@@ -24,7 +27,7 @@ final class ChiSquare {
     };
   }
 
-  static void assertFits(long[] observed, double[] probabilities, String what) {
+  public static void assertFits(long[] observed, double[] probabilities, String what) {
     long n = 0;
     for (long o : observed) {
       n += o;

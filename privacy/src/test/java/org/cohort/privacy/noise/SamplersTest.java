@@ -163,7 +163,7 @@ class SamplersTest {
   }
 
   private static void assertPoisson(double mu, int lo, int hi, int draws, long seed) {
-    SkellamSampler sampler = new SkellamSampler(AesCtrDrbg.seeded(seed), mu);
+    SkellamSampler sampler = SkellamSampler.withVariance(AesCtrDrbg.seeded(seed), 2 * mu);
     long[] bins = new long[hi - lo + 3];
     for (int i = 0; i < draws; i++) {
       long k = sampler.poisson();
@@ -206,9 +206,10 @@ class SamplersTest {
   }
 
   @Test
-  void skellamHasZeroMeanAndVarianceTwoMu() {
+  void skellamHasZeroMeanAndTheRequestedVariance() {
     for (double mu : new double[] {3, 50}) {
-      SkellamSampler sampler = new SkellamSampler(AesCtrDrbg.seeded(40 + (long) mu), mu);
+      SkellamSampler sampler =
+          SkellamSampler.withVariance(AesCtrDrbg.seeded(40 + (long) mu), 2 * mu);
       long[] samples = new long[200_000];
       sampler.sample(samples);
       double sum = 0;
@@ -222,6 +223,16 @@ class SamplersTest {
       // Var of X^2 for Sk(mu, mu) is 2 (2mu)^2 + 2mu (its excess kurtosis is 1/(2mu)).
       assertEquals(2 * mu, sumSquares / n, 6 * Math.sqrt((8 * mu * mu + 2 * mu) / n), "mu " + mu);
     }
+  }
+
+  @Test
+  void skellamRefusesVariancesItCannotSampleAccurately() {
+    AesCtrDrbg random = AesCtrDrbg.seeded(45);
+    assertThrows(IllegalArgumentException.class, () -> SkellamSampler.withVariance(random, 0));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> SkellamSampler.withVariance(random, 2 * SkellamSampler.MAX_VARIANCE));
+    SkellamSampler.withVariance(random, SkellamSampler.MAX_VARIANCE).sample();
   }
 
   @Test
