@@ -7,6 +7,8 @@ import org.cohort.protocol.v1.TensorSpec;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.BooleanIndexing;
+import org.nd4j.linalg.indexing.conditions.Conditions;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -154,6 +156,10 @@ public final class DenseNetwork {
       }
       squaredNorms.addi(inputSquares.muli(rowSquaredNorms(deltas[i])));
     }
+    // Squared norms are non-negative, so their sum is finite exactly when every one is.
+    if (!Double.isFinite(squaredNorms.sumNumber().doubleValue())) {
+      dropNonFiniteExamples(inputs, deltas, squaredNorms);
+    }
     double bound = clipNorm * (1 - 0x1.0p-22);
     // min(1, C / norm) as C / max(norm, C), which also keeps a zero gradient at scale 1.
     INDArray scales =
@@ -164,6 +170,29 @@ public final class DenseNetwork {
       delta.muliColumnVector(scales);
     }
     accumulateGradient(inputs, deltas, 1.0);
+  }
+
+  /**
+   * An example whose gradient is not finite (a NaN or infinite feature, or activations that
+   * overflow float) would turn the whole sum into NaN and so reveal that it was sampled; it
+   * contributes nothing instead, which keeps the sum's sensitivity at C. Its input and delta rows
+   * become zero, and {@code inputs[0]}, the caller's design, is replaced by a cleaned copy rather
+   * than modified.
+   */
+  private static void dropNonFiniteExamples(
+      INDArray[] inputs, INDArray[] deltas, INDArray squaredNorms) {
+    // Comparisons rather than Conditions.notFinite(), which this ND4J's native ops do not know.
+    INDArray keep = squaredNorms.lt(Double.POSITIVE_INFINITY).castTo(DataType.FLOAT);
+    squaredNorms.muli(keep.castTo(DataType.DOUBLE));
+    BooleanIndexing.replaceWhere(squaredNorms, 0.0, Conditions.isNan());
+    // A dropped row times 0 holds zeros and NaNs only (inf · 0 and NaN · 0 are NaN); a kept row
+    // has a finite squared norm, so all its entries are finite and it holds no NaN.
+    for (int i = 0; i < inputs.length; i++) {
+      inputs[i] = inputs[i].mulColumnVector(keep);
+      BooleanIndexing.replaceWhere(inputs[i], 0.0, Conditions.isNan());
+      deltas[i].muliColumnVector(keep);
+      BooleanIndexing.replaceWhere(deltas[i], 0.0, Conditions.isNan());
+    }
   }
 
   /** A copy of the internal gradient in layout order (one bulk copy of its buffer). */

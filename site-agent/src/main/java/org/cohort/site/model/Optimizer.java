@@ -46,24 +46,32 @@ public sealed interface Optimizer permits Optimizer.Sgd, Optimizer.Adam {
     private final double learningRate;
     private final INDArray firstMoment;
     private final INDArray secondMoment;
+
+    /**
+     * Scratch for the intermediate vectors, so that a step allocates nothing: fresh off-heap
+     * buffers of a model's size cost more (page faults, deallocation) than the arithmetic.
+     */
+    private final INDArray scratch;
+
     private long steps;
 
     private Adam(double learningRate, long parameterCount) {
       this.learningRate = learningRate;
       this.firstMoment = Nd4j.zeros(DataType.FLOAT, parameterCount);
       this.secondMoment = Nd4j.zeros(DataType.FLOAT, parameterCount);
+      this.scratch = Nd4j.zeros(DataType.FLOAT, parameterCount);
     }
 
     @Override
     public void step(INDArray parameters, INDArray gradient) {
       steps++;
-      firstMoment.muli(BETA1).addi(gradient.mul(1 - BETA1));
+      firstMoment.muli(BETA1).addi(scratch.assign(gradient).muli(1 - BETA1));
       secondMoment.muli(BETA2).addi(gradient.muli(gradient).muli(1 - BETA2));
       // Bias corrections folded into the step size (Kingma and Ba, section 2).
       double stepSize =
           learningRate * Math.sqrt(1 - Math.pow(BETA2, steps)) / (1 - Math.pow(BETA1, steps));
-      INDArray denominator = Transforms.sqrt(secondMoment, true).addi(EPSILON);
-      parameters.subi(firstMoment.div(denominator).muli(stepSize));
+      INDArray denominator = Transforms.sqrt(scratch.assign(secondMoment), false).addi(EPSILON);
+      parameters.subi(denominator.rdivi(firstMoment).muli(stepSize));
     }
   }
 }

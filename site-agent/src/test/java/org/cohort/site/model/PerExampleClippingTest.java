@@ -1,5 +1,6 @@
 package org.cohort.site.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -82,6 +83,24 @@ class PerExampleClippingTest {
           assertTrue(clipped >= clipNorm * (1 - 1e-6), what + ": " + clipped);
         }
       }
+    }
+  }
+
+  @Test
+  void anExampleWithANonFiniteGradientContributesNothing() {
+    for (ModelSpec spec : List.of(LOGREG, MLP)) {
+      LabelledMatrix batch =
+          LabelledMatrix.of(DenseNetworkTest.randomDataset(8, 5, 4)).select(new int[] {0, 1, 2, 3});
+      batch.design().putScalar(1, 2, Float.NaN);
+      batch.design().putScalar(3, 0, Float.POSITIVE_INFINITY);
+      float[] params = parametersWithNonZeroBiases(spec);
+      DenseNetwork network = new DenseNetwork(spec, params);
+      network.computeClippedGradientSum(batch.design(), batch.labels(), 0.5);
+      float[] withBadRows = network.gradient();
+      LabelledMatrix finiteRows = batch.select(new int[] {0, 2});
+      network.computeClippedGradientSum(finiteRows.design(), finiteRows.labels(), 0.5);
+      assertArrayEquals(network.gradient(), withBadRows, 1e-6f, spec.getKind());
+      assertTrue(Float.isNaN(batch.design().getFloat(1, 2)), "the caller's design is unchanged");
     }
   }
 
