@@ -1,6 +1,7 @@
 package org.cohort.coordinator;
 
 import com.google.protobuf.ByteString;
+import java.util.Optional;
 import org.cohort.coordinator.strategy.RoundConfig;
 import org.cohort.crypto.secagg.RoundSetup;
 import org.cohort.protocol.model.ModelLayout;
@@ -10,6 +11,7 @@ import org.cohort.protocol.v1.ErrorCode;
 import org.cohort.protocol.v1.EvaluationTask;
 import org.cohort.protocol.v1.Goodbye;
 import org.cohort.protocol.v1.ModelSpec;
+import org.cohort.protocol.v1.PrivacySettings;
 import org.cohort.protocol.v1.RoundResult;
 import org.cohort.protocol.v1.RoundStatus;
 import org.cohort.protocol.v1.RoundTask;
@@ -45,7 +47,12 @@ final class CoordinatorMessages {
   }
 
   /** A training task; {@code setup} is null for a plain round. The global model follows it. */
-  Envelope task(long round, long deadlineUnixMs, RoundConfig config, RoundSetup setup) {
+  Envelope task(
+      long round,
+      long deadlineUnixMs,
+      RoundConfig config,
+      RoundSetup setup,
+      Optional<PrivacySettings> privacy) {
     RoundTask.Builder task =
         RoundTask.newBuilder()
             .setDeadlineUnixMs(deadlineUnixMs)
@@ -56,6 +63,7 @@ final class CoordinatorMessages {
     if (setup != null) {
       task.setSecureAggregationSetup(ByteString.copyFrom(setup.encode()));
     }
+    privacy.ifPresent(task::setPrivacy);
     return Envelopes.stamped(federationId, round).setRoundTask(task).build();
   }
 

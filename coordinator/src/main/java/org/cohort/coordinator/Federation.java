@@ -19,10 +19,12 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.cohort.coordinator.aggregate.AggregateUpdate;
 import org.cohort.coordinator.aggregate.UpdateAggregator;
 import org.cohort.coordinator.config.CoordinatorConfig;
+import org.cohort.coordinator.privacy.FederationPrivacy;
 import org.cohort.coordinator.strategy.RoundConfig;
 import org.cohort.coordinator.strategy.ServerStrategy;
 import org.cohort.crypto.pki.Pem;
@@ -30,9 +32,13 @@ import org.cohort.crypto.secagg.KeyAdvert;
 import org.cohort.crypto.secagg.ParticipantId;
 import org.cohort.crypto.secagg.RoundSetup;
 import org.cohort.crypto.secagg.SecAggException;
+import org.cohort.crypto.secagg.SecAggParameters;
 import org.cohort.crypto.secagg.ShareBundle;
 import org.cohort.crypto.secagg.SurvivorSignature;
 import org.cohort.crypto.secagg.UnmaskResponse;
+import org.cohort.privacy.distributed.DistributedNoisePlan;
+import org.cohort.privacy.distributed.RandomizedHadamard;
+import org.cohort.privacy.round.RoundPrivacy;
 import org.cohort.protocol.model.ModelLayout;
 import org.cohort.protocol.v1.Envelope;
 import org.cohort.protocol.v1.ErrorCode;
@@ -100,6 +106,12 @@ final class Federation {
 
   private volatile GlobalModel snapshot;
 
+  /** Empty when rounds run without differential privacy. */
+  private final Optional<FederationPrivacy> privacy;
+
+  /** The current round's privacy settings; empty without differential privacy. */
+  private Optional<RoundPrivacy> currentPrivacy = Optional.empty();
+
   Federation(
       CoordinatorConfig config,
       ServerStrategy strategy,
@@ -125,11 +137,7 @@ final class Federation {
         secure
             ? UploadStaging.maskedInputs(
                 config.stagingBuffers(),
-                // Rounds never have more participants than sites.allowed (validated on load).
-                config
-                    .secureAggregationSettings()
-                    .parameters(config.sites().allowed().size(), layout.totalElements())
-                    .maskedLength(),
+                maskedLength(config, layout.totalElements()),
                 this::onRoundThread)
             : null;
     this.caCertificate = secure ? Pem.readCertificate(config.kit().caCertificate()) : null;
@@ -149,6 +157,25 @@ final class Federation {
       log.warn(
           "secure aggregation is OFF (secure_aggregation.enabled: false): the coordinator sees every site's update");
     }
+    this.privacy = FederationPrivacy.of(config);
+    privacy.ifPresentOrElse(
+        p ->
+            log.info(
+                "differential privacy {} per patient record: clip {}, noise multiplier {}, sampling"
+                    + " rate {}, expected batch {}; after {} rounds every site's records have spent"
+                    + " epsilon {} at delta {}",
+                p.planned().mode(),
+                p.planned().clipNorm(),
+                p.planned().noiseMultiplier(),
+                p.planned().samplingRate(),
+                p.planned().expectedBatchSize(),
+                config.rounds().count(),
+                p.spentAfter(config.rounds().count()).epsilon(),
+                p.delta()),
+        () ->
+            log.warn(
+                "differential privacy is OFF (no privacy section): the released models carry no"
+                    + " formal guarantee"));
     this.checkpoints = new CheckpointStore(config.checkpoint().directory());
     var restored = checkpoints.load(layout.totalElements());
     if (restored.isPresent()) {
@@ -522,6 +549,20 @@ final class Federation {
           needed);
       return;
     }
+    Optional<RoundPrivacy> roundPrivacy;
+    try {
+      roundPrivacy =
+          privacy.map(
+              p ->
+                  p.forRound(
+                      participants.size(),
+                      secure
+                          ? config.secureAggregationSettings().plan(participants.size()).threshold()
+                          : 0));
+    } catch (IllegalArgumentException e) {
+      log.error("round {} cannot carry its differential privacy: {}", number, e.getMessage());
+      return;
+    }
     lastRound = number;
     Duration deadline = config.rounds().deadline();
     Round round;
@@ -531,16 +572,29 @@ final class Federation {
       byte[] graphSeed = new byte[32];
       random.nextBytes(graphSeed);
       CoordinatorConfig.SecureAggregation settings = config.secureAggregationSettings();
+      Optional<DistributedNoisePlan> integerEncoding =
+          roundPrivacy
+              .filter(p -> p.mode() == RoundPrivacy.Mode.DISTRIBUTED)
+              .map(RoundPrivacy::plan);
       setup =
           new RoundSetup(
               config.federationId(),
               number,
               ids,
               graphSeed,
-              settings.parameters(ids.size(), layout.totalElements()));
+              secureParameters(ids.size(), roundPrivacy, integerEncoding));
+      byte[] rotationSeed =
+          integerEncoding.isPresent() ? roundPrivacy.get().distributed().rotationSeed() : null;
       round =
           Round.secure(
-              new SecureSum(setup, caCertificate, revocationList),
+              new SecureSum(
+                  setup,
+                  caCertificate,
+                  revocationList,
+                  integerEncoding
+                      .<Function<int[], float[]>>map(
+                          encoding -> residues -> encoding.decode(residues, rotationSeed))
+                      .orElse(null)),
               min,
               clock,
               deadline,
@@ -549,6 +603,7 @@ final class Federation {
       round = Round.plain(number, participants, min, aggregators.get(), clock, deadline);
     }
     current = round;
+    currentPrivacy = roundPrivacy;
     armPhaseTimer(round, round.phase(), round.deadline());
     onRoundThreadAt(
         round.hardDeadline(),
@@ -567,7 +622,12 @@ final class Federation {
         },
         timer -> hardTimer = timer);
     Envelope task =
-        messages.task(number, clock.instant().plus(deadline).toEpochMilli(), plan, setup);
+        messages.task(
+            number,
+            clock.instant().plus(deadline).toEpochMilli(),
+            plan,
+            setup,
+            roundPrivacy.map(p -> privacy.get().settings(p)));
     try (EncodedTensor model = encodedGlobalModel(number)) {
       for (String site : participants) {
         connected.get(site).sendWithModel(task, model);
@@ -579,6 +639,42 @@ final class Federation {
         participants,
         secure ? " (secure aggregation, " + setup.parameters().graph() + ")" : "");
     notifyListeners(listener -> listener.roundStarted(number, participants));
+  }
+
+  /**
+   * The length of every masked input of this federation's secure rounds: the padded integer
+   * encoding and its weight in a distributed-DP round, else the fixed-point update, its weight and
+   * (without privacy) the metric slots. Neither depends on the round's number of sites.
+   */
+  private static int maskedLength(CoordinatorConfig config, int modelElements) {
+    if (config.privacyEnabled() && "distributed".equals(config.privacy().mode())) {
+      return RandomizedHadamard.paddedDimension(modelElements) + 1;
+    }
+    SecAggParameters fixedPoint =
+        config
+            .secureAggregationSettings()
+            .parameters(config.sites().allowed().size(), modelElements);
+    return (config.privacyEnabled() ? fixedPoint.withCountSlots(0) : fixedPoint).maskedLength();
+  }
+
+  /**
+   * A secure round's parameters: the distributed-DP integer encoding's, or fixed point (without
+   * metric slots when the round is private, since metrics would leave the sites un-noised).
+   */
+  private SecAggParameters secureParameters(
+      int sites,
+      Optional<RoundPrivacy> roundPrivacy,
+      Optional<DistributedNoisePlan> integerEncoding) {
+    CoordinatorConfig.SecureAggregation settings = config.secureAggregationSettings();
+    if (integerEncoding.isPresent()) {
+      return SecAggParameters.integer(
+          sites,
+          integerEncoding.get().paddedDimension(),
+          settings.plan(sites),
+          integerEncoding.get().bits());
+    }
+    SecAggParameters fixedPoint = settings.parameters(sites, layout.totalElements());
+    return roundPrivacy.isPresent() ? fixedPoint.withCountSlots(0) : fixedPoint;
   }
 
   private void armPhaseTimer(Round round, RoundPhase phase, Instant deadline) {
@@ -630,7 +726,9 @@ final class Federation {
     byte[] stateBefore = strategy.state();
     boolean applied = false;
     try {
-      float[] next = strategy.apply(global, aggregate);
+      AggregateUpdate released =
+          currentPrivacy.map(p -> privacy.get().release(p, aggregate)).orElse(aggregate);
+      float[] next = strategy.apply(global, released);
       if (!allFinite(next)) {
         return round.abandon("the new model is not finite");
       }

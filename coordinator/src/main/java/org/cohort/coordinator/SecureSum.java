@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import org.cohort.coordinator.aggregate.AggregateUpdate;
 import org.cohort.coordinator.aggregate.WeightedMean;
 import org.cohort.crypto.secagg.AggregateResult;
@@ -15,6 +16,7 @@ import org.cohort.crypto.secagg.MaskedInput;
 import org.cohort.crypto.secagg.ParticipantId;
 import org.cohort.crypto.secagg.RoundSetup;
 import org.cohort.crypto.secagg.SecAggException;
+import org.cohort.crypto.secagg.SecAggParameters;
 import org.cohort.crypto.secagg.SecAggServer;
 import org.cohort.crypto.secagg.ShareBundle;
 import org.cohort.crypto.secagg.ShareDelivery;
@@ -42,9 +44,28 @@ final class SecureSum {
   private final Map<ParticipantId, byte[]> signingCertificates = new HashMap<>();
   private final X509Certificate ca;
   private final Optional<X509CRL> revocationList;
+  private final Function<int[], float[]> integerDecoder;
   private LocalMetrics pooledMetrics = MetricSums.NONE.pooled();
 
+  /** A sum of fixed-point updates. */
   SecureSum(RoundSetup setup, X509Certificate ca, Optional<X509CRL> revocationList) {
+    this(setup, ca, revocationList, null);
+  }
+
+  /**
+   * @param integerDecoder for a setup with integer encoding: turns the unmasked residues into the
+   *     decoded sum (the distributed-DP encoding's decoder); null for fixed point
+   */
+  SecureSum(
+      RoundSetup setup,
+      X509Certificate ca,
+      Optional<X509CRL> revocationList,
+      Function<int[], float[]> integerDecoder) {
+    if ((setup.parameters().encoding() == SecAggParameters.Encoding.INTEGER)
+        != (integerDecoder != null)) {
+      throw new IllegalArgumentException("an integer-encoded sum needs its decoder, and only it");
+    }
+    this.integerDecoder = integerDecoder;
     this.setup = setup;
     this.ca = ca;
     this.revocationList = revocationList;
@@ -129,7 +150,8 @@ final class SecureSum {
    * vector: the total weight must be one that honest contributors could have sent (each weight in
    * [1, max_weight]), and every coordinate of the mean within the clip (each site's update is
    * clipped to [−clip, clip] before it is masked) plus the quantization error. Otherwise the round
-   * is abandoned.
+   * is abandoned. An integer-encoded sum is decoded instead, as its {@code AggregateUpdate}'s
+   * delta: the noisy sum of the inputs, not their mean.
    */
   AggregateUpdate finish() {
     AggregateResult result = engine.finish();
@@ -145,6 +167,16 @@ final class SecureSum {
               + " contributors with weights in [1, "
               + parameters.maxWeight()
               + "] can send");
+    }
+    if (integerDecoder != null) {
+      // Weight 1 each (checked above); the residues decode to the noisy sum of the inputs, whose
+      // size the noise, not a clip range, bounds.
+      double[] signed = result.weightedSum();
+      int[] residues = new int[signed.length];
+      for (int i = 0; i < residues.length; i++) {
+        residues[i] = (int) (long) signed[i];
+      }
+      return new AggregateUpdate(integerDecoder.apply(residues), total, contributors);
     }
     SlotLayout layout = SlotLayout.forMaxSlot(parameters.maxWeight());
     if (parameters.countSlots() == layout.slotCount()) {

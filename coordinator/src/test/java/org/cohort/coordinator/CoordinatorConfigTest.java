@@ -97,7 +97,8 @@ class CoordinatorConfigTest {
             new Transport(4096, 5, 200, 3000),
             new Aggregation(1, null, null),
             new SecureAggregation(null, "sparse", 2, 2, null, null, 0.5, null, null, null),
-            new StrategySettings("fedadam", null, 0.05, null, null, null, null, null, null, null));
+            new StrategySettings("fedadam", null, 0.05, null, null, null, null, null, null, null),
+            null);
     Files.createDirectories(kit);
     Path file = kit.resolve("coordinator.yaml");
     config.write(file);

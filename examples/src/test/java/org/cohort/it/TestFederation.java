@@ -60,9 +60,10 @@ final class TestFederation implements AutoCloseable {
       int features,
       SecureAggregation secureAggregation,
       StrategySettings strategy,
-      CoordinatorConfig.Aggregation aggregation) {
+      CoordinatorConfig.Aggregation aggregation,
+      CoordinatorConfig.Privacy privacy) {
     Settings(List<String> allowedSites, int minPerRound, int rounds, double deadlineSeconds) {
-      this(allowedSites, minPerRound, rounds, deadlineSeconds, FEATURES, null, null, null);
+      this(allowedSites, minPerRound, rounds, deadlineSeconds, FEATURES, null, null, null, null);
     }
 
     Settings(
@@ -71,7 +72,7 @@ final class TestFederation implements AutoCloseable {
         int rounds,
         double deadlineSeconds,
         int features) {
-      this(allowedSites, minPerRound, rounds, deadlineSeconds, features, null, null, null);
+      this(allowedSites, minPerRound, rounds, deadlineSeconds, features, null, null, null, null);
     }
 
     /** Plain FedAvg: secure_aggregation.enabled false. */
@@ -88,7 +89,8 @@ final class TestFederation implements AutoCloseable {
           features,
           section,
           strategy,
-          aggregation);
+          aggregation,
+          privacy);
     }
 
     Settings withStrategy(StrategySettings section) {
@@ -100,7 +102,8 @@ final class TestFederation implements AutoCloseable {
           features,
           secureAggregation,
           section,
-          aggregation);
+          aggregation,
+          privacy);
     }
 
     /** The aggregation section; staging_buffers is always 1 (see writeCoordinatorConfig). */
@@ -113,7 +116,21 @@ final class TestFederation implements AutoCloseable {
           features,
           secureAggregation,
           strategy,
-          new CoordinatorConfig.Aggregation(1, maxWeight, maxUpdateNorm));
+          new CoordinatorConfig.Aggregation(1, maxWeight, maxUpdateNorm),
+          privacy);
+    }
+
+    Settings withPrivacy(CoordinatorConfig.Privacy section) {
+      return new Settings(
+          allowedSites,
+          minPerRound,
+          rounds,
+          deadlineSeconds,
+          features,
+          secureAggregation,
+          strategy,
+          aggregation,
+          section);
     }
   }
 
@@ -180,7 +197,8 @@ final class TestFederation implements AutoCloseable {
                 ? settings.aggregation()
                 : new CoordinatorConfig.Aggregation(1, null, null),
             settings.secureAggregation(),
-            settings.strategy());
+            settings.strategy(),
+            settings.privacy());
     plainRounds = !config.secureAggregationEnabled();
     Path file = root.resolve(name);
     config.write(file);

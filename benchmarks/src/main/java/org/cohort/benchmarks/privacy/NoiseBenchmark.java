@@ -47,7 +47,7 @@ public class NoiseBenchmark {
     integers = new long[MILLION];
     fewIntegers = new long[1000];
     gaussian = GaussianNoise.create();
-    skellam = new SkellamSampler(AesCtrDrbg.create(), 1000.0);
+    skellam = SkellamSampler.withVariance(AesCtrDrbg.create(), 2000.0);
     discreteGaussian = DiscreteGaussianSampler.withSigmaSquared(AesCtrDrbg.create(), 1L << 20);
     discreteGaussianTable = new DiscreteGaussianTable(AesCtrDrbg.create(), 1024);
   }

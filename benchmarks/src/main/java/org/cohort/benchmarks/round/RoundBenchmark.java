@@ -432,6 +432,7 @@ public final class RoundBenchmark implements Callable<Integer> {
                     null,
                     secureMaxWeight,
                     securePhaseDeadlineSeconds),
+            null,
             null);
     Path file = root.resolve("coordinator-" + name + ".yaml");
     config.write(file);

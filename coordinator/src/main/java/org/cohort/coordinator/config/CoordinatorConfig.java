@@ -51,7 +51,8 @@ public record CoordinatorConfig(
     Transport transport,
     Aggregation aggregation,
     SecureAggregation secureAggregation,
-    StrategySettings strategy) {
+    StrategySettings strategy,
+    Privacy privacy) {
 
   /** host/port; port 0 picks a free port (tests). */
   public record Endpoint(String host, int port) {}
@@ -256,6 +257,85 @@ public record CoordinatorConfig(
     }
   }
 
+  /**
+   * privacy (optional; off when absent). The unit protected is one patient record. {@code mode}:
+   * distributed (each round one federation-wide DP-SGD step, noise split across sites under secure
+   * aggregation; needs it), central (the coordinator adds the noise: trusts it) or local (DP-SGD in
+   * each site's local training, {@code local_steps} steps per round). {@code epsilon} is the target
+   * over rounds.count rounds at {@code delta}, turned into a noise multiplier before the first
+   * round; or give {@code noise_multiplier} instead. {@code clip}: L2 bound of each record's
+   * gradient; {@code sampling_rate}: every site includes each record with this probability; {@code
+   * expected_batch_size}: the public divisor of the federation's gradient sum (q times the
+   * consortium's training records; a wrong value only rescales the learning rate). distributed
+   * only: {@code noise} (discrete_gaussian or skellam), {@code bits} of the secure sum, and {@code
+   * colluders}, the sites assumed to collude with the coordinator (their noise shares are not
+   * counted).
+   */
+  public record Privacy(
+      String mode,
+      String unit,
+      Double epsilon,
+      Double noiseMultiplier,
+      Double delta,
+      Double clip,
+      Double samplingRate,
+      Double expectedBatchSize,
+      String noise,
+      Integer bits,
+      Integer colluders,
+      Integer localSteps) {
+    public static final double DEFAULT_DELTA = 1e-5;
+    public static final int DEFAULT_BITS = 20;
+    public static final int DEFAULT_LOCAL_STEPS = 10;
+
+    public double deltaOrDefault() {
+      return delta != null ? delta : DEFAULT_DELTA;
+    }
+
+    public int bitsOrDefault() {
+      return bits != null ? bits : DEFAULT_BITS;
+    }
+
+    public int colludersOrDefault() {
+      return colluders != null ? colluders : 0;
+    }
+
+    public int localStepsOrDefault() {
+      return localSteps != null ? localSteps : DEFAULT_LOCAL_STEPS;
+    }
+
+    public String noiseOrDefault() {
+      return noise != null ? noise : "discrete_gaussian";
+    }
+
+    public boolean enabled() {
+      return mode != null && !"off".equals(mode);
+    }
+  }
+
+  public CoordinatorConfig withPrivacy(Privacy privacy) {
+    return new CoordinatorConfig(
+        federationId,
+        listen,
+        metrics,
+        kit,
+        sites,
+        rounds,
+        model,
+        training,
+        checkpoint,
+        transport,
+        aggregation,
+        secureAggregation,
+        strategy,
+        privacy);
+  }
+
+  /** Whether rounds use differential privacy (a privacy section with a mode other than off). */
+  public boolean privacyEnabled() {
+    return privacy != null && privacy.enabled();
+  }
+
   public static final int DEFAULT_HEARTBEAT_MS = 5_000;
   public static final int DEFAULT_IDLE_TIMEOUT_MS = 20_000;
   public static final int DEFAULT_STAGING_BUFFERS = 4;
@@ -341,6 +421,7 @@ public record CoordinatorConfig(
         new Transport(4_194_304, 262_144, null, null),
         null,
         null,
+        null,
         null);
   }
 
@@ -358,7 +439,8 @@ public record CoordinatorConfig(
         transport,
         aggregation,
         secureAggregation,
-        strategy);
+        strategy,
+        privacy);
   }
 
   public CoordinatorConfig withTransport(Transport transport) {
@@ -375,7 +457,8 @@ public record CoordinatorConfig(
         transport,
         aggregation,
         secureAggregation,
-        strategy);
+        strategy,
+        privacy);
   }
 
   /** {@code null} runs no metrics endpoint. */
@@ -393,7 +476,8 @@ public record CoordinatorConfig(
         transport,
         aggregation,
         secureAggregation,
-        strategy);
+        strategy,
+        privacy);
   }
 
   public CoordinatorConfig withSites(Sites sites) {
@@ -410,7 +494,8 @@ public record CoordinatorConfig(
         transport,
         aggregation,
         secureAggregation,
-        strategy);
+        strategy,
+        privacy);
   }
 
   public CoordinatorConfig withRounds(Rounds rounds) {
@@ -427,7 +512,8 @@ public record CoordinatorConfig(
         transport,
         aggregation,
         secureAggregation,
-        strategy);
+        strategy,
+        privacy);
   }
 
   public CoordinatorConfig withModel(Model model) {
@@ -444,7 +530,8 @@ public record CoordinatorConfig(
         transport,
         aggregation,
         secureAggregation,
-        strategy);
+        strategy,
+        privacy);
   }
 
   public CoordinatorConfig withTraining(Training training) {
@@ -461,7 +548,8 @@ public record CoordinatorConfig(
         transport,
         aggregation,
         secureAggregation,
-        strategy);
+        strategy,
+        privacy);
   }
 
   public CoordinatorConfig withAggregation(Aggregation aggregation) {
@@ -478,7 +566,8 @@ public record CoordinatorConfig(
         transport,
         aggregation,
         secureAggregation,
-        strategy);
+        strategy,
+        privacy);
   }
 
   public CoordinatorConfig withStrategy(StrategySettings strategy) {
@@ -495,7 +584,8 @@ public record CoordinatorConfig(
         transport,
         aggregation,
         secureAggregation,
-        strategy);
+        strategy,
+        privacy);
   }
 
   /**
@@ -522,7 +612,8 @@ public record CoordinatorConfig(
         transport,
         aggregation,
         secureAggregation,
-        strategy);
+        strategy,
+        privacy);
   }
 
   /** This config as YAML, paths as they are. */
@@ -596,7 +687,8 @@ public record CoordinatorConfig(
         transport,
         aggregation,
         secureAggregation,
-        strategy);
+        strategy,
+        privacy);
   }
 
   private static Path relativeIfInside(Path base, Path p) {
@@ -687,6 +779,7 @@ public record CoordinatorConfig(
     }
     validateSecureAggregation(ModelLayout.of(normalizedModel.spec()).totalElements());
     strategySettings();
+    validatePrivacy();
     return new CoordinatorConfig(
         federationId,
         listen,
@@ -700,7 +793,8 @@ public record CoordinatorConfig(
         transport,
         aggregation,
         secureAggregation,
-        strategy);
+        strategy,
+        privacy);
   }
 
   private void validateSecureAggregation(int modelElements) {
@@ -743,6 +837,60 @@ public record CoordinatorConfig(
           "secure_aggregation.graph, secure_aggregation.degree or secure_aggregation.threshold: "
               + e.getMessage());
     }
+  }
+
+  private void validatePrivacy() {
+    if (privacy == null) {
+      return;
+    }
+    require(
+        privacy.mode() == null
+            || List.of("off", "distributed", "central", "local").contains(privacy.mode()),
+        "privacy.mode must be off, distributed, central or local");
+    if (!privacy.enabled()) {
+      return;
+    }
+    require(
+        privacy.unit() == null || "patient".equals(privacy.unit()),
+        "privacy.unit must be patient (site-level privacy is not implemented)");
+    require(
+        (privacy.epsilon() == null) != (privacy.noiseMultiplier() == null),
+        "privacy needs exactly one of privacy.epsilon (a target) or privacy.noise_multiplier");
+    require(
+        privacy.epsilon() == null || (privacy.epsilon() > 0 && Double.isFinite(privacy.epsilon())),
+        "privacy.epsilon must be a positive number");
+    require(
+        privacy.noiseMultiplier() == null
+            || (privacy.noiseMultiplier() > 0 && Double.isFinite(privacy.noiseMultiplier())),
+        "privacy.noise_multiplier must be a positive number");
+    double delta = privacy.deltaOrDefault();
+    require(delta > 0 && delta < 1, "privacy.delta must be in (0, 1)");
+    require(
+        privacy.clip() != null && privacy.clip() > 0 && Double.isFinite(privacy.clip()),
+        "privacy.clip must be set to a positive number (each record's gradient L2 bound)");
+    require(
+        privacy.samplingRate() != null && privacy.samplingRate() > 0 && privacy.samplingRate() <= 1,
+        "privacy.sampling_rate must be set, in (0, 1]");
+    require(
+        privacy.expectedBatchSize() != null
+            && privacy.expectedBatchSize() > 0
+            && Double.isFinite(privacy.expectedBatchSize()),
+        "privacy.expected_batch_size must be set to a positive number");
+    require(
+        List.of("discrete_gaussian", "skellam").contains(privacy.noiseOrDefault()),
+        "privacy.noise must be discrete_gaussian or skellam");
+    require(
+        privacy.bitsOrDefault() >= 8 && privacy.bitsOrDefault() <= 32,
+        "privacy.bits must be in 8..32");
+    require(privacy.colludersOrDefault() >= 0, "privacy.colluders must be >= 0");
+    require(privacy.localStepsOrDefault() >= 1, "privacy.local_steps must be >= 1");
+    require(
+        !"distributed".equals(privacy.mode()) || secureAggregationEnabled(),
+        "privacy.mode distributed needs secure aggregation (secure_aggregation.enabled: true)");
+    require(
+        !strategySettings().robust(),
+        "privacy needs the mean aggregator: a robust aggregator picks individual sites' updates, "
+            + "which the noise is not calibrated for");
   }
 
   private static void checkEndpoint(Endpoint endpoint, String name) {

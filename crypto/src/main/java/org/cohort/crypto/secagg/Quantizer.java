@@ -23,6 +23,10 @@ final class Quantizer {
    * SecureRandom call instead of one per coordinate).
    */
   int[] quantize(float[] update, long weight, long[] counts, SecureRandom random) {
+    if (parameters.encoding() != SecAggParameters.Encoding.FIXED_POINT) {
+      throw new SecAggException.InvalidParameters(
+          "the round expects integer residues, not fixed-point updates");
+    }
     if (update.length != parameters.vectorLength()) {
       throw new SecAggException.InvalidParameters(
           "update has "
@@ -69,6 +73,28 @@ final class Quantizer {
     for (int k = 0; k < counts.length; k++) {
       out[update.length + 1 + k] = (int) counts[k];
     }
+    return out;
+  }
+
+  /**
+   * Returns a new int[maskedLength]: {@code residues} (already integers mod 2^bits, reduced here
+   * again so that no high bit leaks into the sum) and the weight 1.
+   */
+  int[] integerInput(int[] residues) {
+    if (parameters.encoding() != SecAggParameters.Encoding.INTEGER) {
+      throw new SecAggException.InvalidParameters(
+          "the round expects fixed-point updates, not integer residues");
+    }
+    if (residues.length != parameters.vectorLength()) {
+      throw new SecAggException.InvalidParameters(
+          residues.length + " residues, round expects vector_length=" + parameters.vectorLength());
+    }
+    int residueMask = parameters.residueMask();
+    int[] out = new int[parameters.maskedLength()];
+    for (int i = 0; i < residues.length; i++) {
+      out[i] = residues[i] & residueMask;
+    }
+    out[residues.length] = 1;
     return out;
   }
 

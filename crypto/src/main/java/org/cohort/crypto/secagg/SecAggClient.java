@@ -20,6 +20,7 @@ import java.util.stream.IntStream;
  *   ShareBundle   shareKeys(AdvertBundle)                 KEYS_ADVERTISED  → SHARES_SENT
  *   void          receiveShares(ShareDelivery)            SHARES_SENT      → SHARES_RECEIVED
  *   MaskedInput   maskedInput(float[] update, long weight[, long[] counts]) SHARES_RECEIVED → INPUT_SENT
+ *   MaskedInput   maskedInput(int[] residues)             SHARES_RECEIVED → INPUT_SENT  (integer encoding)
  *   SurvivorSignature signSurvivors(SurvivorSet)          INPUT_SENT       → SURVIVORS_SIGNED
  *   UnmaskResponse unmaskResponse(UnmaskRequest)          SURVIVORS_SIGNED → FINISHED
  * </pre>
@@ -303,7 +304,19 @@ public final class SecAggClient {
    */
   public MaskedInput maskedInput(float[] update, long weight, long[] counts) {
     requirePhase(Phase.SHARES_RECEIVED);
-    int[] values = new Quantizer(parameters).quantize(update, weight, counts, random);
+    return mask(new Quantizer(parameters).quantize(update, weight, counts, random));
+  }
+
+  /**
+   * Masks a vector the site encoded into Z_(2^bits) itself, for a round with {@link
+   * SecAggParameters.Encoding#INTEGER}; its weight is 1.
+   */
+  public MaskedInput maskedInput(int[] residues) {
+    requirePhase(Phase.SHARES_RECEIVED);
+    return mask(new Quantizer(parameters).integerInput(residues));
+  }
+
+  private MaskedInput mask(int[] values) {
     List<Keystream.Mask> masks = new ArrayList<>();
     masks.add(new Keystream.Mask(selfMaskSeed, +1));
     for (int peer = 0; peer < heldMaskKeyShares.length; peer++) {

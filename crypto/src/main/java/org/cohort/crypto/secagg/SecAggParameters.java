@@ -20,6 +20,8 @@ package org.cohort.crypto.secagg;
  * @param maxWeight largest weight (example count) a site may use
  * @param countSlots integers in [0, maxWeight] appended after the weight, summed exactly (the
  *     federation-wide metric sums of a round); bounded like the weight, so they cannot wrap either
+ * @param encoding how a site's vector becomes ring elements: {@link Encoding#FIXED_POINT} (the
+ *     quantizer above) or {@link Encoding#INTEGER} (the site hands in residues it encoded itself)
  */
 public record SecAggParameters(
     int sites,
@@ -28,7 +30,22 @@ public record SecAggParameters(
     int bits,
     double clip,
     long maxWeight,
-    int countSlots) {
+    int countSlots,
+    Encoding encoding) {
+
+  /** How a site's vector enters the ring Z_(2^bits). */
+  public enum Encoding {
+    /** Clip each coordinate, weight, scale and stochastically round: the quantizer above. */
+    FIXED_POINT,
+    /**
+     * The site's vector is already integers mod 2^bits (the distributed discrete Gaussian's
+     * encoding, which bounds its own sum). The weight of every site is 1, there are no count slots,
+     * the scale is 1 and {@code clip} is unused (1 by convention); the unmasked sum is returned as
+     * signed integers, which only the encoder's own decoder can interpret.
+     */
+    INTEGER
+  }
+
   /** Fewest quantization steps a weight-1 update must get over [0, clip]. */
   static final double MIN_STEPS_PER_CLIP = 256;
 
@@ -57,6 +74,13 @@ public record SecAggParameters(
       throw new SecAggException.InvalidParameters(
           "complete graph on " + sites + " sites must have degree " + (sites - 1));
     }
+    if (encoding == null) {
+      throw new SecAggException.InvalidParameters("encoding must be set");
+    }
+    if (encoding == Encoding.INTEGER && (maxWeight != 1 || countSlots != 0 || clip != 1)) {
+      throw new SecAggException.InvalidParameters(
+          "integer encoding has weight 1, no count slots and clip 1");
+    }
     if (bits < 8 || bits > 32) {
       throw new SecAggException.InvalidParameters("bits must be in 8..32, got " + bits);
     }
@@ -74,7 +98,8 @@ public record SecAggParameters(
               "the total weight of sites=%d with max_weight=%d does not fit in bits=%d",
               sites, maxWeight, bits));
     }
-    if (scaleFor(sites, bits, clip, maxWeight) * clip < MIN_STEPS_PER_CLIP) {
+    if (encoding == Encoding.FIXED_POINT
+        && scaleFor(sites, bits, clip, maxWeight) * clip < MIN_STEPS_PER_CLIP) {
       throw new SecAggException.SumMayWrap(
           String.format(
               "bits=%d cannot hold the sum of sites=%d updates clipped to clip=%s with max_weight=%d at %d steps per clip range",
@@ -82,10 +107,27 @@ public record SecAggParameters(
     }
   }
 
-  /** Parameters without count slots. */
+  /** Fixed-point parameters with {@code countSlots} count slots. */
+  public SecAggParameters(
+      int sites,
+      int vectorLength,
+      GraphPlan graph,
+      int bits,
+      double clip,
+      long maxWeight,
+      int countSlots) {
+    this(sites, vectorLength, graph, bits, clip, maxWeight, countSlots, Encoding.FIXED_POINT);
+  }
+
+  /** Fixed-point parameters without count slots. */
   public SecAggParameters(
       int sites, int vectorLength, GraphPlan graph, int bits, double clip, long maxWeight) {
     this(sites, vectorLength, graph, bits, clip, maxWeight, 0);
+  }
+
+  /** Parameters for vectors that sites encode into Z_(2^bits) themselves. */
+  public static SecAggParameters integer(int sites, int vectorLength, GraphPlan graph, int bits) {
+    return new SecAggParameters(sites, vectorLength, graph, bits, 1, 1, 0, Encoding.INTEGER);
   }
 
   /** Parameters with the default ring Z_(2^32) and no count slots. */
@@ -95,7 +137,7 @@ public record SecAggParameters(
   }
 
   public SecAggParameters withCountSlots(int slots) {
-    return new SecAggParameters(sites, vectorLength, graph, bits, clip, maxWeight, slots);
+    return new SecAggParameters(sites, vectorLength, graph, bits, clip, maxWeight, slots, encoding);
   }
 
   private static double scaleFor(int sites, int bits, double clip, long maxWeight) {
@@ -104,9 +146,9 @@ public record SecAggParameters(
     return largest <= 0 ? 0 : Math.pow(2, Math.floor(Math.log(largest) / Math.log(2)));
   }
 
-  /** Quantization steps per unit of weighted update; a power of two. */
+  /** Quantization steps per unit of weighted update; a power of two (1 for integer encoding). */
   public double scale() {
-    return scaleFor(sites, bits, clip, maxWeight);
+    return encoding == Encoding.INTEGER ? 1 : scaleFor(sites, bits, clip, maxWeight);
   }
 
   /** Largest per-coordinate error of a dequantized weighted sum of {@code contributors} updates. */
@@ -132,7 +174,8 @@ public record SecAggParameters(
         .u8(bits)
         .f64(clip)
         .i64(maxWeight)
-        .i32(countSlots);
+        .i32(countSlots)
+        .u8(encoding.ordinal());
   }
 
   static SecAggParameters readFrom(CanonicalReader in) {
@@ -148,6 +191,10 @@ public record SecAggParameters(
     double clip = in.f64();
     long maxWeight = in.i64();
     int countSlots = in.i32();
+    int encoding = in.u8();
+    if (encoding >= Encoding.values().length) {
+      throw new SecAggException.MalformedMessage("unknown encoding " + encoding);
+    }
     try {
       return new SecAggParameters(
           sites,
@@ -156,7 +203,8 @@ public record SecAggParameters(
           bits,
           clip,
           maxWeight,
-          countSlots);
+          countSlots,
+          Encoding.values()[encoding]);
     } catch (SecAggException.InvalidParameters | SecAggException.SumMayWrap e) {
       throw new SecAggException.MalformedMessage(
           "round setup carries invalid parameters: " + e.getMessage());

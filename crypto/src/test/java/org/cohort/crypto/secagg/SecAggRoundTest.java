@@ -3,6 +3,7 @@ package org.cohort.crypto.secagg;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashMap;
@@ -10,6 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 import org.cohort.crypto.secagg.RoundHarness.Dropout;
 import org.cohort.crypto.secagg.RoundHarness.Outcome;
 import org.junit.jupiter.api.Test;
@@ -87,6 +89,55 @@ class SecAggRoundTest {
             RoundHarness.weights(6, 100, 32));
     assertEquals(5, outcome.contributors().size());
     assertMatchesPlainFedAvg(parameters, outcome);
+  }
+
+  @Test
+  void integerEncodedResiduesSumModuloTheRingAndEachWeighsOne() {
+    int sites = 5;
+    int bits = 12;
+    RoundHarness harness = new RoundHarness(sites, 5);
+    SecAggParameters parameters =
+        SecAggParameters.integer(sites, LENGTH, GraphPlan.complete(sites, 3), bits);
+    RoundHarness.Prepared round = harness.prepare(harness.setup(1, parameters));
+    SplittableRandom random = new SplittableRandom(41);
+    long[] expected = new long[LENGTH];
+    for (SecAggClient client : round.clients()) {
+      int[] residues = new int[LENGTH];
+      for (int i = 0; i < LENGTH; i++) {
+        int value = random.nextInt(-300, 300);
+        expected[i] += value;
+        // Two's complement residues: the engine keeps only the low `bits` bits.
+        residues[i] = value;
+      }
+      round.server().acceptMaskedInput(client.maskedInput(residues));
+    }
+    Map<ParticipantId, UnmaskRequest> requests = RoundHarness.closeInputsAndSign(round);
+    for (int i = 0; i < sites; i++) {
+      round
+          .server()
+          .acceptUnmaskResponse(
+              round.clients().get(i).unmaskResponse(requests.get(harness.ids.get(i))));
+    }
+    AggregateResult result = round.server().finish();
+    assertEquals(sites, result.totalWeight());
+    for (int i = 0; i < LENGTH; i++) {
+      assertEquals(expected[i], result.weightedSum()[i], 0.0, "signed sum at " + i);
+    }
+  }
+
+  @Test
+  void aRoundRefusesTheOtherEncoding() {
+    RoundHarness harness = new RoundHarness(3, 6);
+    RoundHarness.Prepared fixed = harness.prepare(harness.setup(1, complete(3, 2)));
+    assertThrows(
+        SecAggException.InvalidParameters.class,
+        () -> fixed.clients().get(0).maskedInput(new int[LENGTH]));
+    RoundHarness.Prepared integer =
+        harness.prepare(
+            harness.setup(2, SecAggParameters.integer(3, LENGTH, GraphPlan.complete(3, 2), 16)));
+    assertThrows(
+        SecAggException.InvalidParameters.class,
+        () -> integer.clients().get(0).maskedInput(new float[LENGTH], 1));
   }
 
   /**

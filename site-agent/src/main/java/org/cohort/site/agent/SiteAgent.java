@@ -35,6 +35,7 @@ import org.cohort.crypto.pki.StartupKit;
 import org.cohort.crypto.secagg.SecAggException;
 import org.cohort.crypto.secagg.SigningCertificates;
 import org.cohort.crypto.tls.MutualTls;
+import org.cohort.privacy.accounting.PrivacySpent;
 import org.cohort.protocol.v1.Error;
 import org.cohort.protocol.wire.EnvelopeValidator;
 import org.cohort.protocol.wire.FrameCodec;
@@ -43,6 +44,7 @@ import org.cohort.protocol.wire.ProtocolFailureHandler;
 import org.cohort.protocol.wire.RejectionListener;
 import org.cohort.site.round.ContributionLedger;
 import org.cohort.site.round.L2Clip;
+import org.cohort.site.round.PrivacySpending;
 import org.cohort.site.round.RoundPipeline;
 import org.cohort.site.round.SigningIdentity;
 import org.cohort.site.round.TaskPolicy;
@@ -85,6 +87,7 @@ public final class SiteAgent implements AutoCloseable {
   private final Supplier<ChannelHandler> envelopeTap;
   private final List<SecAggException> secureAggregationRefusals = new CopyOnWriteArrayList<>();
   private final SiteRevocationList revocationList;
+  private final PrivacySpending privacySpending;
   private SigningIdentity signingIdentity;
   private final Bootstrap bootstrap;
   private final CompletableFuture<Void> finished = new CompletableFuture<>();
@@ -120,6 +123,7 @@ public final class SiteAgent implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+    this.privacySpending = new PrivacySpending(b.config.siteId());
     RoundPipeline.Config rounds =
         new RoundPipeline.Config(
             b.config.siteId(),
@@ -129,12 +133,14 @@ public final class SiteAgent implements AutoCloseable {
             new TaskPolicy(
                 b.maxModelElements,
                 b.config.policyOrDefault().aggregationOrDefault(),
+                b.config.policyOrDefault().privacyOrDefault(),
                 revocationList),
             b.transforms,
             trainingThread,
             secureThread,
             new ContributionLedger(),
-            b.trainingSeeds != null ? b.trainingSeeds : new SecureRandom());
+            b.trainingSeeds != null ? b.trainingSeeds : new SecureRandom(),
+            privacySpending);
     this.bootstrap =
         new Bootstrap()
             .group(group)
@@ -391,6 +397,11 @@ public final class SiteAgent implements AutoCloseable {
    * Connections this site closed because its newest list revokes the coordinator's certificate or a
    * signing certificate the coordinator relayed.
    */
+  /** What this site's records have spent in {@code federationId}, if it released anything. */
+  public Optional<PrivacySpent> privacySpent(String federationId) {
+    return privacySpending.spent(federationId);
+  }
+
   public int coordinatorsRevoked() {
     return coordinatorsRevoked.get();
   }

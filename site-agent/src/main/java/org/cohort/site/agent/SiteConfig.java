@@ -22,6 +22,7 @@ import java.util.stream.Collectors;
 import org.cohort.crypto.pki.KitFiles;
 import org.cohort.crypto.pki.ParticipantIdentity;
 import org.cohort.site.round.AggregationPolicy;
+import org.cohort.site.round.PrivacyPolicy;
 
 /**
  * A site's configuration (site.yaml), the one schema every tool writes and the site agent reads.
@@ -73,12 +74,23 @@ public record SiteConfig(
    * get sections of their own.
    *
    * @param aggregation what protection a training task must offer (absent: the defaults)
+   * @param privacy what differential privacy a training task must offer (absent: none required)
    */
-  public record Policy(AggregationPolicy aggregation) {
-    public static final Policy DEFAULT = new Policy(AggregationPolicy.DEFAULT);
+  public record Policy(AggregationPolicy aggregation, PrivacyPolicy privacy) {
+    public static final Policy DEFAULT =
+        new Policy(AggregationPolicy.DEFAULT, PrivacyPolicy.DEFAULT);
+
+    /** A policy with the default privacy section. */
+    public Policy(AggregationPolicy aggregation) {
+      this(aggregation, null);
+    }
 
     public AggregationPolicy aggregationOrDefault() {
       return aggregation == null ? AggregationPolicy.DEFAULT : aggregation;
+    }
+
+    public PrivacyPolicy privacyOrDefault() {
+      return privacy == null ? PrivacyPolicy.DEFAULT : privacy;
     }
   }
 
@@ -230,6 +242,7 @@ public record SiteConfig(
     policyOrDefault()
         .aggregationOrDefault()
         .invalidField()
+        .or(() -> policyOrDefault().privacyOrDefault().invalidField())
         .ifPresent(
             message -> {
               throw new IllegalArgumentException(message);

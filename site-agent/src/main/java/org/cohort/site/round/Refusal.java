@@ -31,6 +31,16 @@ public record Refusal(Rule rule, String detail) {
      * site's policy accepts.
      */
     SECURE_AGGREGATION_TOO_WEAK(DeclineReason.DECLINE_REASON_SECURE_AGGREGATION_TOO_WEAK),
+    /** The task's privacy settings are malformed (e.g. a mode without its parameters). */
+    PRIVACY_SETTINGS_INVALID(DeclineReason.DECLINE_REASON_PRIVACY_REFUSED),
+    /** The task's privacy mode is not among policy.privacy.modes. */
+    PRIVACY_MODE_REFUSED(DeclineReason.DECLINE_REASON_PRIVACY_REFUSED),
+    /** The noise multiplier is below policy.privacy.min_noise_multiplier. */
+    NOISE_TOO_LOW(DeclineReason.DECLINE_REASON_PRIVACY_REFUSED),
+    /** The clip norm is outside policy.privacy.min_clip..max_clip. */
+    CLIP_OUT_OF_RANGE(DeclineReason.DECLINE_REASON_PRIVACY_REFUSED),
+    /** The job's planned rounds would spend more than policy.privacy.max_epsilon. */
+    EPSILON_TOO_HIGH(DeclineReason.DECLINE_REASON_PRIVACY_REFUSED),
     /** The model kind or shape is not one {@link org.cohort.protocol.model.ModelLayout} knows. */
     UNSUPPORTED_MODEL(DeclineReason.DECLINE_REASON_POLICY),
     /** More parameters than the site accepts to hold. */

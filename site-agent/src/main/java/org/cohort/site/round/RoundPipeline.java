@@ -11,10 +11,14 @@ import java.util.random.RandomGenerator;
 import org.cohort.crypto.secagg.ParticipantId;
 import org.cohort.crypto.secagg.RoundSetup;
 import org.cohort.crypto.secagg.SecAggException;
+import org.cohort.privacy.distributed.RandomizedHadamard;
+import org.cohort.privacy.round.RoundPrivacy;
+import org.cohort.protocol.metrics.MetricSums;
 import org.cohort.protocol.v1.AdvertBundle;
 import org.cohort.protocol.v1.EvaluationResult;
 import org.cohort.protocol.v1.EvaluationTask;
 import org.cohort.protocol.v1.LocalMetrics;
+import org.cohort.protocol.v1.PrivacySettings;
 import org.cohort.protocol.v1.RoundTask;
 import org.cohort.protocol.v1.SecAggPayload;
 import org.cohort.protocol.v1.Stream;
@@ -70,6 +74,7 @@ public final class RoundPipeline {
    * @param contributions the base models this site revealed shares for (against differencing)
    * @param trainingSeeds the site's own source of training seeds, used on the training thread only
    *     (never the task's seed: a coordinator that chose it could replay the site's training)
+   * @param privacySpending what this site's records have spent, told of every private release
    */
   public record Config(
       String siteId,
@@ -81,7 +86,8 @@ public final class RoundPipeline {
       Executor trainingThread,
       Executor secureThread,
       ContributionLedger contributions,
-      RandomGenerator trainingSeeds) {
+      RandomGenerator trainingSeeds,
+      PrivacySpending privacySpending) {
     public Config {
       transforms = List.copyOf(transforms);
     }
@@ -109,7 +115,8 @@ public final class RoundPipeline {
           trainingThread,
           secureThread,
           new ContributionLedger(),
-          new SecureRandom());
+          new SecureRandom(),
+          new PrivacySpending(siteId));
     }
   }
 
@@ -155,7 +162,7 @@ public final class RoundPipeline {
                     task.getSecureAggregationSetup(),
                     federationId,
                     round,
-                    task.getTotalElements(),
+                    expectedVectorLength(task.getPrivacy(), task.getTotalElements()),
                     ParticipantId.of(config.siteId()));
       } catch (SecAggException e) {
         config.secureAggregationRefusals().accept(e);
@@ -168,13 +175,43 @@ public final class RoundPipeline {
       refuse(round, unprotected.get());
       return;
     }
+    Optional<RoundPrivacy> checked;
+    try {
+      checked =
+          TaskPrivacy.of(
+              task.getPrivacy(),
+              Math.toIntExact(task.getTotalElements()),
+              Optional.ofNullable(setup));
+    } catch (IllegalArgumentException e) {
+      refuse(round, new Refusal(Rule.PRIVACY_SETTINGS_INVALID, e.getMessage()));
+      return;
+    }
+    Optional<Refusal> notPrivateEnough =
+        config
+            .policy()
+            .checkPrivacy(
+                checked, task.getPrivacy().getPlannedRounds(), task.getPrivacy().getDelta());
+    if (notPrivateEnough.isPresent()) {
+      refuse(round, notPrivateEnough.get());
+      return;
+    }
     replaceCurrent(
         new Job(
             round,
             federationId,
             task.getTotalElements(),
             setup,
-            (job, global) -> train(job, task, global)));
+            (job, global) ->
+                checked.ifPresentOrElse(
+                    p -> trainPrivately(job, task, global, p, task.getPrivacy().getDelta()),
+                    () -> train(job, task, global))));
+  }
+
+  /** A distributed round sums the padded integer encoding, every other round the parameters. */
+  private static long expectedVectorLength(PrivacySettings privacy, long totalElements) {
+    return TaskPrivacy.distributed(privacy)
+        ? RandomizedHadamard.paddedDimension(Math.toIntExact(totalElements))
+        : totalElements;
   }
 
   /** An evaluation task; its global model follows as chunks of the same round. */
@@ -275,6 +312,67 @@ public final class RoundPipeline {
         job, new TrainedUpdate(update, outcome.exampleCount(), outcome.metrics(), outcome.sums()));
   }
 
+  /**
+   * One round of DP-SGD with the patient record as the unit. DISTRIBUTED: the clipped gradient sum
+   * of the site's own Poisson sample, integer-encoded with its noise share, masked. CENTRAL: that
+   * sum over the public expected batch size B, with weight 1 (the sample size never leaves the
+   * site). LOCAL: the update of the site's own noised DP-SGD steps, with weight 1. The release is
+   * recorded before the contribution is handed on.
+   */
+  private void trainPrivately(
+      Job job, RoundTask task, float[] global, RoundPrivacy privacy, double delta) {
+    Contribution contribution;
+    try {
+      contribution =
+          switch (privacy.mode()) {
+            case DISTRIBUTED ->
+                new Contribution.Residues(
+                    privacy
+                        .plan()
+                        .encode(
+                            config
+                                .trainer()
+                                .clippedGradientSum(
+                                    task.getModel(),
+                                    global,
+                                    privacy.samplingRate(),
+                                    privacy.clipNorm()),
+                            privacy.distributed().rotationSeed()));
+            case CENTRAL -> {
+              float[] sum =
+                  config
+                      .trainer()
+                      .clippedGradientSum(
+                          task.getModel(), global, privacy.samplingRate(), privacy.clipNorm());
+              for (int i = 0; i < sum.length; i++) {
+                sum[i] = (float) (sum[i] / privacy.expectedBatchSize());
+              }
+              yield withoutCounts(sum);
+            }
+            case LOCAL -> {
+              float[] update =
+                  delta(
+                      config
+                          .trainer()
+                          .trainPrivately(task.getModel(), task.getTraining(), global, privacy),
+                      global);
+              yield withoutCounts(update);
+            }
+          };
+    } catch (RuntimeException e) {
+      log.warn("{}: private training for round {} failed", config.siteId(), job.round, e);
+      job.decline(new Refusal(Rule.TRAINING_FAILED, "private local training failed"));
+      return;
+    }
+    config.privacySpending().released(job.federationId, job.round, privacy.over(1), delta);
+    encode(job, contribution);
+  }
+
+  /** A private contribution: weight 1 and no metrics, so no count leaves the site un-noised. */
+  private static TrainedUpdate withoutCounts(float[] values) {
+    return new TrainedUpdate(values, 1, LocalMetrics.getDefaultInstance(), MetricSums.NONE);
+  }
+
   /** Same length, finite (so that it can be clipped and averaged), from at least one example. */
   private static boolean usable(LocalTrainer.Outcome outcome, int length) {
     if (outcome.newParameters().length != length || outcome.exampleCount() < 1) {
@@ -297,11 +395,13 @@ public final class RoundPipeline {
   }
 
   /** Fixed when the task was admitted: a secure task's update is never sent in the clear. */
-  private static void encode(Job job, TrainedUpdate update) {
+  private static void encode(Job job, Contribution contribution) {
     if (job.secure != null) {
-      job.secure.mask(update);
+      job.secure.mask(contribution);
       return;
     }
+    // Residues exist only in distributed rounds, which the policy admits only with a secure setup.
+    TrainedUpdate update = (TrainedUpdate) contribution;
     job.deliver(
         new Reply.PlainUpload(
             Envelopes.stamped(job.federationId, job.round)

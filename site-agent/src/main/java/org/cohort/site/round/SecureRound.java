@@ -54,7 +54,7 @@ final class SecureRound {
   private final Map<ParticipantId, PublicKey> verificationKeys = new HashMap<>();
   private SecAggClient client;
   private boolean sharesReceived;
-  private TrainedUpdate update;
+  private Contribution pending;
   private ContributionLedger.BaseModel baseModel;
   private List<ParticipantId> advertisers;
   private List<ParticipantId> signedSurvivors;
@@ -142,17 +142,17 @@ final class SecureRound {
     run(() -> baseModel = ContributionLedger.BaseModel.of(global));
   }
 
-  /** The encoding stage: masks {@code trained} as soon as the share delivery is in as well. */
-  void mask(TrainedUpdate trained) {
+  /** The encoding stage: masks {@code contribution} as soon as the share delivery is in as well. */
+  void mask(Contribution contribution) {
     run(
         () -> {
-          update = trained;
+          pending = contribution;
           maskWhenReady();
         });
   }
 
   private void maskWhenReady() {
-    if (!sharesReceived || update == null) {
+    if (!sharesReceived || pending == null) {
       return;
     }
     // The weight is the example count, capped at the round's bound: the coordinator learns only the
@@ -160,8 +160,13 @@ final class SecureRound {
     // count slots inside the masked vector, never beside it.
     // Differencing across rounds (no DP noise): one participant set per base model.
     requireUnusedBaseModel(advertisers);
-    long weight = Math.min(update.exampleCount(), setup.parameters().maxWeight());
-    MaskedInput input = client.maskedInput(update.values(), weight, metricSlots(update.sums()));
+    MaskedInput input;
+    if (pending instanceof TrainedUpdate update) {
+      long weight = Math.min(update.exampleCount(), setup.parameters().maxWeight());
+      input = client.maskedInput(update.values(), weight, metricSlots(update.sums()));
+    } else {
+      input = client.maskedInput(((Contribution.Residues) pending).values());
+    }
     int[] values = input.values();
     Envelope header =
         stamped()
@@ -170,7 +175,7 @@ final class SecureRound {
                     .setBits(input.bits())
                     .setTotalElements(values.length))
             .build();
-    update = null;
+    pending = null;
     replies.accept(new Reply.MaskedUpload(header, values));
   }
 

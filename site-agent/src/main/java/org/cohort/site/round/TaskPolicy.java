@@ -8,6 +8,7 @@ import java.util.Optional;
 import org.cohort.crypto.secagg.ParticipantId;
 import org.cohort.crypto.secagg.RoundSetup;
 import org.cohort.crypto.secagg.SecAggException;
+import org.cohort.privacy.round.RoundPrivacy;
 import org.cohort.protocol.model.ModelLayout;
 import org.cohort.protocol.v1.ModelSpec;
 import org.cohort.protocol.v1.TensorSpec;
@@ -24,26 +25,33 @@ public final class TaskPolicy {
 
   private final long maxModelElements;
   private final AggregationPolicy aggregation;
+  private final PrivacyPolicy privacy;
   private final RevocationListExpiry revocationList;
   private final Clock clock;
 
   /**
    * @param maxModelElements tasks for models with more parameters are refused
    * @param aggregation what protection a training task must offer
+   * @param privacy what differential privacy a training task must offer
    * @param revocationList when the site's newest revocation list expires
    */
   public TaskPolicy(
-      long maxModelElements, AggregationPolicy aggregation, RevocationListExpiry revocationList) {
-    this(maxModelElements, aggregation, revocationList, Clock.systemUTC());
+      long maxModelElements,
+      AggregationPolicy aggregation,
+      PrivacyPolicy privacy,
+      RevocationListExpiry revocationList) {
+    this(maxModelElements, aggregation, privacy, revocationList, Clock.systemUTC());
   }
 
   TaskPolicy(
       long maxModelElements,
       AggregationPolicy aggregation,
+      PrivacyPolicy privacy,
       RevocationListExpiry revocationList,
       Clock clock) {
     this.maxModelElements = maxModelElements;
     this.aggregation = aggregation;
+    this.privacy = privacy;
     this.revocationList = revocationList;
     this.clock = clock;
   }
@@ -83,21 +91,22 @@ public final class TaskPolicy {
   }
 
   /**
-   * Decodes a task's secure-aggregation setup, which must be for this federation, round and model
-   * size, and name {@code self} among the participants.
+   * Decodes a task's secure-aggregation setup, which must be for this federation and round, sum
+   * vectors of {@code vectorLength} elements (the model's parameters, or their padded integer
+   * encoding in a distributed-DP round), and name {@code self} among the participants.
    *
    * @throws SecAggException the engine's typed refusal (see {@link Refusal#secureAggregation})
    */
   public RoundSetup checkSetup(
-      ByteString encoded, String federationId, long round, long totalElements, ParticipantId self) {
+      ByteString encoded, String federationId, long round, long vectorLength, ParticipantId self) {
     RoundSetup setup = RoundSetup.decode(encoded.toByteArray());
     setup.requireRound(federationId, round);
-    if (setup.parameters().vectorLength() != totalElements) {
+    if (setup.parameters().vectorLength() != vectorLength) {
       throw new SecAggException.InvalidParameters(
-          "secure aggregation setup is for "
+          "secure aggregation setup is for vectors of "
               + setup.parameters().vectorLength()
-              + " parameters, the model has "
-              + totalElements);
+              + " elements, the task needs "
+              + vectorLength);
     }
     if (!setup.participants().contains(self)) {
       throw new SecAggException.InvalidParameters(self + " is not among the round's participants");
@@ -111,6 +120,12 @@ public final class TaskPolicy {
    */
   public Optional<Refusal> checkAggregation(Optional<RoundSetup> setup) {
     return setup.isEmpty() ? aggregation.checkPlain() : aggregation.checkSecure(setup.get());
+  }
+
+  /** The first rule of policy.privacy a training task breaks, if any. */
+  public Optional<Refusal> checkPrivacy(
+      Optional<RoundPrivacy> privacy, long plannedRounds, double delta) {
+    return this.privacy.check(privacy, plannedRounds, delta);
   }
 
   private static Optional<Refusal> refuse(Rule rule, String detail) {

@@ -1,5 +1,7 @@
 package org.cohort.site.training;
 
+import org.cohort.privacy.noise.AesCtrDrbg;
+import org.cohort.privacy.round.RoundPrivacy;
 import org.cohort.protocol.v1.LocalMetrics;
 import org.cohort.protocol.v1.ModelSpec;
 import org.cohort.protocol.v1.TrainingSettings;
@@ -36,6 +38,29 @@ public final class DatasetTrainer implements LocalTrainer {
         train.rows(),
         metrics(before).toBuilder().setTrainLoss(fit.trainLoss()).build(),
         before.sums().withTraining(fit.training().sums()));
+  }
+
+  @Override
+  public float[] clippedGradientSum(
+      ModelSpec model, float[] parameters, double samplingRate, double clipNorm) {
+    return DpSgd.clippedGradientSum(
+            model, parameters, train, samplingRate, clipNorm, AesCtrDrbg.create())
+        .sum();
+  }
+
+  @Override
+  public float[] trainPrivately(
+      ModelSpec model, TrainingSettings settings, float[] globalParameters, RoundPrivacy privacy) {
+    return DpSgd.fitPrivately(
+        model,
+        settings,
+        globalParameters,
+        train,
+        privacy.samplingRate(),
+        privacy.clipNorm(),
+        privacy.noiseMultiplier(),
+        privacy.localSteps(),
+        AesCtrDrbg.create());
   }
 
   @Override

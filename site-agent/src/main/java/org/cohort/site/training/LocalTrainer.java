@@ -1,5 +1,6 @@
 package org.cohort.site.training;
 
+import org.cohort.privacy.round.RoundPrivacy;
 import org.cohort.protocol.metrics.MetricSums;
 import org.cohort.protocol.v1.LocalMetrics;
 import org.cohort.protocol.v1.ModelSpec;
@@ -23,6 +24,32 @@ public interface LocalTrainer {
    * eval_auroc; train_loss unset). Nothing is trained.
    */
   LocalMetrics evaluate(ModelSpec model, float[] parameters);
+
+  /**
+   * Σ clip_C(g_j) over a Poisson sample of the training records (each included with probability
+   * {@code samplingRate}, drawn from this site's own SecureRandom-keyed generator), g_j being
+   * record j's own loss gradient at {@code parameters}, in layout order. The sample's size stays
+   * inside the trainer: it is private, and the caller sends what this returns.
+   *
+   * @throws UnsupportedOperationException if this trainer cannot compute per-record gradients
+   */
+  default float[] clippedGradientSum(
+      ModelSpec model, float[] parameters, double samplingRate, double clipNorm) {
+    throw new UnsupportedOperationException(
+        getClass().getSimpleName() + " cannot compute per-record gradients");
+  }
+
+  /**
+   * Local DP-SGD ({@code privacy.localSteps()} steps of sampling rate q, clip C and noise
+   * multiplier z, noise at this site) from {@code globalParameters}; returns the new parameters.
+   *
+   * @throws UnsupportedOperationException if this trainer cannot train privately
+   */
+  default float[] trainPrivately(
+      ModelSpec model, TrainingSettings settings, float[] globalParameters, RoundPrivacy privacy) {
+    throw new UnsupportedOperationException(
+        getClass().getSimpleName() + " cannot train with differential privacy");
+  }
 
   /**
    * @param metrics what a plain round reports: this site's own figures

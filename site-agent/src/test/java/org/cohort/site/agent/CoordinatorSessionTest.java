@@ -35,6 +35,7 @@ import org.cohort.protocol.wire.InvalidTensorStreamException;
 import org.cohort.protocol.wire.TensorChunkInput;
 import org.cohort.protocol.wire.TensorStreamAssembler;
 import org.cohort.site.round.AggregationPolicy;
+import org.cohort.site.round.PrivacyPolicy;
 import org.cohort.site.round.RoundPipeline;
 import org.cohort.site.round.TaskPolicy;
 import org.cohort.site.training.LocalTrainer;
@@ -84,7 +85,11 @@ class CoordinatorSessionTest {
             },
             refusals::add,
             addHalf,
-            new TaskPolicy(1000, AggregationPolicy.PLAIN_ALLOWED, () -> Optional.of(Instant.MAX)),
+            new TaskPolicy(
+                1000,
+                AggregationPolicy.PLAIN_ALLOWED,
+                PrivacyPolicy.DEFAULT,
+                () -> Optional.of(Instant.MAX)),
             List.of(),
             Runnable::run,
             Runnable::run);

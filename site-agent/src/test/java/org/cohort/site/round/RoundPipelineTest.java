@@ -115,7 +115,11 @@ class RoundPipelineTest {
             },
             refusals::add,
             trainer,
-            new TaskPolicy(1000, AggregationPolicy.PLAIN_ALLOWED, () -> Optional.of(Instant.MAX)),
+            new TaskPolicy(
+                1000,
+                AggregationPolicy.PLAIN_ALLOWED,
+                PrivacyPolicy.DEFAULT,
+                () -> Optional.of(Instant.MAX)),
             transforms,
             trainingThread,
             Runnable::run);

@@ -102,7 +102,11 @@ class SecureRoundPipelineTest {
               throw new AssertionError("refused: " + e.getMessage());
             },
             new RoundPipelineTest.FakeTrainer(),
-            new TaskPolicy(1000, AggregationPolicy.PLAIN_ALLOWED, () -> Optional.of(Instant.MAX)),
+            new TaskPolicy(
+                1000,
+                AggregationPolicy.PLAIN_ALLOWED,
+                PrivacyPolicy.DEFAULT,
+                () -> Optional.of(Instant.MAX)),
             List.of(),
             Runnable::run,
             Runnable::run);

@@ -29,7 +29,11 @@ class TaskPolicyTest {
   private static final ParticipantId SELF = ParticipantId.of("hospital-a");
 
   private final TaskPolicy policy =
-      new TaskPolicy(1000, AggregationPolicy.PLAIN_ALLOWED, () -> Optional.of(Instant.MAX));
+      new TaskPolicy(
+          1000,
+          AggregationPolicy.PLAIN_ALLOWED,
+          PrivacyPolicy.DEFAULT,
+          () -> Optional.of(Instant.MAX));
 
   private Rule refusedBy(
       String federationId, ModelSpec model, List<TensorSpec> layout, long totalElements) {
@@ -89,7 +93,8 @@ class TaskPolicyTest {
   @Test
   void plainAggregationIsRefusedUnlessTheSitesPolicyAllowsIt() {
     TaskPolicy defaults =
-        new TaskPolicy(1000, AggregationPolicy.DEFAULT, () -> Optional.of(Instant.MAX));
+        new TaskPolicy(
+            1000, AggregationPolicy.DEFAULT, PrivacyPolicy.DEFAULT, () -> Optional.of(Instant.MAX));
     Refusal refusal = defaults.checkAggregation(Optional.empty()).orElseThrow();
     assertEquals(Rule.PLAIN_AGGREGATION_REFUSED, refusal.rule());
     assertTrue(refusal.detail().contains("policy.aggregation.plain"), refusal.detail());
@@ -108,7 +113,8 @@ class TaskPolicyTest {
             new AggregationPolicy(null, 4, null, null),
             new AggregationPolicy(null, null, 3, 3),
             new AggregationPolicy(null, null, null, 4))) {
-      TaskPolicy strict = new TaskPolicy(1000, stricter, () -> Optional.of(Instant.MAX));
+      TaskPolicy strict =
+          new TaskPolicy(1000, stricter, PrivacyPolicy.DEFAULT, () -> Optional.of(Instant.MAX));
       Refusal refusal = strict.checkAggregation(Optional.of(threeSites)).orElseThrow();
       assertEquals(Rule.SECURE_AGGREGATION_TOO_WEAK, refusal.rule(), stricter.toString());
       assertEquals(
@@ -121,11 +127,22 @@ class TaskPolicyTest {
     Instant now = Instant.parse("2026-06-01T00:00:00Z");
     java.time.Clock clock = java.time.Clock.fixed(now, java.time.ZoneOffset.UTC);
     TaskPolicy expired =
-        new TaskPolicy(1000, AggregationPolicy.PLAIN_ALLOWED, () -> Optional.of(now), clock);
-    TaskPolicy none = new TaskPolicy(1000, AggregationPolicy.PLAIN_ALLOWED, Optional::empty, clock);
+        new TaskPolicy(
+            1000,
+            AggregationPolicy.PLAIN_ALLOWED,
+            PrivacyPolicy.DEFAULT,
+            () -> Optional.of(now),
+            clock);
+    TaskPolicy none =
+        new TaskPolicy(
+            1000, AggregationPolicy.PLAIN_ALLOWED, PrivacyPolicy.DEFAULT, Optional::empty, clock);
     TaskPolicy fresh =
         new TaskPolicy(
-            1000, AggregationPolicy.PLAIN_ALLOWED, () -> Optional.of(now.plusSeconds(1)), clock);
+            1000,
+            AggregationPolicy.PLAIN_ALLOWED,
+            PrivacyPolicy.DEFAULT,
+            () -> Optional.of(now.plusSeconds(1)),
+            clock);
     for (TaskPolicy stopped : List.of(expired, none)) {
       Refusal refusal = stopped.check("fed", MODEL, LAYOUT, ELEMENTS).orElseThrow();
       assertEquals(Rule.REVOCATION_LIST_EXPIRED, refusal.rule());

@@ -1,0 +1,144 @@
+package org.cohort.site.round;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.util.Optional;
+import org.cohort.privacy.accounting.PrivacySpent;
+import org.cohort.privacy.round.RoundPrivacy;
+
+/**
+ * What differential privacy a site requires of a training task (site.yaml {@code policy.privacy}).
+ * The site recomputes the job's guarantee from the task's public settings with its own accountant;
+ * nothing the coordinator computed is taken on trust. Absent fields impose nothing: every mode
+ * (including off) is served, at any noise, clip and ε.
+ *
+ * @param modes the modes served; {@code off} admits tasks without differential privacy
+ * @param minNoiseMultiplier the least noise multiplier z accepted
+ * @param maxEpsilon the largest ε a job may spend on this site's records over its planned rounds,
+ *     at the job's δ
+ * @param minClip the smallest per-record clip norm C accepted
+ * @param maxClip the largest per-record clip norm C accepted
+ */
+public record PrivacyPolicy(
+    List<Mode> modes,
+    Double minNoiseMultiplier,
+    Double maxEpsilon,
+    Double minClip,
+    Double maxClip) {
+
+  /** site.yaml {@code policy.privacy.modes} entries. */
+  public enum Mode {
+    @JsonProperty("off")
+    OFF,
+    @JsonProperty("distributed")
+    DISTRIBUTED,
+    @JsonProperty("central")
+    CENTRAL,
+    @JsonProperty("local")
+    LOCAL
+  }
+
+  /** Every field absent: every mode, no limits. */
+  public static final PrivacyPolicy DEFAULT = new PrivacyPolicy(null, null, null, null, null);
+
+  public PrivacyPolicy {
+    modes = modes == null ? null : List.copyOf(modes);
+  }
+
+  public List<Mode> modesOrDefault() {
+    return modes == null ? List.of(Mode.values()) : modes;
+  }
+
+  /** The first bad field, named as in site.yaml; empty if every field is valid. */
+  public Optional<String> invalidField() {
+    if (modes != null && modes.isEmpty()) {
+      return Optional.of("policy.privacy.modes must list at least one mode");
+    }
+    if (minNoiseMultiplier != null && !(minNoiseMultiplier >= 0)) {
+      return Optional.of("policy.privacy.min_noise_multiplier must be >= 0");
+    }
+    if (maxEpsilon != null && !(maxEpsilon > 0)) {
+      return Optional.of("policy.privacy.max_epsilon must be > 0");
+    }
+    if (minClip != null && !(minClip > 0)) {
+      return Optional.of("policy.privacy.min_clip must be > 0");
+    }
+    if (maxClip != null && !(maxClip > 0)) {
+      return Optional.of("policy.privacy.max_clip must be > 0");
+    }
+    if (minClip != null && maxClip != null && minClip > maxClip) {
+      return Optional.of("policy.privacy.min_clip must not exceed policy.privacy.max_clip");
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The first rule a training task's privacy breaks, if any.
+   *
+   * @param privacy the task's privacy, empty for a task without it
+   * @param plannedRounds the job's rounds, over which {@code maxEpsilon} is checked
+   * @param delta the job's δ
+   */
+  Optional<Refusal> check(Optional<RoundPrivacy> privacy, long plannedRounds, double delta) {
+    Mode mode =
+        privacy
+            .map(
+                p ->
+                    switch (p.mode()) {
+                      case DISTRIBUTED -> Mode.DISTRIBUTED;
+                      case CENTRAL -> Mode.CENTRAL;
+                      case LOCAL -> Mode.LOCAL;
+                    })
+            .orElse(Mode.OFF);
+    if (!modesOrDefault().contains(mode)) {
+      return refuse(
+          Refusal.Rule.PRIVACY_MODE_REFUSED,
+          "the task's privacy mode is "
+              + mode.name().toLowerCase(java.util.Locale.ROOT)
+              + ", this site's policy.privacy.modes allows "
+              + modesOrDefault().stream()
+                  .map(m -> m.name().toLowerCase(java.util.Locale.ROOT))
+                  .toList());
+    }
+    if (privacy.isEmpty()) {
+      return Optional.empty();
+    }
+    RoundPrivacy p = privacy.get();
+    if (minNoiseMultiplier != null && p.noiseMultiplier() < minNoiseMultiplier) {
+      return refuse(
+          Refusal.Rule.NOISE_TOO_LOW,
+          "the task's noise multiplier is "
+              + p.noiseMultiplier()
+              + ", this site's policy.privacy.min_noise_multiplier is "
+              + minNoiseMultiplier);
+    }
+    if ((minClip != null && p.clipNorm() < minClip)
+        || (maxClip != null && p.clipNorm() > maxClip)) {
+      return refuse(
+          Refusal.Rule.CLIP_OUT_OF_RANGE,
+          "the task's clip norm is "
+              + p.clipNorm()
+              + ", outside this site's policy.privacy.min_clip..max_clip");
+    }
+    if (maxEpsilon != null) {
+      PrivacySpent job = p.spent(plannedRounds, delta);
+      if (!(job.epsilon() <= maxEpsilon)) {
+        return refuse(
+            Refusal.Rule.EPSILON_TOO_HIGH,
+            String.format(
+                java.util.Locale.ROOT,
+                "the job's %d planned rounds spend epsilon %.4g at delta %.3g on this site's"
+                    + " records, this site's policy.privacy.max_epsilon is %s",
+                plannedRounds,
+                job.epsilon(),
+                delta,
+                maxEpsilon));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<Refusal> refuse(Refusal.Rule rule, String detail) {
+    return Optional.of(new Refusal(rule, detail));
+  }
+}
