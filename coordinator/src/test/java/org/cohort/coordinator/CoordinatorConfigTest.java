@@ -184,6 +184,39 @@ class CoordinatorConfigTest {
         "secure_aggregation needs sites.allowed to list at least 3 sites");
   }
 
+  @Test
+  void privacyErrorsNameTheField(@TempDir Path dir) {
+    String central = "privacy: {mode: central, epsilon: 3, clip: 1, sampling_rate: 0.1";
+    assertMessage(dir, VALID + central + "}\n", "privacy.expected_batch_size must be set");
+    assertMessage(
+        dir,
+        VALID + central + ", expected_batch_size: 30, noise_multiplier: 1}\n",
+        "exactly one of privacy.epsilon");
+    assertMessage(
+        dir,
+        VALID + central + ", expected_batch_size: 30, unit: site}\n",
+        "privacy.unit must be patient");
+    assertMessage(
+        dir,
+        VALID + central.replace("central", "fuzzy") + ", expected_batch_size: 30}\n",
+        "privacy.mode must be");
+    assertMessage(
+        dir,
+        VALID
+            + central.replace("central", "distributed")
+            + ", expected_batch_size: 30}\nsecure_aggregation: {enabled: false}\n",
+        "privacy.mode distributed needs secure aggregation");
+    assertMessage(
+        dir,
+        VALID
+            + central
+            + ", expected_batch_size: 30}\nsecure_aggregation: {enabled: false}\n"
+            + "strategy: {name: median}\n",
+        "privacy needs the mean aggregator");
+    assertMessage(
+        dir, VALID + central + ", expected_batch_size: 30, bits: 40}\n", "privacy.bits must be");
+  }
+
   private static void assertMessage(Path dir, String yaml, String expected) {
     ConfigException e = assertThrows(ConfigException.class, () -> load(dir, yaml));
     assertTrue(e.getMessage().contains(expected), e.getMessage());

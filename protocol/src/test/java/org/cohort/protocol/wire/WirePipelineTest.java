@@ -74,8 +74,8 @@ class WirePipelineTest {
     Envelope reply = readEnvelope(channel);
     assertEquals(ErrorCode.ERROR_CODE_UNSUPPORTED_VERSION, reply.getError().getCode());
     assertTrue(reply.getError().getFatal());
-    assertTrue(reply.getError().getDetail().contains("protocol 3.0"), reply.getError().getDetail());
-    assertTrue(reply.getError().getDetail().contains("speaks 2.0"), reply.getError().getDetail());
+    assertTrue(reply.getError().getDetail().contains("protocol 4.0"), reply.getError().getDetail());
+    assertTrue(reply.getError().getDetail().contains("speaks 3.0"), reply.getError().getDetail());
     assertFalse(channel.isActive());
     assertEquals(List.of(ErrorCode.ERROR_CODE_UNSUPPORTED_VERSION), rejected);
   }

@@ -3,6 +3,7 @@ package org.cohort.site.training;
 import java.util.Arrays;
 import org.cohort.privacy.noise.AesCtrDrbg;
 import org.cohort.privacy.noise.GaussianNoise;
+import org.cohort.privacy.round.RoundPrivacy;
 import org.cohort.protocol.v1.ModelSpec;
 import org.cohort.protocol.v1.TrainingSettings;
 import org.cohort.site.model.DenseNetwork;
@@ -64,12 +65,12 @@ public final class DpSgd {
   /**
    * Local DP-SGD (mode {@code local}): {@code steps} steps from {@code initialParameters}, each on
    * a fresh Poisson sample: the clipped gradient sum plus Gaussian noise of standard deviation
-   * {@link #noiseStdDev} ≈ z · C on every coordinate, divided by the expected sample size q · N (N
-   * = the number of training records, which the site knows; dividing by the realised sample size
-   * would leak it), as the gradient of one step of the optimizer that {@code settings} name (SGD or
-   * Adam, learning rate, and FedProx's mu, whose term depends on no record). Returns the parameters
-   * after the last step; everything after the noise is post-processing, so the result is {@code
-   * steps} subsampled Gaussian mechanisms with rate q and noise multiplier z.
+   * {@link RoundPrivacy#gaussianStdDev} ≈ z · C on every coordinate, divided by the expected sample
+   * size q · N (N = the number of training records, which the site knows; dividing by the realised
+   * sample size would leak it), as the gradient of one step of the optimizer that {@code settings}
+   * name (SGD or Adam, learning rate, and FedProx's mu, whose term depends on no record). Returns
+   * the parameters after the last step; everything after the noise is post-processing, so the
+   * result is {@code steps} subsampled Gaussian mechanisms with rate q and noise multiplier z.
    *
    * <p>{@code settings.epochs}, {@code batch_size} and {@code seed} are not used: q and {@code
    * steps} replace the first two, and the randomness is {@code random}'s.
@@ -95,7 +96,7 @@ public final class DpSgd {
     }
     DenseNetwork network = ModelTraining.network(model, initialParameters, train);
     int dimension = Math.toIntExact(network.parameterCount());
-    double stdDev = noiseStdDev(noiseMultiplier, clipNorm, dimension);
+    double stdDev = RoundPrivacy.gaussianStdDev(noiseMultiplier, clipNorm, dimension);
     double expectedSampleSize = samplingRate * train.rows();
     double mu = settings.getProximalMu();
     INDArray anchor = mu > 0 ? Nd4j.createFromArray(initialParameters.clone()) : null;
@@ -115,23 +116,6 @@ public final class DpSgd {
       network.step(optimizer);
     }
     return network.parameters();
-  }
-
-  /**
-   * The noise standard deviation for noise multiplier z and clip norm C on a d-dimensional sum: z ·
-   * C / (1 − z · √d · 2^-24), which is at least z · (C + {@link
-   * GaussianNoise#sensitivityInflation}). {@link GaussianNoise} rounds the sum to its grid (g ≤ σ ·
-   * 2^-24) before adding noise, which can widen the sensitivity from C to C + g · √d; with this σ
-   * the released sum is still the Gaussian mechanism with noise multiplier z at least, so the
-   * accountant may use z as recorded. For z = 1 and a million parameters σ is z · C · (1 + 6e-5).
-   */
-  static double noiseStdDev(double noiseMultiplier, double clipNorm, int dimension) {
-    double gridShare = noiseMultiplier * Math.sqrt(dimension) * 0x1.0p-24;
-    if (!(gridShare < 0.5)) {
-      throw new InvalidTaskException(
-          "privacy.noise_multiplier", "is too large for a model of " + dimension + " parameters");
-    }
-    return noiseMultiplier * clipNorm / (1 - gridShare);
   }
 
   /**
