@@ -1,5 +1,6 @@
 package org.cohort.benchmarks.round;
 
+import java.util.Arrays;
 import org.cohort.protocol.v1.LocalMetrics;
 import org.cohort.protocol.v1.ModelSpec;
 import org.cohort.protocol.v1.TrainingSettings;
@@ -22,6 +23,17 @@ final class EchoTrainer implements LocalTrainer {
       next[i] = globalParameters[i] + DELTA;
     }
     return new Outcome(next, EXAMPLES, LocalMetrics.getDefaultInstance());
+  }
+
+  /**
+   * The same constant as {@link #train}'s update, as if every sampled record's gradient were it.
+   */
+  @Override
+  public float[] clippedGradientSum(
+      ModelSpec model, float[] parameters, double samplingRate, double clipNorm) {
+    float[] sum = new float[parameters.length];
+    Arrays.fill(sum, DELTA);
+    return sum;
   }
 
   /** Holds no records, so it evaluates on none: zero examples, every metric unset. */

@@ -122,11 +122,15 @@ public final class RoundBenchmark implements Callable<Integer> {
   List<String> coordinatorJvmOptions = new ArrayList<>();
 
   /**
-   * plain: secure_aggregation.enabled false; secure: the default secure aggregation (graph auto).
+   * plain: secure_aggregation.enabled false; secure: the default secure aggregation (graph auto);
+   * distributed: secure, and each round one distributed-DP step (noise multiplier 1, clip 1, 20-bit
+   * integer encoding with the sites' noise shares; the echo trainer's "clipped gradient sum" is its
+   * constant update).
    */
   enum Aggregation {
     plain,
-    secure
+    secure,
+    distributed
   }
 
   @Option(
@@ -433,7 +437,21 @@ public final class RoundBenchmark implements Callable<Integer> {
                     secureMaxWeight,
                     securePhaseDeadlineSeconds),
             null,
-            null);
+            aggregation == Aggregation.distributed
+                ? new CoordinatorConfig.Privacy(
+                    "distributed",
+                    null,
+                    null,
+                    1.0,
+                    null,
+                    1.0,
+                    0.01,
+                    (double) sites.size(),
+                    null,
+                    null,
+                    null,
+                    null)
+                : null);
     Path file = root.resolve("coordinator-" + name + ".yaml");
     config.write(file);
     return file;
@@ -447,9 +465,9 @@ public final class RoundBenchmark implements Callable<Integer> {
             JsonNodeFactory.instance.objectNode())
         // A site refuses plain aggregation unless its own config allows it.
         .withPolicy(
-            aggregation == Aggregation.secure
-                ? null
-                : new SiteConfig.Policy(AggregationPolicy.PLAIN_ALLOWED))
+            aggregation == Aggregation.plain
+                ? new SiteConfig.Policy(AggregationPolicy.PLAIN_ALLOWED)
+                : null)
         .validated();
   }
 
