@@ -117,8 +117,8 @@ public final class DemoCommand implements Callable<Integer> {
   @Mixin DpOptions dp;
 
   static final int DEFAULT_ROUNDS = 20;
-  static final int DEFAULT_PRIVATE_ROUNDS = 100;
-  static final double DEFAULT_SAMPLING_RATE = 0.2;
+  static final int DEFAULT_PRIVATE_ROUNDS = 50;
+  static final double DEFAULT_SAMPLING_RATE = 0.5;
   static final double DEFAULT_PRIVATE_LEARNING_RATE = 1.0;
 
   /**
@@ -341,17 +341,18 @@ public final class DemoCommand implements Callable<Integer> {
     DemoConsortium.Plan plan =
         new DemoConsortium.Plan(
             profiles, seed, rounds, model, training, validated, secureAggregation, privacy);
-    // Calibrated here as the coordinator will, so an unworkable privacy setting is its one-line
-    // error before anything touches the disk.
+    // Validated and calibrated here as the coordinator will, so an unworkable privacy setting is
+    // its one-line error before anything touches the disk.
     calibrated =
         FederationPrivacy.of(
             DemoConsortium.edited(
-                CoordinatorConfig.starter(
-                    DemoConsortium.FEDERATION_ID,
-                    Path.of("unused"),
-                    plan.siteIds(),
-                    SyntheticCohort.FEATURE_COUNT),
-                plan));
+                    CoordinatorConfig.starter(
+                        DemoConsortium.FEDERATION_ID,
+                        Path.of("unused"),
+                        plan.siteIds(),
+                        SyntheticCohort.FEATURE_COUNT),
+                    plan)
+                .validated());
     return plan;
   }
 

@@ -11,7 +11,9 @@ import org.cohort.coordinator.config.CoordinatorConfig;
 import org.cohort.coordinator.privacy.FederationPrivacy;
 import org.cohort.privacy.accounting.PrivacySpent;
 import org.cohort.privacy.round.RoundPrivacy;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * Differential privacy as command-line options of simulate and demo. They only fill the coordinator
@@ -33,12 +35,27 @@ final class DpOptions {
     }
   }
 
+  /** The config's spellings: off, distributed, central, local. */
+  static final class ModeConverter implements ITypeConverter<Mode> {
+    @Override
+    public Mode convert(String value) {
+      for (Mode mode : Mode.values()) {
+        if (mode.configName().equalsIgnoreCase(value)) {
+          return mode;
+        }
+      }
+      throw new TypeConversionException(
+          "'" + value + "' is not a privacy mode; choose one of off, distributed, central, local");
+    }
+  }
+
   static final double DEFAULT_EPSILON = 3;
   static final double DEFAULT_CLIP = 1;
 
   @Option(
       names = "--dp",
       paramLabel = "MODE",
+      converter = ModeConverter.class,
       description =
           "Differential privacy, the patient as the unit: off, distributed (each site noises its share "
               + "under secure aggregation), central (the coordinator adds the noise) or local (every site "

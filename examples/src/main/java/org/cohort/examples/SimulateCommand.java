@@ -57,8 +57,8 @@ public final class SimulateCommand implements Callable<Integer> {
 
   static final double DEFAULT_HOLDOUT = 0.3;
   static final int DEFAULT_ROUNDS = 50;
-  static final int DEFAULT_PRIVATE_ROUNDS = 200;
-  static final double DEFAULT_SAMPLING_RATE = 0.2;
+  static final int DEFAULT_PRIVATE_ROUNDS = 100;
+  static final double DEFAULT_SAMPLING_RATE = 0.5;
   static final double DEFAULT_PRIVATE_LEARNING_RATE = 1.0;
 
   /** An explicit --secure-aggregation choice. */
