@@ -56,8 +56,21 @@ import picocli.CommandLine.Spec;
           + "hospital training alone and all data pooled centrally, on held-out patients of every hospital.",
       "Secure aggregation is on, except for a robust --strategy (median, trimmed-mean, krum, multi-krum), which "
           + "needs each site's own update: then it is off, with a warning.",
+      "Differential privacy (--dp) is distributed by default (the patient as the unit, epsilon "
+          + DpOptions.DEFAULT_EPSILON
+          + " over "
+          + DemoCommand.DEFAULT_PRIVATE_ROUNDS
+          + " rounds, each one DP-SGD step of the whole consortium at sampling rate "
+          + DemoCommand.DEFAULT_SAMPLING_RATE
+          + " and learning rate "
+          + DemoCommand.DEFAULT_PRIVATE_LEARNING_RATE
+          + "); off with a robust --strategy, which runs without secure aggregation. The references train "
+          + "without privacy. Each hospital's own account of the epsilon it spent is read from its log.",
       "Writes report.json, training-curve.png, rounds.jsonl and logs/ to the work directory. Exits 1 unless "
-          + "the federated AUROC is >= 99%% of the pooled one and above every hospital alone."
+          + "the federated AUROC is within "
+          + DemoCommand.PRIVATE_MARGIN_TO_POOLED
+          + " of the pooled one (with differential privacy) or, without it, >= 99%% of the pooled one and "
+          + "above every hospital alone; it prints which criterion applied."
     })
 public final class DemoCommand implements Callable<Integer> {
 

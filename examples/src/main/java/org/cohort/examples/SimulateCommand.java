@@ -51,7 +51,17 @@ import picocli.CommandLine.Spec;
           + "or the --missing-value token). The label must be 0 or 1.",
       "Secure aggregation is on from 3 sites. A robust --strategy (median, trimmed-mean, krum, multi-krum) needs "
           + "each site's own update, so it turns secure aggregation off, with a warning; with "
-          + "--secure-aggregation on it is refused."
+          + "--secure-aggregation on it is refused.",
+      "Differential privacy (--dp) is distributed by default whenever secure aggregation is on, and off "
+          + "when it is off (--dp central or local still work without it). Each private round is one DP-SGD "
+          + "step over all sites at --dp-learning-rate (default "
+          + SimulateCommand.DEFAULT_PRIVATE_LEARNING_RATE
+          + ", sampling rate "
+          + SimulateCommand.DEFAULT_SAMPLING_RATE
+          + ", "
+          + SimulateCommand.DEFAULT_PRIVATE_ROUNDS
+          + " rounds); the references alone and pooled train without privacy at --learning-rate. The run "
+          + "ends with the epsilon each site's own accounting says its patients spent."
     })
 public final class SimulateCommand implements Callable<Integer> {
 
@@ -151,7 +161,9 @@ public final class SimulateCommand implements Callable<Integer> {
       names = "--learning-rate",
       defaultValue = "0.1",
       paramLabel = "RATE",
-      description = "SGD learning rate (default: ${DEFAULT-VALUE}).")
+      description =
+          "SGD learning rate of the local training (without --dp) and of the references "
+              + "(default: ${DEFAULT-VALUE}).")
   double learningRate;
 
   @Option(
