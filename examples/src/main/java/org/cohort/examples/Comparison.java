@@ -46,6 +46,11 @@ public record Comparison(
     return federatedShareOfPooled() >= TARGET_SHARE_OF_POOLED;
   }
 
+  /** The federated AUROC is at most {@code margin} below the pooled one. */
+  public boolean withinMarginOfPooled(double margin) {
+    return federated.auroc() >= pooled.auroc() - margin;
+  }
+
   public boolean beatsEverySiteAlone() {
     return local.stream().allMatch(score -> federated.auroc() > score.auroc());
   }

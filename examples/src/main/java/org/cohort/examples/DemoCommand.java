@@ -1,5 +1,6 @@
 package org.cohort.examples;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -19,7 +20,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.cohort.coordinator.CheckpointStore;
 import org.cohort.coordinator.EvaluationTable;
+import org.cohort.coordinator.config.CoordinatorConfig;
+import org.cohort.coordinator.privacy.FederationPrivacy;
 import org.cohort.coordinator.strategy.StrategySettings;
+import org.cohort.privacy.accounting.PrivacySpent;
 import org.cohort.protocol.model.ModelLayout;
 import org.cohort.protocol.v1.ModelSpec;
 import org.cohort.protocol.v1.Optimizer;
@@ -52,8 +56,21 @@ import picocli.CommandLine.Spec;
           + "hospital training alone and all data pooled centrally, on held-out patients of every hospital.",
       "Secure aggregation is on, except for a robust --strategy (median, trimmed-mean, krum, multi-krum), which "
           + "needs each site's own update: then it is off, with a warning.",
+      "Differential privacy (--dp) is distributed by default (the patient as the unit, epsilon "
+          + DpOptions.DEFAULT_EPSILON
+          + " over "
+          + DemoCommand.DEFAULT_PRIVATE_ROUNDS
+          + " rounds, each one DP-SGD step of the whole consortium at sampling rate "
+          + DemoCommand.DEFAULT_SAMPLING_RATE
+          + " and learning rate "
+          + DemoCommand.DEFAULT_PRIVATE_LEARNING_RATE
+          + "); off with a robust --strategy, which runs without secure aggregation. The references train "
+          + "without privacy. Each hospital's own account of the epsilon it spent is read from its log.",
       "Writes report.json, training-curve.png, rounds.jsonl and logs/ to the work directory. Exits 1 unless "
-          + "the federated AUROC is >= 99%% of the pooled one and above every hospital alone."
+          + "the federated AUROC is within "
+          + DemoCommand.PRIVATE_MARGIN_TO_POOLED
+          + " of the pooled one (with differential privacy) or, without it, >= 99%% of the pooled one and "
+          + "above every hospital alone; it prints which criterion applied."
     })
 public final class DemoCommand implements Callable<Integer> {
 
@@ -75,10 +92,17 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Option(
       names = "--rounds",
-      defaultValue = "20",
       paramLabel = "N",
-      description = "(default: ${DEFAULT-VALUE})")
-  int rounds;
+      description =
+          "(default: "
+              + DEFAULT_ROUNDS
+              + "; with differential privacy, where a round is one DP-SGD step, "
+              + DEFAULT_PRIVATE_ROUNDS
+              + ")")
+  Integer roundsOption;
+
+  /** The rounds this run makes. */
+  private int rounds;
 
   @Option(
       names = "--hospitals",
@@ -103,6 +127,23 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Mixin StrategyOptions strategy;
 
+  @Mixin DpOptions dp;
+
+  static final int DEFAULT_ROUNDS = 20;
+  static final int DEFAULT_PRIVATE_ROUNDS = 50;
+  static final double DEFAULT_SAMPLING_RATE = 0.5;
+  static final double DEFAULT_PRIVATE_LEARNING_RATE = 1.0;
+
+  /**
+   * With differential privacy the federated model must come within this many AUROC points (as a
+   * fraction) of the non-private pooled model; beating every hospital alone is not asked, since
+   * they train without any privacy.
+   */
+  static final double PRIVATE_MARGIN_TO_POOLED = 0.02;
+
+  /** What the coordinator calibrated, empty without differential privacy. */
+  private Optional<FederationPrivacy> calibrated = Optional.empty();
+
   @Override
   public Integer call() throws Exception {
     long started = System.nanoTime();
@@ -116,6 +157,17 @@ public final class DemoCommand implements Callable<Integer> {
         plan.hospitals().size(),
         layout.pki());
     out.println("Strategy: " + StrategyOptions.describe(plan.strategy()));
+    out.println(
+        calibrated
+            .map(
+                p ->
+                    DpOptions.describe(
+                        plan.privacy(), p, plan.rounds(), plan.training().getLearningRate()))
+            .orElse(
+                "Differential privacy: off"
+                    + (dp.mode == null
+                        ? " (it needs secure aggregation; --dp central or local without)"
+                        : "")));
     if (!plan.secureAggregation()) {
       out.println(strategy.secureAggregationWarning());
       out.println(
@@ -128,7 +180,13 @@ public final class DemoCommand implements Callable<Integer> {
     // The references do not depend on the federation: train them while it runs.
     CompletableFuture<Baselines> baselines =
         CompletableFuture.supplyAsync(
-            () -> Baselines.train(modelSpec, plan.training(), plan.rounds(), plan.seed(), sites));
+            () ->
+                Baselines.train(
+                    modelSpec,
+                    trainingSettings(plan.model(), plan.seed()),
+                    referenceEpochs(plan),
+                    plan.seed(),
+                    sites));
 
     Path report = workDir.resolve("rounds.jsonl");
     RoundReportTail reportTail = new RoundReportTail(report);
@@ -188,7 +246,16 @@ public final class DemoCommand implements Callable<Integer> {
         baselines
             .join()
             .compareWith(
-                "federated (" + finalModel.completedRounds() + " rounds)", finalModel.model());
+                "federated ("
+                    + finalModel.completedRounds()
+                    + " rounds"
+                    + (plan.privacy() != null ? ", " + plan.privacy().mode() + " DP" : "")
+                    + ")",
+                finalModel.model());
+    List<Optional<PrivacySpent>> spentBySite =
+        plan.siteIds().stream()
+            .map(site -> SiteLogPrivacy.lastSpent(workDir.resolve("logs").resolve(site + ".log")))
+            .toList();
     double seconds = (System.nanoTime() - started) / 1e9;
     Optional<EvaluationTable> evaluation =
         reportTail
@@ -203,11 +270,32 @@ public final class DemoCommand implements Callable<Integer> {
                     + report
                     + " holds no cross-site evaluation."
                     + System.lineSeparator()));
+    if (calibrated.isPresent()) {
+      out.println();
+      out.print(DpOptions.spentTable(plan.siteIds(), spentBySite));
+    }
     out.println();
     out.print(comparison.table());
     out.println();
     out.println(comparison.verdict());
-    writeReport(plan, history, evaluation, comparison, seconds);
+    boolean worthwhile =
+        calibrated.isPresent()
+            ? comparison.withinMarginOfPooled(PRIVATE_MARGIN_TO_POOLED)
+            : comparison.nearlyMatchesPooled() && comparison.beatsEverySiteAlone();
+    String criterion =
+        calibrated.isPresent()
+            ? String.format(
+                Locale.ROOT,
+                "with differential privacy, federated AUROC within %.2f of the non-private pooled"
+                    + " model's (%.4f vs %.4f)",
+                PRIVATE_MARGIN_TO_POOLED,
+                comparison.federated().auroc(),
+                comparison.pooled().auroc())
+            : String.format(
+                Locale.ROOT,
+                "federated AUROC >= %.0f%% of pooled and above every hospital alone",
+                100 * Comparison.TARGET_SHARE_OF_POOLED);
+    writeReport(plan, history, evaluation, comparison, seconds, spentBySite, criterion, worthwhile);
     TrainingCurvePlot.writePng(
         workDir.resolve("training-curve.png"),
         "Cohort demo: " + plan.hospitals().size() + " hospitals, " + plan.model().configName(),
@@ -218,11 +306,11 @@ public final class DemoCommand implements Callable<Integer> {
         workDir.resolve("report.json"),
         workDir.resolve("training-curve.png"),
         seconds);
-    boolean worthwhile = comparison.nearlyMatchesPooled() && comparison.beatsEverySiteAlone();
+    out.println("Criterion: " + criterion);
     out.println(
         worthwhile
-            ? "DEMO PASSED: federation nearly matches pooling and beats every hospital alone."
-            : "DEMO FAILED: the federated model misses the target (see above).");
+            ? "DEMO PASSED: the federated model meets the criterion."
+            : "DEMO FAILED: the federated model misses the criterion (see above).");
     out.flush();
     return worthwhile ? 0 : 1;
   }
@@ -233,20 +321,65 @@ public final class DemoCommand implements Callable<Integer> {
     if (count < 4 || count > all) {
       throw new ParameterException(spec.commandLine(), "--hospitals must be between 4 and " + all);
     }
-    if (rounds < 1) {
+    if (roundsOption != null && roundsOption < 1) {
       throw new ParameterException(spec.commandLine(), "--rounds must be >= 1");
     }
     // Checked here, as the coordinator will check it, so a refused strategy never touches the disk.
     boolean secureAggregation = !strategy.name.robust();
     StrategySettings validated = strategy.settings().validated(secureAggregation, count);
-    return new DemoConsortium.Plan(
-        SyntheticCohort.DEFAULT_HOSPITALS.subList(0, count),
-        seed,
-        rounds,
-        model,
-        trainingSettings(model, seed),
-        validated,
-        secureAggregation);
+    DpOptions.Mode mode = dp.resolvedMode(secureAggregation);
+    dp.contradiction(mode)
+        .ifPresent(
+            message -> {
+              throw new ParameterException(spec.commandLine(), message);
+            });
+    boolean isPrivate = mode != DpOptions.Mode.OFF;
+    rounds =
+        roundsOption != null ? roundsOption : isPrivate ? DEFAULT_PRIVATE_ROUNDS : DEFAULT_ROUNDS;
+    List<SyntheticCohort.HospitalProfile> profiles =
+        SyntheticCohort.DEFAULT_HOSPITALS.subList(0, count);
+    TrainingSettings training = trainingSettings(model, seed);
+    CoordinatorConfig.Privacy privacy = null;
+    if (isPrivate) {
+      long trainingRows =
+          SyntheticCohort.generate(profiles, seed).hospitals().stream()
+              .mapToLong(h -> h.split().train().rows())
+              .sum();
+      privacy = dp.section(mode, dp.samplingRateOr(DEFAULT_SAMPLING_RATE), trainingRows);
+      training =
+          training.toBuilder()
+              .setLearningRate(dp.learningRateOr(DEFAULT_PRIVATE_LEARNING_RATE))
+              .build();
+    }
+    DemoConsortium.Plan plan =
+        new DemoConsortium.Plan(
+            profiles, seed, rounds, model, training, validated, secureAggregation, privacy);
+    // Validated and calibrated here as the coordinator will, so an unworkable privacy setting is
+    // its one-line error before anything touches the disk.
+    calibrated =
+        FederationPrivacy.of(
+            DemoConsortium.edited(
+                    CoordinatorConfig.starter(
+                        DemoConsortium.FEDERATION_ID,
+                        Path.of("unused"),
+                        plan.siteIds(),
+                        SyntheticCohort.FEATURE_COUNT),
+                    plan)
+                .validated());
+    return plan;
+  }
+
+  /**
+   * The references train without privacy at the usual settings, for as many expected passes over
+   * every row as the federation made.
+   */
+  private int referenceEpochs(DemoConsortium.Plan plan) {
+    CoordinatorConfig.Privacy privacy = plan.privacy();
+    if (privacy == null) {
+      return plan.rounds() * plan.training().getEpochs();
+    }
+    int stepsPerRound = "local".equals(privacy.mode()) ? privacy.localStepsOrDefault() : 1;
+    return (int) Math.max(1, Math.round(plan.rounds() * privacy.samplingRate() * stepsPerRound));
   }
 
   /** Per-round local training: one epoch of plain SGD. */
@@ -323,7 +456,10 @@ public final class DemoCommand implements Callable<Integer> {
       List<RoundRecord> history,
       Optional<EvaluationTable> evaluation,
       Comparison comparison,
-      double seconds) {
+      double seconds,
+      List<Optional<PrivacySpent>> spentBySite,
+      String criterion,
+      boolean passed) {
     ObjectNode document = Json.MAPPER.createObjectNode();
     ObjectNode settings = document.putObject("demo");
     settings
@@ -337,10 +473,24 @@ public final class DemoCommand implements Callable<Integer> {
         .put("wall_time_seconds", seconds);
     settings.set("strategy", StrategyOptions.toJson(plan.strategy()));
     settings.put("secure_aggregation", plan.secureAggregation());
+    settings.set(
+        "privacy",
+        calibrated
+            .<JsonNode>map(
+                p ->
+                    DpOptions.toJson(
+                        plan.privacy(),
+                        p,
+                        plan.rounds(),
+                        plan.training().getLearningRate(),
+                        plan.siteIds(),
+                        spentBySite))
+            .orElse(DpOptions.offJson()));
     ArrayNode rounds = document.putArray("round_history");
     history.forEach(round -> rounds.add(round.toJson()));
     document.set(CrossSiteReport.KEY, evaluation.map(CrossSiteReport::toJson).orElse(null));
     document.set("comparison", comparison.toJson());
+    document.putObject("verdict").put("criterion", criterion).put("passed", passed);
     Json.write(workDir.resolve("report.json"), document);
   }
 

@@ -45,6 +45,8 @@ final class DemoConsortium {
    *
    * @param strategy the coordinator's strategy settings, validated for these hospitals
    * @param secureAggregation false only for a robust strategy, which needs each site's own update
+   * @param training the federation's training settings (with privacy, the private step's)
+   * @param privacy the coordinator's privacy section, null without differential privacy
    */
   record Plan(
       List<SyntheticCohort.HospitalProfile> hospitals,
@@ -53,7 +55,8 @@ final class DemoConsortium {
       ModelKind model,
       TrainingSettings training,
       StrategySettings strategy,
-      boolean secureAggregation) {
+      boolean secureAggregation,
+      CoordinatorConfig.Privacy privacy) {
 
     List<String> siteIds() {
       return hospitals.stream().map(SyntheticCohort.HospitalProfile::name).toList();
@@ -89,24 +92,9 @@ final class DemoConsortium {
     Path kits = pki.resolve("kits");
     Path coordinatorConfig = kits.resolve("coordinator/coordinator.yaml");
     CoordinatorConfig starter = CoordinatorConfig.load(coordinatorConfig);
-    starter
+    edited(starter, plan)
         .withListen(new CoordinatorConfig.Endpoint("127.0.0.1", port))
         .withMetrics(new CoordinatorConfig.Endpoint("127.0.0.1", metricsPort))
-        // Every hospital in every round, so the federated model has seen all of them from round 1.
-        .withSites(new CoordinatorConfig.Sites(starter.sites().allowed(), plan.hospitals().size()))
-        .withRounds(new CoordinatorConfig.Rounds(plan.rounds(), ROUND_DEADLINE_SECONDS))
-        .withModel(
-            new CoordinatorConfig.Model(
-                plan.model().configName(),
-                SyntheticCohort.FEATURE_COUNT,
-                plan.model().hiddenSizes(),
-                plan.seed()))
-        .withTraining(CoordinatorConfig.Training.of(plan.training()))
-        .withStrategy(plan.strategy())
-        .withSecureAggregation(
-            plan.secureAggregation()
-                ? starter.secureAggregation()
-                : CoordinatorConfig.SecureAggregation.DISABLED)
         .write(coordinatorConfig);
     List<Path> siteConfigs = new ArrayList<>();
     for (int index = 0; index < plan.hospitals().size(); index++) {
@@ -135,6 +123,30 @@ final class DemoConsortium {
         starter.checkpoint().directory().resolve(CheckpointStore.FILE_NAME),
         port,
         metricsPort);
+  }
+
+  /**
+   * The operator's edits of a starter coordinator config for {@code plan}: the round plan, model,
+   * training, strategy, secure aggregation and privacy (not the endpoints).
+   */
+  static CoordinatorConfig edited(CoordinatorConfig starter, Plan plan) {
+    return starter
+        // Every hospital in every round, so the federated model has seen all of them from round 1.
+        .withSites(new CoordinatorConfig.Sites(starter.sites().allowed(), plan.hospitals().size()))
+        .withRounds(new CoordinatorConfig.Rounds(plan.rounds(), ROUND_DEADLINE_SECONDS))
+        .withModel(
+            new CoordinatorConfig.Model(
+                plan.model().configName(),
+                SyntheticCohort.FEATURE_COUNT,
+                plan.model().hiddenSizes(),
+                plan.seed()))
+        .withTraining(CoordinatorConfig.Training.of(plan.training()))
+        .withStrategy(plan.strategy())
+        .withSecureAggregation(
+            plan.secureAggregation()
+                ? starter.secureAggregation()
+                : CoordinatorConfig.SecureAggregation.DISABLED)
+        .withPrivacy(plan.privacy());
   }
 
   private static int freePort() {

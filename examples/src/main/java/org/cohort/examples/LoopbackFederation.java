@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -13,11 +14,13 @@ import org.cohort.coordinator.Coordinator;
 import org.cohort.coordinator.EvaluationTable;
 import org.cohort.coordinator.RoundListener;
 import org.cohort.coordinator.config.CoordinatorConfig;
+import org.cohort.coordinator.privacy.FederationPrivacy;
 import org.cohort.coordinator.strategy.StrategySettings;
 import org.cohort.crypto.pki.ConsortiumCa;
 import org.cohort.crypto.pki.ParticipantIdentity;
 import org.cohort.crypto.pki.Role;
 import org.cohort.crypto.pki.StartupKit;
+import org.cohort.privacy.accounting.PrivacySpent;
 import org.cohort.protocol.v1.ModelSpec;
 import org.cohort.protocol.v1.TrainingSettings;
 import org.cohort.site.agent.SiteAgent;
@@ -42,7 +45,8 @@ final class LoopbackFederation {
    * The final global model and the coordinator's cross-site evaluation of it, under the sites' own
    * names.
    */
-  record Result(float[] parameters, EvaluationTable evaluation) {}
+  record Result(
+      float[] parameters, EvaluationTable evaluation, List<Optional<PrivacySpent>> spentBySite) {}
 
   private final Path workDirectory;
   private final ConsortiumCa ca;
@@ -81,7 +85,8 @@ final class LoopbackFederation {
       int rounds,
       long modelSeed,
       StrategySettings strategy,
-      boolean secureAggregation) {
+      boolean secureAggregation,
+      CoordinatorConfig.Privacy privacy) {
     ConsortiumCa ca = ConsortiumCa.create(workDirectory.resolve("ca"), "Cohort simulation");
     StartupKit coordinatorKit =
         ca.issue(
@@ -108,9 +113,19 @@ final class LoopbackFederation {
         // null keeps the default: on.
         .withSecureAggregation(
             secureAggregation ? null : CoordinatorConfig.SecureAggregation.DISABLED)
+        .withPrivacy(privacy)
         .write(configFile);
     return new LoopbackFederation(
         workDirectory, ca, sites, siteIds, CoordinatorConfig.load(configFile), settings.getSeed());
+  }
+
+  /**
+   * The privacy the coordinator calibrated, empty when the rounds run without it.
+   *
+   * @throws org.cohort.coordinator.config.ConfigException if the settings cannot work
+   */
+  Optional<FederationPrivacy> privacy() {
+    return FederationPrivacy.of(config);
   }
 
   /** The strategy as the coordinator runs it, every default filled in. */
@@ -124,6 +139,7 @@ final class LoopbackFederation {
   Result run(RoundListener progress) throws InterruptedException {
     AtomicReference<EvaluationTable> evaluation = new AtomicReference<>();
     List<SiteAgent> agents = new ArrayList<>();
+    List<Optional<PrivacySpent>> spentBySite;
     try (Coordinator coordinator = Coordinator.start(config)) {
       coordinator.addListener(progress);
       coordinator.addListener(
@@ -170,6 +186,8 @@ final class LoopbackFederation {
         coordinator
             .finished()
             .get(config.rounds().count() * (long) ROUND_DEADLINE_SECONDS + 60, TimeUnit.SECONDS);
+        // Each site's own account of what it released, read before the agents close.
+        spentBySite = agents.stream().map(a -> a.privacySpent(FEDERATION_ID)).toList();
       } catch (ExecutionException | TimeoutException e) {
         throw new IllegalStateException("the federation did not finish: " + e.getMessage(), e);
       } finally {
@@ -179,7 +197,8 @@ final class LoopbackFederation {
       return new Result(
           coordinator.globalModel().parameters(),
           CrossSiteReport.inSiteOrder(
-              evaluation.get(), siteIds, sites.stream().map(SiteData::name).toList()));
+              evaluation.get(), siteIds, sites.stream().map(SiteData::name).toList()),
+          spentBySite);
     }
   }
 

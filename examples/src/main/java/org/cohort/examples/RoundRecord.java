@@ -52,6 +52,16 @@ public record RoundRecord(
       return String.format(
           Locale.ROOT, "round %3d/%d  abandoned after %d ms", round, totalRounds, durationMs);
     }
+    if (Double.isNaN(evalLoss) && Double.isNaN(evalAuroc) && Double.isNaN(evalAccuracy)) {
+      // Under differential privacy no metric leaves a site during training.
+      return String.format(
+          Locale.ROOT,
+          "round %3d/%d  %d sites  eval withheld (no metrics travel under DP)  %5d ms",
+          round,
+          totalRounds,
+          contributions,
+          durationMs);
+    }
     return String.format(
         Locale.ROOT,
         "round %3d/%d  %d sites  %6d examples  eval loss %.4f  AUROC %.4f  accuracy %.4f  %5d ms",

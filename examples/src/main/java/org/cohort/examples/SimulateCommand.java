@@ -1,5 +1,6 @@
 package org.cohort.examples;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -11,10 +12,13 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.cohort.coordinator.RoundListener;
 import org.cohort.coordinator.RoundSummary;
+import org.cohort.coordinator.config.CoordinatorConfig;
+import org.cohort.coordinator.privacy.FederationPrivacy;
 import org.cohort.coordinator.strategy.StrategySettings;
 import org.cohort.protocol.v1.ModelSpec;
 import org.cohort.protocol.v1.Optimizer;
@@ -47,11 +51,25 @@ import picocli.CommandLine.Spec;
           + "or the --missing-value token). The label must be 0 or 1.",
       "Secure aggregation is on from 3 sites. A robust --strategy (median, trimmed-mean, krum, multi-krum) needs "
           + "each site's own update, so it turns secure aggregation off, with a warning; with "
-          + "--secure-aggregation on it is refused."
+          + "--secure-aggregation on it is refused.",
+      "Differential privacy (--dp) is distributed by default whenever secure aggregation is on, and off "
+          + "when it is off (--dp central or local still work without it). Each private round is one DP-SGD "
+          + "step over all sites at --dp-learning-rate (default "
+          + SimulateCommand.DEFAULT_PRIVATE_LEARNING_RATE
+          + ", sampling rate "
+          + SimulateCommand.DEFAULT_SAMPLING_RATE
+          + ", "
+          + SimulateCommand.DEFAULT_PRIVATE_ROUNDS
+          + " rounds); the references alone and pooled train without privacy at --learning-rate. The run "
+          + "ends with the epsilon each site's own accounting says its patients spent."
     })
 public final class SimulateCommand implements Callable<Integer> {
 
   static final double DEFAULT_HOLDOUT = 0.3;
+  static final int DEFAULT_ROUNDS = 50;
+  static final int DEFAULT_PRIVATE_ROUNDS = 100;
+  static final double DEFAULT_SAMPLING_RATE = 0.5;
+  static final double DEFAULT_PRIVATE_LEARNING_RATE = 1.0;
 
   /** An explicit --secure-aggregation choice. */
   enum OnOff {
@@ -113,10 +131,16 @@ public final class SimulateCommand implements Callable<Integer> {
 
   @Option(
       names = "--rounds",
-      defaultValue = "50",
       paramLabel = "N",
       description =
-          "Federated rounds; the references train for rounds x epochs epochs (default: ${DEFAULT-VALUE}).")
+          "Federated rounds; the references train for as many passes over the rows as the federation "
+              + "made: rounds x epochs, or with --dp rounds x sampling rate (x local steps) (default: "
+              + DEFAULT_ROUNDS
+              + ", with --dp "
+              + DEFAULT_PRIVATE_ROUNDS
+              + ").")
+  Integer roundsOption;
+
   int rounds;
 
   @Option(
@@ -137,7 +161,9 @@ public final class SimulateCommand implements Callable<Integer> {
       names = "--learning-rate",
       defaultValue = "0.1",
       paramLabel = "RATE",
-      description = "SGD learning rate (default: ${DEFAULT-VALUE}).")
+      description =
+          "SGD learning rate of the local training (without --dp) and of the references "
+              + "(default: ${DEFAULT-VALUE}).")
   double learningRate;
 
   @Option(
@@ -177,6 +203,8 @@ public final class SimulateCommand implements Callable<Integer> {
   long seed;
 
   @Mixin StrategyOptions strategy;
+
+  @Mixin DpOptions dp;
 
   @Option(
       names = "--secure-aggregation",
@@ -226,24 +254,60 @@ public final class SimulateCommand implements Callable<Integer> {
             ? secureAggregation == OnOff.ON
             : LoopbackFederation.secureAggregationPossible(cohort.sites().size())
                 && !strategy.name.robust();
+    DpOptions.Mode dpMode = dp.resolvedMode(secure);
+    dp.contradiction(dpMode).ifPresent(this::usageError);
+    boolean isPrivate = dpMode != DpOptions.Mode.OFF;
+    rounds =
+        roundsOption != null ? roundsOption : isPrivate ? DEFAULT_PRIVATE_ROUNDS : DEFAULT_ROUNDS;
+    long trainingRows = cohort.sites().stream().mapToLong(s -> s.split().train().rows()).sum();
+    double samplingRate = dp.samplingRateOr(DEFAULT_SAMPLING_RATE);
+    CoordinatorConfig.Privacy privacy =
+        isPrivate ? dp.section(dpMode, samplingRate, trainingRows) : null;
+    double privateLearningRate = dp.learningRateOr(DEFAULT_PRIVATE_LEARNING_RATE);
+    TrainingSettings federationSettings =
+        isPrivate ? settings.toBuilder().setLearningRate(privateLearningRate).build() : settings;
+    // The same expected passes over every row as the federation made, without privacy.
+    int referenceEpochs =
+        isPrivate
+            ? (int)
+                Math.max(
+                    1,
+                    Math.round(
+                        rounds
+                            * samplingRate
+                            * (dpMode == DpOptions.Mode.LOCAL ? privacy.localStepsOrDefault() : 1)))
+            : rounds * epochs;
 
     Path workDirectory = Files.createTempDirectory("cohort-simulate-");
     LoopbackFederation.Result result;
     List<RoundRecord> history = new ArrayList<>();
     StrategySettings strategySettings;
+    Optional<FederationPrivacy> calibrated;
     try {
       LoopbackFederation federation =
           LoopbackFederation.configure(
               workDirectory,
               cohort.sites(),
               modelSpec,
-              settings,
+              federationSettings,
               rounds,
               seed,
               strategy.settings(),
-              secure);
+              secure,
+              privacy);
       strategySettings = federation.strategy();
+      calibrated = federation.privacy();
       printPlan(out, cohort, split, strategySettings, secure);
+      calibrated.ifPresent(
+          p -> out.println(DpOptions.describe(privacy, p, rounds, privateLearningRate)));
+      if (!isPrivate) {
+        out.println(
+            "Differential privacy: off"
+                + (dp.mode == null
+                    ? " (it needs secure aggregation; --dp central or local without)"
+                    : ""));
+      }
+      out.flush();
       result =
           federation.run(
               new RoundListener() {
@@ -258,11 +322,27 @@ public final class SimulateCommand implements Callable<Integer> {
     } finally {
       deleteRecursively(workDirectory);
     }
+    List<String> siteNames = cohort.sites().stream().map(SiteData::name).toList();
     out.println();
     out.print(CrossSiteReport.table(result.evaluation()));
+    if (isPrivate) {
+      out.println();
+      out.print(DpOptions.spentTable(siteNames, result.spentBySite()));
+    }
     Comparison comparison =
-        Baselines.train(modelSpec, settings, rounds, seed, cohort.sites())
-            .compareWith("federated (" + rounds + " rounds)", result.parameters());
+        Baselines.train(
+                modelSpec,
+                settings.toBuilder().setEpochs(1).build(),
+                referenceEpochs,
+                seed,
+                cohort.sites())
+            .compareWith(
+                "federated ("
+                    + rounds
+                    + " rounds"
+                    + (isPrivate ? ", " + dpMode.configName() + " DP" : "")
+                    + ")",
+                result.parameters());
     out.println();
     out.print(comparison.table());
     if (split instanceof CsvCohort.SplitRule.Column) {
@@ -282,6 +362,14 @@ public final class SimulateCommand implements Callable<Integer> {
       document.set("split", split.toJson());
       document.set("strategy", StrategyOptions.toJson(strategySettings));
       document.put("secure_aggregation", secure);
+      document.set(
+          "privacy",
+          calibrated
+              .<JsonNode>map(
+                  p ->
+                      DpOptions.toJson(
+                          privacy, p, rounds, privateLearningRate, siteNames, result.spentBySite()))
+              .orElse(DpOptions.offJson()));
       ArrayNode sitesNode = document.putArray("sites");
       for (SiteData site : cohort.sites()) {
         sitesNode
@@ -298,6 +386,10 @@ public final class SimulateCommand implements Callable<Integer> {
       out.println("wrote " + json);
     }
     return 0;
+  }
+
+  private void usageError(String message) {
+    throw new ParameterException(spec.commandLine(), message);
   }
 
   private void printPlan(
@@ -341,7 +433,7 @@ public final class SimulateCommand implements Callable<Integer> {
   }
 
   private void validateOptions() {
-    if (rounds < 1 || epochs < 1 || batchSize < 1) {
+    if ((roundsOption != null && roundsOption < 1) || epochs < 1 || batchSize < 1) {
       throw new ParameterException(
           spec.commandLine(), "--rounds, --epochs and --batch-size must be >= 1");
     }

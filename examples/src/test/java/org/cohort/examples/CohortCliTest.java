@@ -75,6 +75,40 @@ class CohortCliTest {
   }
 
   @Test
+  void demoRefusesPrivacySettingsThatCannotWorkBeforeTouchingTheDisk() {
+    // Calibrated as the coordinator will: 8 bits cannot carry the default job's secure sum.
+    Cli tooFewBits = Cli.run("demo", "--bits", "8", "--work-dir", "target/never-created");
+    assertEquals(2, tooFewBits.exitCode(), tooFewBits.err());
+    assertEquals(1, tooFewBits.errLines().size(), tooFewBits.err());
+    assertTrue(
+        tooFewBits.err().startsWith("cohort demo: invalid coordinator configuration: privacy:"),
+        tooFewBits.err());
+    // A robust strategy runs without secure aggregation, so privacy is off unless asked for.
+    Cli offByDefault =
+        Cli.run(
+            "demo", "--strategy", "median", "--epsilon", "3", "--work-dir", "target/never-created");
+    assertEquals(2, offByDefault.exitCode(), offByDefault.err());
+    assertTrue(
+        offByDefault.err().contains("--epsilon only apply with differential privacy"),
+        offByDefault.err());
+    Cli distributedWithoutSecureAggregation =
+        Cli.run(
+            "demo",
+            "--strategy",
+            "median",
+            "--dp",
+            "distributed",
+            "--work-dir",
+            "target/never-created");
+    assertEquals(2, distributedWithoutSecureAggregation.exitCode());
+    assertEquals(
+        1,
+        distributedWithoutSecureAggregation.errLines().size(),
+        distributedWithoutSecureAggregation.err());
+    assertFalse(Files.exists(Path.of("target/never-created")));
+  }
+
+  @Test
   void demoNeverWipesADirectoryItDidNotMake(@TempDir Path dir) throws Exception {
     Path precious = Files.writeString(dir.resolve("notes.txt"), "keep me");
     Cli refused = Cli.run("demo", "--work-dir", dir.toString());

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Smoke test of the multi-process demo, kept small: 4 hospitals, 2 rounds, a strategy other than
- * the default.
+ * the default, differential privacy on (the default under secure aggregation).
  */
 class DemoCommandTest {
 
@@ -44,7 +44,8 @@ class DemoCommandTest {
             "--strategy",
             "fedavgm");
 
-    assertTrue(run.out().contains("round   2/2  4 sites"), run.out() + run.err());
+    assertTrue(run.out().contains("round   2/2  4 sites  eval withheld"), run.out() + run.err());
+    assertTrue(run.out().contains("Differential privacy: distributed"), run.out());
     assertTrue(Files.isRegularFile(work.resolve("logs/coordinator.log")));
     assertFalse(Files.exists(work.resolve("logs/city-west.log")), "only the first 4 hospitals run");
     JsonNode report = new ObjectMapper().readTree(work.resolve("report.json").toFile());
@@ -84,10 +85,28 @@ class DemoCommandTest {
     assertTrue(
         evaluation.get("mean_over_sites").get("auroc").asDouble() > 0.6, evaluation.toString());
     assertTrue(comparison.get("federated").get("auroc").asDouble() > 0.6, comparison.toString());
-    boolean worthwhile =
-        comparison.get("nearly_matches_pooled").asBoolean()
-            && comparison.get("beats_every_site_alone").asBoolean();
-    assertEquals(worthwhile ? 0 : 1, run.exitCode(), run.err());
+
+    // The privacy the coordinator planned, and each hospital's own account from its process's log.
+    JsonNode privacy = report.get("demo").get("privacy");
+    assertEquals("distributed", privacy.get("mode").asText());
+    assertEquals(2, privacy.get("rounds").asInt());
+    double planned = privacy.get("epsilon").asDouble();
+    assertTrue(planned <= 3 && planned > 2.9, privacy.toString());
+    assertEquals(4, privacy.get("spent_by_site").size());
+    for (JsonNode site : privacy.get("spent_by_site")) {
+      // The site logs its total to 4 decimals.
+      assertEquals(planned, site.get("epsilon").asDouble(), 1e-4, site.toString());
+    }
+    assertTrue(run.out().contains("Privacy spent, from each site's own accounting"), run.out());
+
+    // With privacy the criterion is the stated margin to the non-private pooled model.
+    double margin =
+        comparison.get("pooled").get("auroc").asDouble()
+            - comparison.get("federated").get("auroc").asDouble();
+    boolean passed = margin <= DemoCommand.PRIVATE_MARGIN_TO_POOLED;
+    assertEquals(passed, report.get("verdict").get("passed").asBoolean(), report.toString());
+    assertTrue(run.out().contains("Criterion: with differential privacy"), run.out());
+    assertEquals(passed ? 0 : 1, run.exitCode(), run.err());
     try (InputStream png = Files.newInputStream(work.resolve("training-curve.png"))) {
       assertArrayEquals(PNG_SIGNATURE, png.readNBytes(4));
     }

@@ -101,9 +101,12 @@ class SimulateCommandTest {
             "8",
             "--seed",
             "3",
+            "--dp",
+            "off",
             "--json",
             json.toString());
     assertEquals(0, run.exitCode(), run.err());
+    assertTrue(run.out().contains("Differential privacy: off"), run.out());
     assertTrue(run.out().contains("pooled centrally"), run.out());
     assertTrue(run.out().contains("Secure aggregation: on"), run.out());
     assertTrue(run.out().contains("Cross-site evaluation"), run.out());
@@ -113,6 +116,7 @@ class SimulateCommandTest {
 
     JsonNode result = new ObjectMapper().readTree(json.toFile());
     assertEquals("fedavg", result.get("strategy").get("name").asText());
+    assertEquals("off", result.get("privacy").get("mode").asText());
     JsonNode evaluation = result.get("cross_site_evaluation");
     List<String> evaluated = new ArrayList<>();
     long evaluatedRows = 0;
@@ -162,7 +166,138 @@ class SimulateCommandTest {
     Cli run = Cli.run("simulate", "--data", csv.toString(), "--rounds", "2");
     assertEquals(0, run.exitCode(), run.err());
     assertTrue(run.out().contains("Secure aggregation: off"), run.out());
+    assertTrue(
+        run.out().contains("Differential privacy: off (it needs secure aggregation"), run.out());
     assertTrue(run.out().contains("round   2/2  2 sites"), run.out());
+
+    // Without secure aggregation privacy is off unless asked for, so its settings are a mistake.
+    assertUsageError(
+        Cli.run("simulate", "--data", csv.toString(), "--epsilon", "3"),
+        "--epsilon only apply with differential privacy, which is off (no secure aggregation);"
+            + " give --dp central or local");
+  }
+
+  @Test
+  void privacyIsOnByDefaultUnderSecureAggregationAndEverySiteReportsWhatItSpent(@TempDir Path dir)
+      throws Exception {
+    Path json = dir.resolve("private.json");
+    Cli run =
+        Cli.run(
+            "simulate",
+            "--data",
+            skewedCsv(dir).toString(),
+            "--site-column",
+            "hospital",
+            "--label-column",
+            "outcome",
+            "--categorical",
+            "color",
+            "--missing-value",
+            "NA",
+            "--rounds",
+            "3",
+            "--epsilon",
+            "2",
+            "--sampling-rate",
+            "0.25",
+            "--json",
+            json.toString());
+    assertEquals(0, run.exitCode(), run.err());
+    // B = q x the three sites' training rows (30 % of each held out, stratified).
+    JsonNode result = new ObjectMapper().readTree(json.toFile());
+    long trainingRows = 0;
+    for (JsonNode site : result.get("sites")) {
+      trainingRows += site.get("training_rows").asLong();
+    }
+    assertTrue(
+        run.out().contains("Differential privacy: distributed, the patient as the unit"),
+        run.out());
+    assertTrue(run.out().contains("B = q x " + trainingRows + " training rows"), run.out());
+    assertTrue(run.out().contains("round   3/3  3 sites  eval withheld"), run.out());
+
+    JsonNode privacy = result.get("privacy");
+    assertEquals("distributed", privacy.get("mode").asText());
+    assertEquals(3, privacy.get("rounds").asInt());
+    assertEquals(0.25, privacy.get("sampling_rate").asDouble());
+    assertEquals(1e-5, privacy.get("delta").asDouble());
+    assertEquals(20, privacy.get("bits").asInt());
+    assertEquals(0.25 * trainingRows, privacy.get("expected_batch_size").asDouble(), 1e-9);
+    assertTrue(privacy.get("noise_multiplier").asDouble() > 0, privacy.toString());
+    // Calibrated to the target: at most 2, and not far below it.
+    double planned = privacy.get("epsilon").asDouble();
+    assertTrue(planned <= 2 && planned > 1.9, privacy.toString());
+
+    // Every site accounted for its own three releases and reached the planned guarantee.
+    assertTrue(run.out().contains("Privacy spent, from each site's own accounting"), run.out());
+    List<String> sites = new ArrayList<>();
+    for (JsonNode site : privacy.get("spent_by_site")) {
+      sites.add(site.get("site").asText());
+      assertEquals(planned, site.get("epsilon").asDouble(), 1e-9 * planned, site.toString());
+      assertTrue(
+          run.out()
+              .lines()
+              .anyMatch(
+                  line ->
+                      line.startsWith(site.get("site").asText() + " ")
+                          && line.contains(
+                              String.format(Locale.ROOT, "%.4f", site.get("epsilon").asDouble()))),
+          run.out());
+    }
+    assertEquals(List.of("east", "north", "south"), sites);
+    // No metric travels during private rounds; the final cross-site evaluation still does.
+    for (JsonNode round : result.get("round_history")) {
+      assertTrue(round.get("eval_loss").isNull(), round.toString());
+    }
+    assertEquals(3, result.get("cross_site_evaluation").get("sites").size());
+  }
+
+  @Test
+  void badPrivacySettingsAreOneLineUsageErrors(@TempDir Path dir) throws Exception {
+    String csv = skewedCsv(dir).toString();
+    String[] columns = {
+      "--site-column",
+      "hospital",
+      "--label-column",
+      "outcome",
+      "--categorical",
+      "color",
+      "--missing-value",
+      "NA"
+    };
+    assertUsageError(
+        simulate(csv, columns, "--dp", "secret"),
+        "Invalid value for option '--dp': 'secret' is not a privacy mode; choose one of off,"
+            + " distributed, central, local");
+    assertUsageError(
+        simulate(csv, columns, "--epsilon", "3", "--noise-multiplier", "1"),
+        "--epsilon and --noise-multiplier both set the noise; give one");
+    assertUsageError(
+        simulate(csv, columns, "--dp", "central", "--bits", "16"),
+        "--bits only applies to --dp distributed");
+    assertUsageError(
+        simulate(csv, columns, "--dp", "local", "--dp-learning-rate", "0"),
+        "--dp-learning-rate must be positive");
+    // The coordinator's own checks, in its words.
+    assertUsageError(
+        simulate(csv, columns, "--epsilon", "-1"),
+        "invalid coordinator configuration: privacy.epsilon must be a positive number");
+    assertUsageError(
+        simulate(csv, columns, "--dp", "distributed", "--secure-aggregation", "off"),
+        "invalid coordinator configuration: privacy.mode distributed needs secure aggregation"
+            + " (secure_aggregation.enabled: true)");
+    Cli tooFewBits = simulate(csv, columns, "--bits", "8");
+    assertEquals(2, tooFewBits.exitCode(), tooFewBits.err());
+    assertEquals(1, tooFewBits.errLines().size(), tooFewBits.err());
+    assertTrue(
+        tooFewBits.err().startsWith("cohort simulate: invalid coordinator configuration: privacy:"),
+        tooFewBits.err());
+  }
+
+  private static Cli simulate(String csv, String[] columns, String... options) {
+    List<String> args = new ArrayList<>(List.of("simulate", "--data", csv));
+    args.addAll(List.of(columns));
+    args.addAll(List.of(options));
+    return Cli.run(args.toArray(String[]::new));
   }
 
   @Test
