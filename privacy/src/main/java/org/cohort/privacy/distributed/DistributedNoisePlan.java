@@ -140,15 +140,15 @@ public final class DistributedNoisePlan {
           String.format(
               "rounding to the grid gamma = %.3g inflates the L2 sensitivity by %.0f%% (C/gamma ="
                   + " %.4g integer units against sqrt(d') = %.4g), more than the %.0f%% allowed;"
-                  + " use more bits, fewer sites, %s or a smaller model",
+                  + " use more bits, %s or a smaller model",
               gamma,
               100 * (inflation - 1),
               scaledClip,
               Math.sqrt(padded),
               100 * (MAX_SENSITIVITY_INFLATION - 1),
-              spec.noiseKind() == NoiseKind.SKELLAM
-                  ? "more guaranteed shares, discrete Gaussian noise"
-                  : "conditional rounding (OnePerSite with beta > 0) where it applies"));
+              spec.contributions() instanceof Contributions.SummedAtSite
+                  ? "a smaller expected batch (the grid must hold the whole batch's gradient sum)"
+                  : "fewer sites"));
     }
 
     // Rounded up: a share never carries less than its 1/n_min of the variance.

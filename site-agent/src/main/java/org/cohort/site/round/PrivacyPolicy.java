@@ -138,6 +138,27 @@ public record PrivacyPolicy(
     return Optional.empty();
   }
 
+  /**
+   * Whether this site may release one more round: {@code afterRound} is what its records would have
+   * spent in the federation with it (everything already released composed with this round). Guards
+   * against a coordinator that reruns or extends a job beyond what was approved; kept in memory, so
+   * not across restarts.
+   */
+  Optional<Refusal> checkSpending(PrivacySpent afterRound) {
+    if (maxEpsilon == null || afterRound.epsilon() <= maxEpsilon) {
+      return Optional.empty();
+    }
+    return refuse(
+        Refusal.Rule.BUDGET_EXHAUSTED,
+        String.format(
+            java.util.Locale.ROOT,
+            "one more round would bring this site's records to epsilon %.4g at delta %.3g in this"
+                + " federation, above policy.privacy.max_epsilon %s",
+            afterRound.epsilon(),
+            afterRound.delta(),
+            maxEpsilon));
+  }
+
   private static Optional<Refusal> refuse(Refusal.Rule rule, String detail) {
     return Optional.of(new Refusal(rule, detail));
   }

@@ -49,6 +49,14 @@ public final class PrivacySpending {
         after.releases());
   }
 
+  /** The guarantee of everything released in {@code federationId} and then {@code event}. */
+  synchronized PrivacySpent after(String federationId, PrivacyEvent event, double delta) {
+    Spent spent = byFederation.get(federationId);
+    return (spent == null ? RdpAccountant.create() : spent.accountant())
+        .compose(event)
+        .epsilon(delta);
+  }
+
   /** The guarantee of everything released in {@code federationId}, if anything was. */
   public synchronized Optional<PrivacySpent> spent(String federationId) {
     Spent spent = byFederation.get(federationId);

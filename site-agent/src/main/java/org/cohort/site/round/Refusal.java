@@ -41,6 +41,11 @@ public record Refusal(Rule rule, String detail) {
     CLIP_OUT_OF_RANGE(DeclineReason.DECLINE_REASON_PRIVACY_REFUSED),
     /** The job's planned rounds would spend more than policy.privacy.max_epsilon. */
     EPSILON_TOO_HIGH(DeclineReason.DECLINE_REASON_PRIVACY_REFUSED),
+    /**
+     * What the site already released in the federation plus this round would exceed
+     * policy.privacy.max_epsilon (a job rerun or extended beyond its plan).
+     */
+    BUDGET_EXHAUSTED(DeclineReason.DECLINE_REASON_BUDGET_EXCEEDED),
     /** The model kind or shape is not one {@link org.cohort.protocol.model.ModelLayout} knows. */
     UNSUPPORTED_MODEL(DeclineReason.DECLINE_REASON_POLICY),
     /** More parameters than the site accepts to hold. */

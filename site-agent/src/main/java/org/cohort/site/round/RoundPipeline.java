@@ -195,6 +195,19 @@ public final class RoundPipeline {
       refuse(round, notPrivateEnough.get());
       return;
     }
+    Optional<Refusal> overBudget =
+        checked.flatMap(
+            p ->
+                config
+                    .policy()
+                    .checkSpending(
+                        config
+                            .privacySpending()
+                            .after(federationId, p.over(1), task.getPrivacy().getDelta())));
+    if (overBudget.isPresent()) {
+      refuse(round, overBudget.get());
+      return;
+    }
     replaceCurrent(
         new Job(
             round,

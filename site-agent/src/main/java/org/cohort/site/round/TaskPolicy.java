@@ -8,6 +8,7 @@ import java.util.Optional;
 import org.cohort.crypto.secagg.ParticipantId;
 import org.cohort.crypto.secagg.RoundSetup;
 import org.cohort.crypto.secagg.SecAggException;
+import org.cohort.privacy.accounting.PrivacySpent;
 import org.cohort.privacy.round.RoundPrivacy;
 import org.cohort.protocol.model.ModelLayout;
 import org.cohort.protocol.v1.ModelSpec;
@@ -120,6 +121,11 @@ public final class TaskPolicy {
    */
   public Optional<Refusal> checkAggregation(Optional<RoundSetup> setup) {
     return setup.isEmpty() ? aggregation.checkPlain() : aggregation.checkSecure(setup.get());
+  }
+
+  /** Whether policy.privacy.max_epsilon leaves room for a release that brings the spend here. */
+  public Optional<Refusal> checkSpending(PrivacySpent afterRound) {
+    return this.privacy.checkSpending(afterRound);
   }
 
   /** The first rule of policy.privacy a training task breaks, if any. */

@@ -79,6 +79,27 @@ class PrivacyPolicyTest {
         "100 rounds of the same mechanism spend far less");
   }
 
+  /** A job rerun or extended past its plan is stopped by what the site already released. */
+  @Test
+  void aSiteStopsReleasingOnceOneMoreRoundWouldExceedItsLimit() {
+    PrivacyPolicy policy = new PrivacyPolicy(null, null, 2.0, null, null);
+    PrivacySpending spending = new PrivacySpending("hospital-a");
+    int released = 0;
+    while (policy.checkSpending(spending.after("fed", CENTRAL.over(100), DELTA)).isEmpty()) {
+      spending.released("fed", released, CENTRAL.over(100), DELTA);
+      released++;
+    }
+    Refusal refusal =
+        policy.checkSpending(spending.after("fed", CENTRAL.over(100), DELTA)).orElseThrow();
+    assertEquals(Rule.BUDGET_EXHAUSTED, refusal.rule());
+    assertEquals(DeclineReason.DECLINE_REASON_BUDGET_EXCEEDED, refusal.rule().declineReason());
+    double spent = spending.spent("fed").orElseThrow().epsilon();
+    assertTrue(spent <= 2.0 && spent > 1.0, "stopped at " + spent + " after " + released);
+    assertTrue(
+        policy.checkSpending(spending.after("other", CENTRAL.over(100), DELTA)).isEmpty(),
+        "another federation's data set is accounted apart");
+  }
+
   @Test
   void badFieldsAreNamed() {
     assertEquals(
