@@ -40,8 +40,16 @@ public final class CoordinatorCommand implements Callable<Integer> {
       System.err.println("invalid configuration: " + e.getMessage());
       return 2;
     }
+    Coordinator started;
+    try {
+      // Start also calibrates the privacy section: an unattainable target is a config error.
+      started = Coordinator.start(parsed);
+    } catch (ConfigException e) {
+      System.err.println("invalid configuration: " + e.getMessage());
+      return 2;
+    }
     try (RoundReportWriter reportWriter = report == null ? null : new RoundReportWriter(report);
-        Coordinator coordinator = Coordinator.start(parsed)) {
+        Coordinator coordinator = started) {
       if (reportWriter != null) {
         coordinator.addListener(reportWriter);
       }
