@@ -161,10 +161,11 @@ final class Federation {
     privacy.ifPresentOrElse(
         p ->
             log.info(
-                "differential privacy {} per patient record: clip {}, noise multiplier {}, sampling"
+                "differential privacy {} per {}: clip {}, noise multiplier {}, sampling"
                     + " rate {}, expected batch {}; after {} rounds every site's records have spent"
                     + " epsilon {} at delta {}",
                 p.planned().mode(),
+                p.planned().unit() == RoundPrivacy.Unit.SITE ? "site" : "patient record",
                 p.planned().clipNorm(),
                 p.planned().noiseMultiplier(),
                 p.planned().samplingRate(),

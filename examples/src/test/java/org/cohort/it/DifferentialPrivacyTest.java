@@ -157,6 +157,60 @@ class DifferentialPrivacyTest {
     }
   }
 
+  /**
+   * unit: site — every site's whole update, clipped to C, is the protected unit (q = 1, B = the 4
+   * sites), noised in shares under secure aggregation.
+   */
+  @Test
+  void siteLevelPrivacyClipsAndNoisesEachSitesWholeUpdate(@TempDir Path dir) {
+    try (TestFederation federation = new TestFederation(dir)) {
+      Coordinator coordinator =
+          federation.startCoordinator(
+              "coordinator.yaml",
+              new TestFederation.Settings(SITES, SITES.size(), ROUNDS, 60)
+                  .withPrivacy(
+                      new CoordinatorConfig.Privacy(
+                          "distributed",
+                          "site",
+                          null,
+                          NOISE_MULTIPLIER,
+                          DELTA,
+                          1.0,
+                          1.0,
+                          4.0,
+                          null,
+                          null,
+                          null,
+                          null)));
+      float[] initial = coordinator.globalModel().parameters();
+      List<SiteAgent> agents = new ArrayList<>();
+      for (int i = 0; i < SITES.size(); i++) {
+        agents.add(
+            federation.startSite(
+                SITES.get(i), coordinator.port(), Trainers.real(federation, i % 3)));
+      }
+      await().atMost(Duration.ofSeconds(120)).until(() -> coordinator.finished().isDone());
+      assertEquals(ROUNDS, coordinator.finished().join());
+      float[] trained = coordinator.globalModel().parameters();
+      double moved = 0;
+      for (int i = 0; i < trained.length; i++) {
+        assertTrue(Float.isFinite(trained[i]));
+        moved += (trained[i] - initial[i]) * (trained[i] - initial[i]);
+      }
+      assertTrue(moved > 0, "the noisy mean of the clipped updates moved the model");
+      // Every round: the whole federation's data set, q = 1, about the Gaussian's guarantee.
+      double gaussian =
+          RdpAccountant.create()
+              .compose(PrivacyEvent.SubsampledGaussian.gaussian(NOISE_MULTIPLIER, ROUNDS))
+              .epsilon(DELTA)
+              .epsilon();
+      for (SiteAgent agent : agents) {
+        double epsilon = agent.privacySpent(TestFederation.FEDERATION).orElseThrow().epsilon();
+        assertTrue(epsilon >= gaussian && epsilon < 2 * gaussian, epsilon + " vs " + gaussian);
+      }
+    }
+  }
+
   @Test
   void aSiteRefusesAJobAboveItsEpsilonLimitAndTheOthersTrainWithoutIt(@TempDir Path dir) {
     try (TestFederation federation = new TestFederation(dir)) {

@@ -851,8 +851,15 @@ public record CoordinatorConfig(
       return;
     }
     require(
-        privacy.unit() == null || "patient".equals(privacy.unit()),
-        "privacy.unit must be patient (site-level privacy is not implemented)");
+        privacy.unit() == null || List.of("patient", "site").contains(privacy.unit()),
+        "privacy.unit must be patient or site");
+    require(
+        !"site".equals(privacy.unit())
+            || (!"local".equals(privacy.mode())
+                && privacy.samplingRate() != null
+                && privacy.samplingRate() == 1),
+        "privacy.unit site needs mode distributed or central and privacy.sampling_rate 1 (every"
+            + " participant contributes its clipped update each round)");
     require(
         (privacy.epsilon() == null) != (privacy.noiseMultiplier() == null),
         "privacy needs exactly one of privacy.epsilon (a target) or privacy.noise_multiplier");

@@ -15,6 +15,7 @@ import org.cohort.privacy.round.RoundPrivacy;
 import org.cohort.protocol.v1.PrivacyMode;
 import org.cohort.protocol.v1.PrivacyNoise;
 import org.cohort.protocol.v1.PrivacySettings;
+import org.cohort.protocol.v1.PrivacyUnit;
 
 /**
  * A federation's differential privacy as the coordinator plans and applies it: the job's target (ε,
@@ -109,7 +110,8 @@ public final class FederationPrivacy {
               p.expectedBatchSize(),
               config.layout().totalElements(),
               mode == RoundPrivacy.Mode.LOCAL ? p.localStepsOrDefault() : 1,
-              weakest);
+              weakest,
+              "site".equals(p.unit()) ? RoundPrivacy.Unit.SITE : RoundPrivacy.Unit.PATIENT);
       if (p.epsilon() != null) {
         planned = planned.calibrated(p.epsilon(), p.deltaOrDefault(), rounds);
       }
@@ -179,7 +181,11 @@ public final class FederationPrivacy {
             .setExpectedBatchSize(round.expectedBatchSize())
             .setPlannedRounds(plannedRounds)
             .setDelta(delta)
-            .setLocalSteps(round.localSteps());
+            .setLocalSteps(round.localSteps())
+            .setUnit(
+                round.unit() == RoundPrivacy.Unit.SITE
+                    ? PrivacyUnit.PRIVACY_UNIT_SITE
+                    : PrivacyUnit.PRIVACY_UNIT_PATIENT);
     RoundPrivacy.Distributed distributed = round.distributed();
     if (distributed != null) {
       settings
@@ -203,6 +209,9 @@ public final class FederationPrivacy {
    */
   public AggregateUpdate release(RoundPrivacy round, AggregateUpdate aggregate) {
     float[] step = aggregate.delta();
+    // Patient records: the sum is of gradients, so the step goes against it. Sites: the sum is of
+    // clipped updates (new − old), applied as their noisy mean.
+    double learningRate = round.unit() == RoundPrivacy.Unit.SITE ? -1 : this.learningRate;
     switch (round.mode()) {
       case LOCAL -> {
         return aggregate;

@@ -34,6 +34,7 @@ import org.cohort.privacy.distributed.RandomizedHadamard;
  * @param dimension parameters of the model
  * @param localSteps DP-SGD steps per round at each site (LOCAL only; 1 otherwise)
  * @param distributed the integer encoding of the secure sum (DISTRIBUTED only; null otherwise)
+ * @param unit what one protected unit is: a patient record, or (for large consortia) a whole site
  */
 public record RoundPrivacy(
     Mode mode,
@@ -43,7 +44,20 @@ public record RoundPrivacy(
     double expectedBatchSize,
     int dimension,
     int localSteps,
-    Distributed distributed) {
+    Distributed distributed,
+    Unit unit) {
+
+  /**
+   * The unit a neighbouring federation differs in. {@link #SITE}: each site trains as without
+   * privacy, clips its whole update (new − old parameters) to L2 norm C and sends it (every
+   * participant each round: q = 1); B is the public expected number of contributing sites, and the
+   * step is (Σ clipped updates + noise) / B. A site-level guarantee implies the same guarantee for
+   * every patient, but needs far more sites to be useful. Only DISTRIBUTED and CENTRAL.
+   */
+  public enum Unit {
+    PATIENT,
+    SITE
+  }
 
   /**
    * How a DISTRIBUTED round's noise is split and encoded. Each site sends the integer encoding
@@ -129,6 +143,36 @@ public record RoundPrivacy(
       throw new InvalidPrivacyParameterException(
           "the integer encoding is set for distributed rounds, and only for them");
     }
+    if (unit == null) {
+      throw new InvalidPrivacyParameterException("the privacy unit must be set");
+    }
+    if (unit == Unit.SITE && (mode == Mode.LOCAL || samplingRate != 1)) {
+      throw new InvalidPrivacyParameterException(
+          "site-level privacy works with distributed or central rounds of every participant"
+              + " (sampling rate 1)");
+    }
+  }
+
+  /** Patient-level settings. */
+  public RoundPrivacy(
+      Mode mode,
+      double clipNorm,
+      double noiseMultiplier,
+      double samplingRate,
+      double expectedBatchSize,
+      int dimension,
+      int localSteps,
+      Distributed distributed) {
+    this(
+        mode,
+        clipNorm,
+        noiseMultiplier,
+        samplingRate,
+        expectedBatchSize,
+        dimension,
+        localSteps,
+        distributed,
+        Unit.PATIENT);
   }
 
   /** CENTRAL or LOCAL settings, without an integer encoding. */
@@ -161,7 +205,8 @@ public record RoundPrivacy(
         expectedBatchSize,
         dimension,
         localSteps,
-        encoding);
+        encoding,
+        unit);
   }
 
   /**
@@ -184,7 +229,9 @@ public record RoundPrivacy(
             distributed.maxShares(),
             distributed.bits(),
             DistributedNoiseSpec.DEFAULT_K_SIGMAS,
-            new Contributions.SummedAtSite(aggregateNormBound()),
+            unit == Unit.SITE
+                ? new Contributions.OnePerSite(Contributions.OnePerSite.RECOMMENDED_BETA)
+                : new Contributions.SummedAtSite(aggregateNormBound()),
             distributed.noise()));
   }
 
@@ -199,7 +246,15 @@ public record RoundPrivacy(
 
   public RoundPrivacy withNoiseMultiplier(double z) {
     return new RoundPrivacy(
-        mode, clipNorm, z, samplingRate, expectedBatchSize, dimension, localSteps, distributed);
+        mode,
+        clipNorm,
+        z,
+        samplingRate,
+        expectedBatchSize,
+        dimension,
+        localSteps,
+        distributed,
+        unit);
   }
 
   /**

@@ -12,6 +12,7 @@ import org.cohort.crypto.secagg.ParticipantId;
 import org.cohort.crypto.secagg.RoundSetup;
 import org.cohort.crypto.secagg.SecAggException;
 import org.cohort.privacy.distributed.RandomizedHadamard;
+import org.cohort.privacy.noise.L2Clipping;
 import org.cohort.privacy.round.RoundPrivacy;
 import org.cohort.protocol.metrics.MetricSums;
 import org.cohort.protocol.v1.AdvertBundle;
@@ -337,41 +338,43 @@ public final class RoundPipeline {
     Contribution contribution;
     try {
       contribution =
-          switch (privacy.mode()) {
-            case DISTRIBUTED ->
-                new Contribution.Residues(
-                    privacy
-                        .plan()
-                        .encode(
-                            config
-                                .trainer()
-                                .clippedGradientSum(
-                                    task.getModel(),
-                                    global,
-                                    privacy.samplingRate(),
-                                    privacy.clipNorm()),
-                            privacy.distributed().rotationSeed()));
-            case CENTRAL -> {
-              float[] sum =
-                  config
-                      .trainer()
-                      .clippedGradientSum(
-                          task.getModel(), global, privacy.samplingRate(), privacy.clipNorm());
-              for (int i = 0; i < sum.length; i++) {
-                sum[i] = (float) (sum[i] / privacy.expectedBatchSize());
-              }
-              yield withoutCounts(sum);
-            }
-            case LOCAL -> {
-              float[] update =
-                  delta(
+          privacy.unit() == RoundPrivacy.Unit.SITE
+              ? siteLevel(task, global, privacy)
+              : switch (privacy.mode()) {
+                case DISTRIBUTED ->
+                    new Contribution.Residues(
+                        privacy
+                            .plan()
+                            .encode(
+                                config
+                                    .trainer()
+                                    .clippedGradientSum(
+                                        task.getModel(),
+                                        global,
+                                        privacy.samplingRate(),
+                                        privacy.clipNorm()),
+                                privacy.distributed().rotationSeed()));
+                case CENTRAL -> {
+                  float[] sum =
                       config
                           .trainer()
-                          .trainPrivately(task.getModel(), task.getTraining(), global, privacy),
-                      global);
-              yield withoutCounts(update);
-            }
-          };
+                          .clippedGradientSum(
+                              task.getModel(), global, privacy.samplingRate(), privacy.clipNorm());
+                  for (int i = 0; i < sum.length; i++) {
+                    sum[i] = (float) (sum[i] / privacy.expectedBatchSize());
+                  }
+                  yield withoutCounts(sum);
+                }
+                case LOCAL -> {
+                  float[] update =
+                      delta(
+                          config
+                              .trainer()
+                              .trainPrivately(task.getModel(), task.getTraining(), global, privacy),
+                          global);
+                  yield withoutCounts(update);
+                }
+              };
     } catch (RuntimeException e) {
       log.warn("{}: private training for round {} failed", config.siteId(), job.round, e);
       job.decline(new Refusal(Rule.TRAINING_FAILED, "private local training failed"));
@@ -379,6 +382,30 @@ public final class RoundPipeline {
     }
     config.privacySpending().released(job.federationId, job.round, privacy.over(1), delta);
     encode(job, contribution);
+  }
+
+  /**
+   * Site-level privacy: the site trains as without privacy, and its whole update, clipped to the
+   * round's L2 norm C, is the protected unit: integer encoded with its noise share (distributed) or
+   * over B with weight 1 (central).
+   */
+  private Contribution siteLevel(RoundTask task, float[] global, RoundPrivacy privacy) {
+    TrainingSettings settings =
+        task.getTraining().toBuilder().setSeed(config.trainingSeeds().nextLong()).build();
+    LocalTrainer.Outcome outcome = config.trainer().train(task.getModel(), settings, global);
+    if (!usable(outcome, global.length)) {
+      throw new IllegalStateException("trainer returned an unusable model");
+    }
+    float[] update = delta(outcome.newParameters(), global);
+    L2Clipping.clipInPlace(update, privacy.clipNorm());
+    if (privacy.mode() == RoundPrivacy.Mode.DISTRIBUTED) {
+      return new Contribution.Residues(
+          privacy.plan().encode(update, privacy.distributed().rotationSeed()));
+    }
+    for (int i = 0; i < update.length; i++) {
+      update[i] = (float) (update[i] / privacy.expectedBatchSize());
+    }
+    return withoutCounts(update);
   }
 
   /** A private contribution: weight 1 and no metrics, so no count leaves the site un-noised. */

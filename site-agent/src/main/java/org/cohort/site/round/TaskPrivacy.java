@@ -65,7 +65,13 @@ final class TaskPrivacy {
             settings.getExpectedBatchSize(),
             dimension,
             mode == RoundPrivacy.Mode.LOCAL ? settings.getLocalSteps() : 1,
-            mode == RoundPrivacy.Mode.DISTRIBUTED ? encoding(settings, setup) : null);
+            mode == RoundPrivacy.Mode.DISTRIBUTED ? encoding(settings, setup) : null,
+            switch (settings.getUnit()) {
+              case PRIVACY_UNIT_PATIENT -> RoundPrivacy.Unit.PATIENT;
+              case PRIVACY_UNIT_SITE -> RoundPrivacy.Unit.SITE;
+              case UNRECOGNIZED ->
+                  throw new InvalidPrivacyParameterException("the task's privacy unit is unknown");
+            });
     if (privacy.distributed() != null
         && privacy.plan().paddedDimension() != setup.get().parameters().vectorLength()) {
       throw new IllegalArgumentException(
