@@ -194,8 +194,12 @@ class CoordinatorConfigTest {
         "exactly one of privacy.epsilon");
     assertMessage(
         dir,
+        VALID + central + ", expected_batch_size: 30, unit: ward}\n",
+        "privacy.unit must be patient or site");
+    assertMessage(
+        dir,
         VALID + central + ", expected_batch_size: 30, unit: site}\n",
-        "privacy.unit must be patient");
+        "privacy.unit site needs mode distributed or central and privacy.sampling_rate 1");
     assertMessage(
         dir,
         VALID + central.replace("central", "fuzzy") + ", expected_batch_size: 30}\n",
