@@ -230,6 +230,8 @@ class DifferentialPrivacyTest {
               coordinator.port(),
               Trainers.real(federation, 0),
               options -> options.plaintextTap(() -> new PlaintextFrames(sentByA, e -> false)));
+      // In every round's participants: connected before the sites that let a round start.
+      await().atMost(Duration.ofSeconds(30)).until(() -> strict.welcomes() >= 1);
       federation.sitePolicy(Optional.empty());
       for (int i = 1; i < SITES.size(); i++) {
         federation.startSite(SITES.get(i), coordinator.port(), Trainers.real(federation, i % 3));

@@ -162,7 +162,10 @@ class RevocationTest {
       Coordinator coordinator =
           federation.startCoordinator(
               "coordinator.yaml",
-              new TestFederation.Settings(List.of("hospital-a", "hospital-b"), 1, 200, 2).plain());
+              // More rounds than the test can run (a round takes milliseconds): the federation must
+              // still be running when the list expires, or nobody would be tasked.
+              new TestFederation.Settings(List.of("hospital-a", "hospital-b"), 1, 1_000_000, 2)
+                  .plain());
       ByteArrayOutputStream sentByA = new ByteArrayOutputStream();
       SiteAgent a =
           federation.startSite(
