@@ -18,13 +18,29 @@ import org.cohort.privacy.round.RoundPrivacy;
  *     at the job's δ
  * @param minClip the smallest per-record clip norm C accepted
  * @param maxClip the largest per-record clip norm C accepted
+ * @param maxDelta the largest δ a job may use; the coordinator picks δ, and at a large δ any ε
+ *     limit stops binding. Absent: {@link #DEFAULT_MAX_DELTA} as soon as any other limit is set
  */
 public record PrivacyPolicy(
     List<Mode> modes,
     Double minNoiseMultiplier,
     Double maxEpsilon,
     Double minClip,
-    Double maxClip) {
+    Double maxClip,
+    Double maxDelta) {
+
+  /** The δ limit that applies when a policy sets limits but no {@code max_delta}. */
+  public static final double DEFAULT_MAX_DELTA = 1e-5;
+
+  /** A policy without a δ limit of its own. */
+  public PrivacyPolicy(
+      List<Mode> modes,
+      Double minNoiseMultiplier,
+      Double maxEpsilon,
+      Double minClip,
+      Double maxClip) {
+    this(modes, minNoiseMultiplier, maxEpsilon, minClip, maxClip, null);
+  }
 
   /** site.yaml {@code policy.privacy.modes} entries. */
   public enum Mode {
@@ -39,14 +55,34 @@ public record PrivacyPolicy(
   }
 
   /** Every field absent: every mode, no limits. */
-  public static final PrivacyPolicy DEFAULT = new PrivacyPolicy(null, null, null, null, null);
+  public static final PrivacyPolicy DEFAULT = new PrivacyPolicy(null, null, null, null, null, null);
 
   public PrivacyPolicy {
     modes = modes == null ? null : List.copyOf(modes);
   }
 
+  /**
+   * The modes served: every mode when the policy sets nothing, but no {@code off} once it sets any
+   * limit (an un-noised task would bypass them all).
+   */
   public List<Mode> modesOrDefault() {
-    return modes == null ? List.of(Mode.values()) : modes;
+    if (modes != null) {
+      return modes;
+    }
+    return limited() ? List.of(Mode.DISTRIBUTED, Mode.CENTRAL, Mode.LOCAL) : List.of(Mode.values());
+  }
+
+  /** δ limit in force; 1 (none) for a policy that sets no limit at all. */
+  public double maxDeltaOrDefault() {
+    return maxDelta != null ? maxDelta : limited() ? DEFAULT_MAX_DELTA : 1;
+  }
+
+  private boolean limited() {
+    return minNoiseMultiplier != null
+        || maxEpsilon != null
+        || minClip != null
+        || maxClip != null
+        || maxDelta != null;
   }
 
   /** The first bad field, named as in site.yaml; empty if every field is valid. */
@@ -59,6 +95,9 @@ public record PrivacyPolicy(
     }
     if (maxEpsilon != null && !(maxEpsilon > 0)) {
       return Optional.of("policy.privacy.max_epsilon must be > 0");
+    }
+    if (maxDelta != null && !(maxDelta > 0 && maxDelta < 1)) {
+      return Optional.of("policy.privacy.max_delta must be in (0, 1)");
     }
     if (minClip != null && !(minClip > 0)) {
       return Optional.of("policy.privacy.min_clip must be > 0");
@@ -104,6 +143,14 @@ public record PrivacyPolicy(
       return Optional.empty();
     }
     RoundPrivacy p = privacy.get();
+    if (!(delta <= maxDeltaOrDefault())) {
+      return refuse(
+          Refusal.Rule.DELTA_TOO_HIGH,
+          "the job's delta is "
+              + delta
+              + ", this site's policy.privacy.max_delta is "
+              + maxDeltaOrDefault());
+    }
     if (minNoiseMultiplier != null && p.noiseMultiplier() < minNoiseMultiplier) {
       return refuse(
           Refusal.Rule.NOISE_TOO_LOW,

@@ -35,6 +35,8 @@ public record Refusal(Rule rule, String detail) {
     PRIVACY_SETTINGS_INVALID(DeclineReason.DECLINE_REASON_PRIVACY_REFUSED),
     /** The task's privacy mode is not among policy.privacy.modes. */
     PRIVACY_MODE_REFUSED(DeclineReason.DECLINE_REASON_PRIVACY_REFUSED),
+    /** The job's δ is above policy.privacy.max_delta. */
+    DELTA_TOO_HIGH(DeclineReason.DECLINE_REASON_PRIVACY_REFUSED),
     /** The noise multiplier is below policy.privacy.min_noise_multiplier. */
     NOISE_TOO_LOW(DeclineReason.DECLINE_REASON_PRIVACY_REFUSED),
     /** The clip norm is outside policy.privacy.min_clip..max_clip. */

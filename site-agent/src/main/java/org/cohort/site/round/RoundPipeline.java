@@ -196,6 +196,16 @@ public final class RoundPipeline {
       refuse(round, notPrivateEnough.get());
       return;
     }
+    if (checked.isEmpty() && config.privacySpending().spent(federationId).isPresent()) {
+      // An un-noised update after private ones would undo their guarantee for these records.
+      refuse(
+          round,
+          new Refusal(
+              Rule.PRIVACY_MODE_REFUSED,
+              "this site already released privately in this federation and serves no round"
+                  + " without differential privacy in it"));
+      return;
+    }
     Optional<Refusal> overBudget =
         checked.flatMap(
             p ->

@@ -95,9 +95,40 @@ class PrivacyPolicyTest {
     assertEquals(DeclineReason.DECLINE_REASON_BUDGET_EXCEEDED, refusal.rule().declineReason());
     double spent = spending.spent("fed").orElseThrow().epsilon();
     assertTrue(spent <= 2.0 && spent > 1.0, "stopped at " + spent + " after " + released);
+    // Spending is kept per federation id, which the coordinator names: the same records under
+    // another id start afresh. The durable per-data-set budget is the next issue's.
+    assertTrue(policy.checkSpending(spending.after("other", CENTRAL.over(100), DELTA)).isEmpty());
+  }
+
+  /**
+   * The coordinator picks δ: at δ = 0.5 the same job spends ε ≈ 0 and an ε limit alone would not
+   * bind, so a policy with any limit caps δ too (at 1e-5 unless it says otherwise).
+   */
+  @Test
+  void aLargeDeltaCannotSlipAJobUnderTheEpsilonLimit() {
+    PrivacyPolicy limited = new PrivacyPolicy(null, null, 1.0, null, null);
+    Refusal refusal = limited.check(Optional.of(CENTRAL), 1000, 0.5).orElseThrow();
+    assertEquals(Rule.DELTA_TOO_HIGH, refusal.rule());
+    assertTrue(refusal.detail().contains("policy.privacy.max_delta"), refusal.detail());
+    assertEquals(
+        Rule.DELTA_TOO_HIGH,
+        new PrivacyPolicy(null, null, null, null, null, 1e-8)
+            .check(Optional.of(CENTRAL), 10, DELTA)
+            .orElseThrow()
+            .rule());
+    assertTrue(PrivacyPolicy.DEFAULT.check(Optional.of(CENTRAL), 10, 0.5).isEmpty());
+  }
+
+  /** A policy that sets any limit does not serve un-noised tasks unless it lists off itself. */
+  @Test
+  void aPolicyWithLimitsRefusesTasksWithoutPrivacy() {
+    assertEquals(
+        Rule.PRIVACY_MODE_REFUSED,
+        refusedBy(new PrivacyPolicy(null, null, 3.0, null, null), Optional.empty()));
     assertTrue(
-        policy.checkSpending(spending.after("other", CENTRAL.over(100), DELTA)).isEmpty(),
-        "another federation's data set is accounted apart");
+        new PrivacyPolicy(List.of(PrivacyPolicy.Mode.OFF), null, 3.0, null, null)
+            .check(Optional.empty(), 10, DELTA)
+            .isEmpty());
   }
 
   @Test
